@@ -1,0 +1,282 @@
+"""The experiment config: frozen, typed dataclasses that round-trip to YAML.
+
+Every field can be set on the command line as a dotted ``key=value`` override::
+
+    goodfit train optim.lr=3e-3 model.hidden=128,64 train.epochs=5
+
+This module must stay import-light (no torch): the CLI imports it to answer ``--help``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from dataclasses import dataclass, field, fields, is_dataclass, replace
+from pathlib import Path
+from typing import Any, Iterable, Literal, get_args, get_origin
+
+import yaml
+
+from goodfit.errors import ConfigError
+
+__all__ = [
+    "Config",
+    "DataConfig",
+    "ModelConfig",
+    "OptimConfig",
+    "TrainConfig",
+    "apply_overrides",
+    "config_from_dict",
+    "config_to_dict",
+    "load_config",
+    "dump_config",
+]
+
+Scaling = Literal["standardize", "minmax01", "minmax11", "none"]
+Augment = Literal["none", "shift", "crop-flip"]
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    name: str = "mnist-5k"
+    root: str | None = None  # None: --data-root, else $GOODFIT_DATA, else the user cache dir
+    valid_fraction: float = 0.1  # carved from train, stratified
+    split_seed: int = 0  # seeds the train/valid split only, so model seeds can vary alone
+    scaling: Scaling = "standardize"  # fitted on the training split only
+    augment: Augment = "none"
+    download: bool = True  # fetch missing MNIST-style files from public mirrors
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    name: str = "mlp"
+    hidden: tuple[int, ...] = (64, 64, 64)  # mlp: hidden layer sizes (the course's 784-64-64-64-10)
+    activation: str = "relu"
+    dropout: float = 0.0
+    batchnorm: bool = False
+    channels: tuple[int, ...] = (32, 64)  # convnet: width of each conv stage (two 3x3 convs each)
+
+
+@dataclass(frozen=True)
+class OptimConfig:
+    name: Literal["adam", "adamw", "sgd"] = "adam"
+    lr: float = 3e-3
+    weight_decay: float = 0.0
+    momentum: float = 0.9  # sgd only
+    nesterov: bool = False  # sgd only
+    schedule: Literal["constant", "cosine", "onecycle"] = "constant"
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    epochs: int = 20
+    batch_size: int = 256
+    patience: int = 0  # early stopping on valid loss plateau; 0 = off
+    min_delta: float = 0.0
+    target: float | None = None  # stop once valid accuracy reaches this (the "stop at 98 %" rule)
+    device: str = "cpu"  # cpu, cuda, cuda:1, mps, or auto
+    dtype: Literal["float32", "float64"] = "float32"
+    amp: bool = False  # autocast to bfloat16 (cpu) / float16 (cuda)
+    compile: bool = False  # torch.compile the model
+    deterministic: bool = False  # torch.use_deterministic_algorithms; bit-identical reruns
+    loader: Literal["auto", "memory", "dataloader"] = "auto"
+    num_workers: int = 0  # dataloader path only
+    tensorboard: bool = False
+    checkpoint: bool = True
+
+
+@dataclass(frozen=True)
+class Config:
+    name: str = "run"
+    seed: int = 0
+    out_dir: str = "runs"
+    data: DataConfig = field(default_factory=DataConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    optim: OptimConfig = field(default_factory=OptimConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+
+    def __post_init__(self) -> None:
+        _validate(self)
+
+
+def _validate(cfg: Config) -> None:
+    checks = [
+        (cfg.optim.lr > 0, "optim.lr must be > 0"),
+        (cfg.train.epochs >= 1, "train.epochs must be >= 1"),
+        (cfg.train.batch_size >= 1, "train.batch_size must be >= 1"),
+        (cfg.train.patience >= 0, "train.patience must be >= 0 (0 turns early stopping off)"),
+        (0.0 <= cfg.data.valid_fraction < 1.0, "data.valid_fraction must be in [0, 1)"),
+        (0.0 <= cfg.model.dropout < 1.0, "model.dropout must be in [0, 1)"),
+        (cfg.optim.weight_decay >= 0, "optim.weight_decay must be >= 0"),
+        (cfg.train.num_workers >= 0, "train.num_workers must be >= 0"),
+        (all(h > 0 for h in cfg.model.hidden), "model.hidden sizes must be > 0"),
+        (all(c > 0 for c in cfg.model.channels), "model.channels must be > 0"),
+        (cfg.train.target is None or 0 < cfg.train.target <= 1, "train.target must be in (0, 1]"),
+    ]
+    for ok, message in checks:
+        if not ok:
+            raise ConfigError(message)
+
+
+# --------------------------------------------------------------------------- dict / YAML
+
+
+def config_to_dict(cfg: Any) -> dict[str, Any]:
+    """A plain, YAML-friendly dict (tuples become lists)."""
+
+    def plain(v: Any) -> Any:
+        if is_dataclass(v):
+            return {f.name: plain(getattr(v, f.name)) for f in fields(v)}
+        if isinstance(v, (tuple, list)):
+            return [plain(x) for x in v]
+        return v
+
+    return plain(cfg)
+
+
+def config_from_dict(data: dict[str, Any], cls: type = Config) -> Any:
+    """Build ``cls`` from a nested dict, checking keys and types; unknown keys are errors."""
+    return _build(cls, data, prefix="")
+
+
+def _build(cls: type, data: Any, prefix: str) -> Any:
+    if not isinstance(data, dict):
+        raise ConfigError(f"{prefix or 'config'}: expected a mapping, got {data!r}")
+    hints = typing.get_type_hints(cls)
+    known = {f.name for f in fields(cls)}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise ConfigError(
+            f"unknown config key {prefix + unknown[0]!r}; known keys here: {', '.join(sorted(known))}"
+        )
+    kwargs = {}
+    for name, value in data.items():
+        tp = hints[name]
+        key = prefix + name
+        kwargs[name] = _build(tp, value, key + ".") if is_dataclass(tp) else _coerce(value, tp, key)
+    try:
+        return cls(**kwargs)
+    except TypeError as exc:  # pragma: no cover - fields all have defaults
+        raise ConfigError(str(exc)) from None
+
+
+def _coerce(value: Any, tp: Any, key: str) -> Any:
+    """Check/convert one parsed value to the annotated type, or raise a clear ConfigError."""
+    origin, args = get_origin(tp), get_args(tp)
+    if origin in (typing.Union, types.UnionType):
+        if value is None and type(None) in args:
+            return None
+        others = [a for a in args if a is not type(None)]
+        return _coerce(value, others[0], key)
+    if origin is Literal:
+        if value not in args:
+            raise ConfigError(f"{key}={value!r} is not allowed; choose one of {', '.join(map(str, args))}")
+        return value
+    if origin is tuple:
+        items = value if isinstance(value, (list, tuple)) else [value]
+        return tuple(_coerce(v, args[0], key) for v in items)
+    if tp is bool:
+        if isinstance(value, bool):
+            return value
+        raise ConfigError(f"{key}={value!r}: expected true or false")
+    if tp is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        raise ConfigError(f"{key}={value!r}: expected an integer")
+    if tp is float:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+        if isinstance(value, str):  # YAML 1.1 reads "3e-3" (no dot) as a string
+            try:
+                return float(value)
+            except ValueError:
+                pass
+        raise ConfigError(f"{key}={value!r}: expected a number such as 3e-3")
+    if tp is str:
+        if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+            return str(value)
+        raise ConfigError(f"{key}={value!r}: expected a string")
+    raise ConfigError(f"{key}: unsupported type {tp}")  # pragma: no cover
+
+
+def dump_config(cfg: Config, path: Path | None = None, *, extra: dict[str, Any] | None = None) -> str:
+    """YAML text of ``cfg`` (plus ``extra`` top-level keys such as versions); written if ``path``."""
+    data = config_to_dict(cfg)
+    if extra:
+        data = {**data, **extra}
+    text = yaml.safe_dump(data, sort_keys=False)
+    if path is not None:
+        from goodfit.run import atomic_write_text
+
+        atomic_write_text(path, text)
+    return text
+
+
+META_KEYS = ("meta",)  # written beside the config in a run's config.yaml, ignored on load
+
+
+def load_config(path: str | Path) -> Config:
+    """Read a YAML config (a run's ``config.yaml`` works too: its ``meta`` block is ignored)."""
+    path = Path(path)
+    if path.is_dir():
+        path = path / "config.yaml"
+    try:
+        data = yaml.safe_load(path.read_text()) or {}
+    except FileNotFoundError:
+        raise ConfigError(f"config file {path} not found; pass an existing YAML file") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path} is not valid YAML: {str(exc).splitlines()[0]}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path} must hold a mapping of config keys")
+    for key in META_KEYS:
+        data.pop(key, None)
+    return config_from_dict(data)
+
+
+# --------------------------------------------------------------------------- overrides
+
+
+def apply_overrides(cfg: Config, overrides: Iterable[str]) -> Config:
+    """Return a copy of ``cfg`` with dotted ``key=value`` overrides applied.
+
+    Values are parsed as YAML scalars (``3e-3``, ``true``, ``null``); a comma makes a tuple.
+
+    Example:
+        >>> apply_overrides(Config(), ["optim.lr=0.01", "model.hidden=128,64"]).model.hidden
+        (128, 64)
+    """
+    data = config_to_dict(cfg)
+    for item in overrides:
+        key, sep, raw = item.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise ConfigError(f"override {item!r} must look like key=value, e.g. optim.lr=3e-3")
+        node = data
+        parts = key.split(".")
+        for part in parts[:-1]:
+            if not isinstance(node.get(part), dict):
+                raise ConfigError(f"unknown config key {key!r}; run 'goodfit train --show-config' to see all keys")
+            node = node[part]
+        if parts[-1] not in node or isinstance(node[parts[-1]], dict):
+            raise ConfigError(f"unknown config key {key!r}; run 'goodfit train --show-config' to see all keys")
+        node[parts[-1]] = _parse_value(raw)
+    return config_from_dict(data)
+
+
+def _parse_value(raw: str) -> Any:
+    raw = raw.strip()
+    if "," in raw and not raw.startswith("["):
+        return [_parse_value(x) for x in raw.split(",") if x.strip()]
+    try:
+        return yaml.safe_load(raw) if raw else ""
+    except yaml.YAMLError:
+        return raw
+
+
+def with_changes(cfg: Config, **sections: dict[str, Any]) -> Config:
+    """Copy of ``cfg`` with some fields of its sections replaced, e.g. ``train={"epochs": 2}``."""
+    changes = {name: replace(getattr(cfg, name), **values) for name, values in sections.items()}
+    return dataclasses.replace(cfg, **changes)

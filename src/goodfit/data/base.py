@@ -1,0 +1,64 @@
+"""The in-memory data set every loader returns, and where data roots are looked up."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+from goodfit.errors import DataError
+
+__all__ = ["Dataset", "resolve_root"]
+
+
+@dataclass(frozen=True, eq=False)
+class Dataset:
+    """Train and test arrays plus metadata.
+
+    Images are ``uint8`` or ``float32`` arrays shaped ``(N, C, H, W)``; tables are ``float32``
+    ``(N, D)``. Labels are ``int64`` in ``[0, len(classes))``. Nothing is scaled yet: scaling is
+    fitted on the training split later (see :mod:`goodfit.data.scaling`).
+    """
+
+    name: str
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    classes: tuple[str, ...]
+    kind: Literal["image", "table"] = "image"
+    source: str = ""  # where the files were read from, for reports
+
+    def __post_init__(self) -> None:
+        for part in ("train", "test"):
+            x, y = getattr(self, f"x_{part}"), getattr(self, f"y_{part}")
+            if len(x) != len(y):
+                raise DataError(f"{self.name}: {len(x)} {part} inputs but {len(y)} labels")
+            if y.size and (y.min() < 0 or y.max() >= len(self.classes)):
+                raise DataError(
+                    f"{self.name}: {part} labels must lie in [0, {len(self.classes)}), "
+                    f"found {y.min()}..{y.max()}"
+                )
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        return tuple(self.x_train.shape[1:])
+
+    @property
+    def n_classes(self) -> int:
+        return len(self.classes)
+
+
+def resolve_root(root: str | Path | None) -> Path:
+    """The data root: ``root`` if given, else ``$GOODFIT_DATA``, else the user cache folder."""
+    if root:
+        return Path(root).expanduser()
+    env = os.environ.get("GOODFIT_DATA")
+    if env:
+        return Path(env).expanduser()
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("goodfit")) / "data"

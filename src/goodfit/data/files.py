@@ -1,0 +1,97 @@
+"""User data: an image folder tree (``imagefolder:PATH``) or a CSV table (``csv:PATH``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from goodfit.data.base import Dataset
+from goodfit.data.splits import stratified_split
+from goodfit.errors import DataError
+
+__all__ = ["load_image_folder", "load_csv"]
+
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff"}
+
+
+def _read_class_tree(folder: Path) -> tuple[list[np.ndarray], list[int], list[str]]:
+    from PIL import Image, UnidentifiedImageError
+
+    classes = sorted(p.name for p in folder.iterdir() if p.is_dir())
+    if not classes:
+        raise DataError(f"{folder} has no class sub-folders; lay images out as {folder}/<class>/<image>.png")
+    images, labels = [], []
+    for label, cls in enumerate(classes):
+        for f in sorted((folder / cls).iterdir()):
+            if f.suffix.lower() not in IMAGE_SUFFIXES:
+                continue
+            try:
+                with Image.open(f) as im:
+                    images.append(np.asarray(im.convert("L" if im.mode in ("L", "1", "I;16") else "RGB")))
+            except (UnidentifiedImageError, OSError) as exc:
+                raise DataError(f"{f} is not a readable image ({exc}); remove or fix it") from None
+            labels.append(label)
+    return images, labels, classes
+
+
+def _stack(images: list[np.ndarray], where: Path) -> np.ndarray:
+    shapes = {im.shape for im in images}
+    if len(shapes) != 1:
+        raise DataError(f"images under {where} differ in size/mode ({sorted(shapes)[:3]}...); resize them to one size")
+    x = np.stack(images)
+    return x[:, None] if x.ndim == 3 else x.transpose(0, 3, 1, 2)  # (N, C, H, W)
+
+
+def load_image_folder(path: str, root: str | Path | None = None, *, download: bool = False) -> Dataset:
+    """Images in ``PATH/<class>/*.png`` (torchvision ImageFolder layout), all one size.
+
+    If ``PATH/train`` and ``PATH/test`` exist they are used as given; otherwise 20 % of the images
+    are held out as the test set (stratified, seed 0).
+    """
+    folder = Path(path).expanduser()
+    if not folder.is_dir():
+        raise DataError(f"image folder {folder} not found; pass imagefolder:PATH with PATH/<class>/<image>")
+    if (folder / "train").is_dir() and (folder / "test").is_dir():
+        tr_imgs, tr_y, classes = _read_class_tree(folder / "train")
+        te_imgs, te_y, te_classes = _read_class_tree(folder / "test")
+        if te_classes != classes:
+            raise DataError(f"{folder}/test has classes {te_classes}, train has {classes}; make them match")
+        x_tr, x_te = _stack(tr_imgs, folder / "train"), _stack(te_imgs, folder / "test")
+        y_tr, y_te = np.array(tr_y, np.int64), np.array(te_y, np.int64)
+    else:
+        imgs, ys, classes = _read_class_tree(folder)
+        if len(imgs) < 2 * len(classes):
+            raise DataError(f"{folder} has only {len(imgs)} images for {len(classes)} classes; need >= 2 per class")
+        x, y = _stack(imgs, folder), np.array(ys, np.int64)
+        tr, te = stratified_split(y, test_fraction=0.2, seed=0)
+        x_tr, y_tr, x_te, y_te = x[tr], y[tr], x[te], y[te]
+    return Dataset(f"imagefolder:{folder}", x_tr, y_tr, x_te, y_te, tuple(classes), source=str(folder))
+
+
+def load_csv(path: str, root: str | Path | None = None, *, download: bool = False) -> Dataset:
+    """A numeric CSV table with a header; the label column is ``label``, ``target``, ``class`` or ``y``
+    (else the last column). 20 % held out as test (stratified, seed 0)."""
+    import pandas as pd
+
+    file = Path(path).expanduser()
+    if not file.is_file():
+        raise DataError(f"CSV file {file} not found; pass csv:PATH to a table with a header row")
+    try:
+        df = pd.read_csv(file)
+    except Exception as exc:
+        raise DataError(f"{file} is not a readable CSV ({str(exc).splitlines()[0]})") from None
+    if df.shape[1] < 2 or len(df) < 4:
+        raise DataError(f"{file} needs a header, >= 1 feature column, a label column and >= 4 rows")
+    label_col = next((c for c in ("label", "target", "class", "y") if c in df.columns), df.columns[-1])
+    features = df.drop(columns=[label_col])
+    non_numeric = [c for c in features.columns if not np.issubdtype(features[c].dtype, np.number)]
+    if non_numeric:
+        raise DataError(f"{file}: feature columns must be numeric; {non_numeric[:3]} are not (encode them first)")
+    if features.isna().any().any():
+        raise DataError(f"{file} has missing values; fill or drop them first")
+    codes, classes = pd.factorize(df[label_col], sort=True)
+    x, y = features.to_numpy(np.float32), codes.astype(np.int64)
+    tr, te = stratified_split(y, test_fraction=0.2, seed=0)
+    return Dataset(f"csv:{file}", x[tr], y[tr], x[te], y[te], tuple(str(c) for c in classes),
+                   kind="table", source=str(file))

@@ -1,0 +1,67 @@
+"""Seeded, stratified splits. The validation split is carved from train; test is never touched."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from goodfit.errors import DataError
+
+__all__ = ["stratified_split", "stratified_kfold", "Split"]
+
+
+@dataclass(frozen=True, eq=False)
+class Split:
+    """Arrays of one split: inputs ``x`` and labels ``y``."""
+
+    x: np.ndarray
+    y: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.y)
+
+
+def stratified_split(
+    y: np.ndarray, *, test_fraction: float, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Indices ``(keep, held_out)`` with class proportions preserved, shuffled with ``seed``.
+
+    Each class contributes ``round(n_c * test_fraction)`` samples (at least one when the class
+    has two or more), so small classes are not lost from the held-out part.
+
+    Example:
+        >>> y = np.array([0] * 8 + [1] * 2)
+        >>> keep, held = stratified_split(y, test_fraction=0.5, seed=0)
+        >>> sorted(np.bincount(y[held]).tolist())
+        [1, 4]
+    """
+    if not 0.0 < test_fraction < 1.0:
+        raise DataError(f"split fraction must be in (0, 1), got {test_fraction}")
+    y = np.asarray(y)
+    rng = np.random.default_rng(seed)
+    keep, held = [], []
+    for cls in np.unique(y):
+        idx = np.flatnonzero(y == cls)
+        rng.shuffle(idx)
+        n_held = int(round(len(idx) * test_fraction))
+        if len(idx) >= 2:
+            n_held = min(max(n_held, 1), len(idx) - 1)
+        else:
+            n_held = 0
+        held.append(idx[:n_held])
+        keep.append(idx[n_held:])
+    keep_idx, held_idx = np.concatenate(keep), np.concatenate(held)
+    rng.shuffle(keep_idx)  # no class-sorted order may leak out of a split
+    rng.shuffle(held_idx)
+    return keep_idx, held_idx
+
+
+def stratified_kfold(y: np.ndarray, *, k: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """``k`` stratified ``(train_idx, valid_idx)`` folds, via scikit-learn's StratifiedKFold."""
+    from sklearn.model_selection import StratifiedKFold
+
+    if k < 2:
+        raise DataError(f"k-fold needs k >= 2, got {k}")
+    skf = StratifiedKFold(n_splits=k, shuffle=True, random_state=seed)
+    return [(tr, va) for tr, va in skf.split(np.zeros(len(y)), y)]

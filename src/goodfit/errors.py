@@ -1,0 +1,43 @@
+"""User errors. Each carries a one-line message naming the bad value and what to do instead.
+
+The CLI prints ``GoodfitError`` messages on one line and exits with status 2; any other exception
+is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "GoodfitError",
+    "ConfigError",
+    "DataError",
+    "RunDirError",
+    "UnknownNameError",
+    "TrainingError",
+]
+
+
+class GoodfitError(Exception):
+    """Base class of every error caused by user input rather than by a bug in goodfit."""
+
+
+class ConfigError(GoodfitError, ValueError):
+    """A config value or a ``key=value`` override is invalid."""
+
+
+class DataError(GoodfitError):
+    """A data set is missing, corrupt, or not in the expected layout."""
+
+
+class RunDirError(GoodfitError):
+    """A run directory is missing, incomplete, or would be overwritten."""
+
+
+class UnknownNameError(GoodfitError, KeyError):
+    """A name (data set, model, optimizer...) is not registered."""
+
+    def __str__(self) -> str:  # KeyError would otherwise repr() the message
+        return str(self.args[0]) if self.args else ""
+
+
+class TrainingError(GoodfitError):
+    """Training cannot go on (e.g. the loss became NaN)."""

@@ -1,0 +1,322 @@
+"""One experiment end to end: config → data → model → train → test once → files → report.
+
+This is what ``goodfit train`` and ``goodfit.fit`` run. The test split is evaluated exactly once,
+after training, with the weights that were best on the validation split; ``metrics.json``
+records when, and ``goodfit evaluate --split test`` on a finished run counts every further look.
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from goodfit.config import Config, config_to_dict, dump_config
+from goodfit.data import PreparedData, prepare_data
+from goodfit.data.scaling import Scaler
+from goodfit.errors import RunDirError, TrainingError
+from goodfit.metrics import majority_baseline
+from goodfit.models import create_model
+from goodfit.run import RunDir, environment_meta
+from goodfit.train.augment import make_augment
+from goodfit.train.batching import LoaderBatches, MemoryBatches
+from goodfit.train.callbacks import (
+    Callback, Checkpoint, EarlyStopping, Progress, TensorBoard, TrainState, load_checkpoint,
+)
+from goodfit.train.device import amp_dtype, resolve_device, resolve_dtype, seed_everything, set_deterministic
+from goodfit.train.evaluate import evaluate_split
+from goodfit.train.loop import train_loop
+from goodfit.train.optim import build_optimizer, build_scheduler
+
+__all__ = ["fit", "FitResult", "load_model", "LoadedModel", "evaluate_run"]
+
+MEMORY_LIMIT_BYTES = 4 << 30  # above this the training split goes through a DataLoader
+N_WORST = 25  # worst-classified test images kept for the report
+
+
+@dataclass
+class FitResult:
+    """What :func:`fit` returns: the run folder, per-epoch history and final metrics."""
+
+    run_dir: Path
+    history: list[dict[str, float]]
+    metrics: dict[str, Any]
+    model: nn.Module = field(repr=False)
+
+    @property
+    def status(self) -> str:
+        return self.metrics["status"]
+
+
+class _HistoryWriter(Callback):
+    """Rewrites history.csv at each epoch end, so a killed run still has its curves."""
+
+    def __init__(self, run: RunDir) -> None:
+        self.run = run
+
+    def on_epoch_end(self, state: TrainState) -> None:
+        self.run.write_history(state.history)
+
+
+def fit(
+    config: Config,
+    *,
+    run_dir: str | Path | None = None,
+    resume: str | Path | None = None,
+    progress: str = "auto",
+    callbacks: Sequence[Callback] = (),
+    report: bool = True,
+) -> FitResult:
+    """Train ``config`` in a new run folder (or continue the run ``resume``) and evaluate it.
+
+    Example:
+        >>> from goodfit import Config, apply_overrides
+        >>> cfg = apply_overrides(Config(), ["data.name=digits", "train.epochs=3", "out_dir=/tmp/goodfit-doc"])
+        >>> result = fit(cfg, progress="quiet", report=False)
+        >>> result.metrics["test"]["accuracy"] > 0.8
+        True
+    """
+    if resume is not None:
+        run = RunDir.open(resume)
+        ckpt_path = run.checkpoints / "last.pt"
+        if not ckpt_path.is_file():
+            raise RunDirError(f"{run.path} has no checkpoints/last.pt to resume from; start a new run instead")
+        from goodfit.config import load_config
+
+        config = load_config(run.path / "config.yaml")
+    device = resolve_device(config.train.device)
+    set_deterministic(config.train.deterministic)
+    seed_everything(config.seed)
+    data = prepare_data(config.data)  # before the run folder: bad data leaves nothing behind
+    if resume is None:
+        run = RunDir.create(config.out_dir, config.name, exact=Path(run_dir) if run_dir else None)
+        dump_config(config, run.path / "config.yaml", extra={"meta": environment_meta()})
+    return _train_and_finish(config, data, run, device, progress=progress, callbacks=callbacks,
+                             resume=resume is not None, report=report)
+
+
+def _train_and_finish(config: Config, data: PreparedData, run: RunDir, device: torch.device, *,
+                      progress: str, callbacks: Sequence[Callback], resume: bool, report: bool) -> FitResult:
+    dtype = resolve_dtype(config.train.dtype)
+    model = create_model(config.model, input_shape=data.input_shape, n_classes=len(data.classes))
+    model = model.to(device=device, dtype=dtype)
+    untrained = copy.deepcopy(model.state_dict())
+    batches = _make_batches(config, data, device, dtype)
+    trainable = torch.compile(model) if config.train.compile else model
+    opt = build_optimizer(model.parameters(), config.optim, device=device)
+    total = config.train.epochs * len(batches)
+    state = TrainState(trainable, opt, build_scheduler(opt, config.optim, total_steps=total),
+                       epochs=config.train.epochs, steps_per_epoch=len(batches))
+    early = EarlyStopping(patience=config.train.patience, min_delta=config.train.min_delta,
+                          target=config.train.target)
+    meta = _model_meta(config, data)
+    cbs: list[Callback] = [early, _HistoryWriter(run)]
+    if config.train.checkpoint:
+        cbs.append(Checkpoint(run.checkpoints, meta=meta, resume_state=lambda: {
+            "batches": batches.state_dict(), "early_stopping": early.state_dict(), "untrained": untrained}))
+    if config.train.tensorboard:
+        cbs.append(TensorBoard(run.path / "tensorboard"))
+    cbs += [*callbacks, Progress(progress)]
+    if resume:
+        untrained = _restore(state, model, batches, early, run.checkpoints / "last.pt")
+    valid = _to_device(data.valid, device, dtype) if data.valid is not None else None
+    status, message = "completed", None
+    t0 = time.perf_counter()
+    try:
+        train_loop(state, batches, valid=valid, callbacks=cbs, device=device,
+                   amp_dtype=amp_dtype(device, config.train.amp))
+    except TrainingError as exc:
+        status, message = "diverged", str(exc)
+    except KeyboardInterrupt:
+        status, message = "interrupted", f"interrupted after epoch {state.epoch}; resume with --resume {run.path}"
+    train_time = time.perf_counter() - t0
+    metrics = _finish(config, data, run, model, untrained, state, device, status=status,
+                      message=message, train_time=train_time)
+    if report:
+        from goodfit.report import write_report
+
+        write_report(run.path)
+    return FitResult(run.path, state.history, metrics, model)
+
+
+def _make_batches(config: Config, data: PreparedData, device: torch.device, dtype: torch.dtype):
+    x = torch.from_numpy(data.train.x).to(dtype)
+    y = torch.from_numpy(data.train.y)
+    augment = make_augment(config.data.augment)
+    if augment is not None and x.ndim != 4:
+        from goodfit.errors import ConfigError
+
+        raise ConfigError(f"data.augment={config.data.augment} needs image data; {config.data.name} is a table")
+    loader = config.train.loader
+    if loader == "auto":
+        loader = "memory" if x.element_size() * x.numel() <= MEMORY_LIMIT_BYTES else "dataloader"
+    if loader == "memory":
+        return MemoryBatches(x.to(device), y.to(device), batch_size=config.train.batch_size,
+                             seed=config.seed, augment=augment)
+    return LoaderBatches(x, y, batch_size=config.train.batch_size, seed=config.seed, device=device,
+                         num_workers=config.train.num_workers, augment=augment)
+
+
+def _to_device(split: Any, device: torch.device, dtype: torch.dtype) -> tuple[torch.Tensor, torch.Tensor]:
+    return torch.from_numpy(split.x).to(device, dtype), torch.from_numpy(split.y).to(device)
+
+
+def _model_meta(config: Config, data: PreparedData) -> dict[str, Any]:
+    return {
+        "config": config_to_dict(config),
+        "classes": list(data.classes),
+        "input_shape": list(data.input_shape),
+        "scaler": data.scaler.state_dict(),
+    }
+
+
+def _restore(state: TrainState, model: nn.Module, batches: Any, early: EarlyStopping, path: Path) -> dict:
+    ckpt = load_checkpoint(path)
+    model.load_state_dict(ckpt["model"])
+    state.optimizer.load_state_dict(ckpt["optimizer"])
+    if state.scheduler is not None and ckpt["scheduler"] is not None:
+        state.scheduler.load_state_dict(ckpt["scheduler"])
+    state.epoch, state.step, state.history = ckpt["epoch"], ckpt["step"], list(ckpt["history"])
+    state.best_epoch, state.best_valid_loss = ckpt["best_epoch"], ckpt["best_valid_loss"]
+    torch.set_rng_state(ckpt["torch_rng"])
+    batches.load_state_dict(ckpt["batches"])
+    early.load_state_dict(ckpt["early_stopping"])
+    return ckpt["untrained"]
+
+
+def _finish(config: Config, data: PreparedData, run: RunDir, model: nn.Module, untrained: dict,
+            state: TrainState, device: torch.device, *, status: str, message: str | None,
+            train_time: float) -> dict[str, Any]:
+    """Write metrics.json (and, for a completed run, the one test evaluation and predictions)."""
+    n_classes = len(data.classes)
+    best = run.checkpoints / "best.pt"
+    metrics: dict[str, Any] = {
+        "status": status, "message": message, "stop_reason": state.stop_reason,
+        "epochs_run": state.epoch, "best_epoch": state.best_epoch, "train_time_s": train_time,
+        "n_train": len(data.train), "n_valid": len(data.valid) if data.valid is not None else 0,
+        "n_test": len(data.test), "classes": list(data.classes),
+    }
+    if status == "completed":
+        if best.is_file():  # select on validation: evaluate the best-valid weights
+            model.load_state_dict(load_checkpoint(best, map_location=device)["model"])
+        dtype = resolve_dtype(config.train.dtype)
+        amp = amp_dtype(device, config.train.amp)
+        if data.valid is not None:
+            metrics["valid"], _ = evaluate_split(model, *_to_device(data.valid, device, dtype),
+                                                 n_classes=n_classes, device=device, amp_dtype=amp)
+        test_x, test_y = _to_device(data.test, device, dtype)
+        metrics["test"], logits = evaluate_split(model, test_x, test_y, n_classes=n_classes,
+                                                 device=device, amp_dtype=amp)
+        metrics["test_evaluations"] = [{"when": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "by": "fit"}]
+        metrics["baselines"] = _baselines(config, data, untrained, test_x, test_y, device)
+        _save_predictions(run, data, logits)
+    run.write_json("metrics.json", metrics)
+    return metrics
+
+
+def _baselines(config: Config, data: PreparedData, untrained: dict, x: torch.Tensor, y: torch.Tensor,
+               device: torch.device) -> dict[str, Any]:
+    """Scores to beat: always the majority class, and the same model before training."""
+    fresh = create_model(config.model, input_shape=data.input_shape, n_classes=len(data.classes))
+    fresh = fresh.to(device=device, dtype=resolve_dtype(config.train.dtype))
+    fresh.load_state_dict(untrained)
+    stats, _ = evaluate_split(fresh, x, y, n_classes=len(data.classes), device=device)
+    return {
+        "majority": majority_baseline(data.train.y, data.test.y),
+        "untrained": {"accuracy": stats["accuracy"], "loss": stats["loss"]},
+        "chance_loss": float(np.log(len(data.classes))),
+    }
+
+
+def _save_predictions(run: RunDir, data: PreparedData, logits: torch.Tensor) -> None:
+    """Test labels, predictions, probabilities and the worst-classified raw images, for reports."""
+    import io
+
+    from goodfit.run import atomic_write_bytes
+
+    y = torch.from_numpy(data.test.y)
+    probs = F.softmax(logits, dim=1)
+    losses = F.cross_entropy(logits, y, reduction="none")
+    worst = torch.argsort(losses, descending=True)[:N_WORST].numpy()
+    buf = io.BytesIO()
+    np.savez_compressed(
+        buf, y_true=data.test.y, y_pred=logits.argmax(1).numpy(), probs=probs.numpy().astype(np.float32),
+        worst_index=worst, worst_images=data.dataset.x_test[worst] if data.dataset.kind == "image" else np.empty(0),
+    )
+    atomic_write_bytes(run.path / "predictions.npz", buf.getvalue())
+
+
+# --------------------------------------------------------------------------- using a trained run
+
+
+@dataclass
+class LoadedModel:
+    """A trained model with what is needed to feed it raw inputs."""
+
+    model: nn.Module
+    config: Config
+    classes: tuple[str, ...]
+    input_shape: tuple[int, ...]
+    scaler: Scaler
+
+    def predict_proba(self, x_raw: np.ndarray, *, device: str = "cpu") -> np.ndarray:
+        """Class probabilities for unscaled inputs shaped like the data set's (``(N, *input_shape)``)."""
+        from goodfit.train.evaluate import predict_logits
+
+        x = torch.from_numpy(self.scaler.transform(x_raw))
+        return F.softmax(predict_logits(self.model, x, device=device), dim=1).numpy()
+
+
+def load_model(run: str | Path, *, which: str = "best", device: str = "cpu") -> LoadedModel:
+    """Rebuild a run's model from ``checkpoints/{best,last}.pt``."""
+    from goodfit.config import config_from_dict
+
+    rd = RunDir.open(run)
+    path = rd.checkpoints / f"{which}.pt"
+    if not path.is_file():
+        raise RunDirError(f"{path} not found; the run saved no checkpoint (train.checkpoint=false?)")
+    ckpt = load_checkpoint(path, map_location=device)
+    cfg = config_from_dict(ckpt["config"])
+    model = create_model(cfg.model, input_shape=ckpt["input_shape"], n_classes=len(ckpt["classes"]))
+    model.load_state_dict(ckpt["model"])
+    model.to(device).eval()
+    return LoadedModel(model, cfg, tuple(ckpt["classes"]), tuple(ckpt["input_shape"]),
+                       Scaler.from_state_dict(ckpt["scaler"]))
+
+
+def evaluate_run(run: str | Path, *, split: str = "valid", data_root: str | None = None) -> dict[str, Any]:
+    """Evaluate a finished run's best model on ``valid`` or ``test``.
+
+    Looking at the test set again is recorded in ``metrics.json`` (``test_evaluations``), so a
+    report can say how often the test set was used.
+    """
+    from dataclasses import replace
+
+    if split not in ("valid", "test", "train"):
+        from goodfit.errors import ConfigError
+
+        raise ConfigError(f"split must be train, valid or test, not {split!r}")
+    loaded = load_model(run)
+    rd = RunDir.open(run)
+    cfg = loaded.config
+    if data_root:
+        cfg = replace(cfg, data=replace(cfg.data, root=data_root))
+    data = prepare_data(cfg.data)
+    part = getattr(data, split)
+    if part is None:
+        raise RunDirError(f"{rd.path} was trained without a validation split (data.valid_fraction=0)")
+    stats, _ = evaluate_split(loaded.model, part.x, part.y, n_classes=len(loaded.classes))
+    if split == "test":
+        metrics = rd.read_json("metrics.json")
+        metrics.setdefault("test_evaluations", []).append(
+            {"when": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "by": "goodfit evaluate"})
+        rd.write_json("metrics.json", metrics)
+        stats["test_evaluations"] = len(metrics["test_evaluations"])
+    return stats

@@ -1,0 +1,60 @@
+"""A small VGG-style CNN with batch norm for 28×28 and 32×32 inputs (any size ≥ 8 works)."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import torch
+from torch import nn
+
+from goodfit.models.mlp import make_activation
+
+__all__ = ["ConvNet"]
+
+
+def _block(c_in: int, c_out: int, activation: str) -> nn.Sequential:
+    """Two 3×3 conv → BN → act, then 2×2 max-pool (halves H and W)."""
+    return nn.Sequential(
+        nn.Conv2d(c_in, c_out, 3, padding=1, bias=False),
+        nn.BatchNorm2d(c_out),
+        make_activation(activation),
+        nn.Conv2d(c_out, c_out, 3, padding=1, bias=False),
+        nn.BatchNorm2d(c_out),
+        make_activation(activation),
+        nn.MaxPool2d(2),
+    )
+
+
+class ConvNet(nn.Module):
+    """VGG-style stages (``channels`` = width per stage), global average pool, linear head.
+
+    Example:
+        >>> ConvNet((3, 32, 32), 10, channels=(16, 32))(torch.zeros(2, 3, 32, 32)).shape
+        torch.Size([2, 10])
+    """
+
+    def __init__(
+        self,
+        input_shape: Sequence[int],
+        n_classes: int,
+        *,
+        channels: Sequence[int] = (32, 64),
+        activation: str = "relu",
+        dropout: float = 0.0,
+    ) -> None:
+        super().__init__()
+        c_in = input_shape[0]
+        stages = []
+        for c in channels:
+            stages.append(_block(c_in, c, activation))
+            c_in = c
+        self.features = nn.Sequential(*stages)
+        self.head = nn.Sequential(
+            nn.AdaptiveAvgPool2d(1),
+            nn.Flatten(),
+            nn.Dropout(dropout) if dropout > 0 else nn.Identity(),
+            nn.Linear(c_in, n_classes),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # (B, C, H, W) -> (B, n_classes)
+        return self.head(self.features(x))

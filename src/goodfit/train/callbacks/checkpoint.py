@@ -1,0 +1,63 @@
+"""Best and last checkpoints, written atomically at each epoch end."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any, Callable
+
+import torch
+
+from goodfit.run import atomic_write_bytes
+from goodfit.train.callbacks.base import Callback, TrainState
+
+__all__ = ["Checkpoint", "save_checkpoint", "load_checkpoint"]
+
+
+def save_checkpoint(path: Path, payload: dict[str, Any]) -> None:
+    """``torch.save`` to a temp file beside ``path`` then rename: a crash never leaves half a file."""
+    buf = io.BytesIO()
+    torch.save(payload, buf)
+    atomic_write_bytes(path, buf.getvalue())
+
+
+def load_checkpoint(path: Path, map_location: str | torch.device = "cpu") -> dict[str, Any]:
+    # weights_only=False: our own checkpoints hold optimizer/RNG state and plain Python objects
+    return torch.load(path, map_location=map_location, weights_only=False)
+
+
+class Checkpoint(Callback):
+    """``last.pt``: everything needed to resume; ``best.pt``: weights at the lowest valid loss.
+
+    ``resume_state`` is a callable returning the extra resumable state (callback states, batch
+    generators) so that a resumed run continues exactly where this one was.
+    """
+
+    def __init__(self, folder: Path, *, resume_state: Callable[[], dict[str, Any]], meta: dict[str, Any]) -> None:
+        self.folder = Path(folder)
+        self.resume_state = resume_state
+        self.meta = meta  # e.g. model config, classes, scaler: enough to rebuild and use the model
+
+    def on_epoch_end(self, state: TrainState) -> None:
+        row = state.last
+        weights = state.model.state_dict()
+        if row.get("valid_loss", float("inf")) < state.best_valid_loss or "valid_loss" not in row:
+            state.best_valid_loss = row.get("valid_loss", float("inf"))
+            state.best_epoch = state.epoch
+            save_checkpoint(self.folder / "best.pt", {**self.meta, "model": weights, "epoch": state.epoch})
+        save_checkpoint(
+            self.folder / "last.pt",
+            {
+                **self.meta,
+                "model": weights,
+                "optimizer": state.optimizer.state_dict(),
+                "scheduler": state.scheduler.state_dict() if state.scheduler is not None else None,
+                "epoch": state.epoch,
+                "step": state.step,
+                "history": state.history,
+                "best_epoch": state.best_epoch,
+                "best_valid_loss": state.best_valid_loss,
+                "torch_rng": torch.get_rng_state(),
+                **self.resume_state(),
+            },
+        )

@@ -1,0 +1,57 @@
+"""Devices, dtypes, seeds and determinism: all arguments, CPU always works."""
+
+from __future__ import annotations
+
+import os
+import random
+
+import numpy as np
+import torch
+
+from goodfit.errors import ConfigError
+
+__all__ = ["resolve_device", "resolve_dtype", "seed_everything", "set_deterministic", "amp_dtype"]
+
+
+def resolve_device(name: str) -> torch.device:
+    """``auto`` → CUDA if present, else MPS, else CPU; an unavailable device is a clear error."""
+    if name == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    try:
+        device = torch.device(name)
+    except RuntimeError:
+        raise ConfigError(f"unknown device {name!r}; use cpu, cuda, cuda:N, mps or auto") from None
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ConfigError("train.device=cuda but no CUDA GPU is visible; use train.device=cpu or auto")
+    if device.type == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
+        raise ConfigError("train.device=mps but MPS is not available; use train.device=cpu or auto")
+    return device
+
+
+def resolve_dtype(name: str) -> torch.dtype:
+    return {"float32": torch.float32, "float64": torch.float64}[name]
+
+
+def amp_dtype(device: torch.device, enabled: bool) -> torch.dtype | None:
+    """bfloat16 autocast on CPU, float16 on CUDA; None when AMP is off."""
+    if not enabled:
+        return None
+    return torch.float16 if device.type == "cuda" else torch.bfloat16
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+
+
+def set_deterministic(enabled: bool) -> None:
+    """Bit-identical reruns on one machine (may be slower on GPU)."""
+    if enabled:
+        os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+    torch.use_deterministic_algorithms(enabled, warn_only=False)
+    torch.backends.cudnn.benchmark = not enabled

@@ -1,0 +1,114 @@
+"""The training loop, readable top to bottom.
+
+Per epoch: shuffle (fresh permutation), forward, loss, backward, step; then evaluate on the
+validation split in eval mode and hand one history row to the callbacks (early stopping,
+checkpoints, progress). A non-finite loss raises :class:`~goodfit.errors.TrainingError`.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Sequence
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from goodfit.errors import TrainingError
+from goodfit.train.batching import Batches
+from goodfit.train.callbacks.base import Callback, TrainState
+from goodfit.train.evaluate import predict_logits
+
+__all__ = ["train_loop", "NAN_CHECK_EVERY"]
+
+NAN_CHECK_EVERY = 50  # steps between finiteness checks (each one syncs a GPU)
+
+
+def _emit(callbacks: Sequence[Callback], event: str, *args: object) -> None:
+    for cb in callbacks:
+        getattr(cb, event)(*args)
+
+
+def _wants_batches(callbacks: Sequence[Callback]) -> list[Callback]:
+    """Only callbacks that override ``on_batch_end`` cost anything per step."""
+    return [cb for cb in callbacks if type(cb).on_batch_end is not Callback.on_batch_end]
+
+
+def train_loop(
+    state: TrainState,
+    batches: Batches,
+    *,
+    valid: tuple[torch.Tensor, torch.Tensor] | None,
+    loss_fn: nn.Module | None = None,
+    callbacks: Sequence[Callback] = (),
+    device: torch.device,
+    amp_dtype: torch.dtype | None = None,
+) -> TrainState:
+    """Train ``state.model`` from ``state.epoch`` to ``state.epochs`` (or until a callback stops).
+
+    Example:
+        >>> from goodfit.train.batching import MemoryBatches
+        >>> model = nn.Linear(2, 2)
+        >>> opt = torch.optim.SGD(model.parameters(), lr=0.1)
+        >>> x, y = torch.randn(64, 2), torch.randint(0, 2, (64,))
+        >>> batches = MemoryBatches(x, y, batch_size=16, seed=0)
+        >>> s = TrainState(model, opt, None, epochs=2, steps_per_epoch=len(batches))
+        >>> len(train_loop(s, batches, valid=None, device=torch.device("cpu")).history)
+        2
+    """
+    model, opt, sched = state.model, state.optimizer, state.scheduler
+    loss_fn = loss_fn or nn.CrossEntropyLoss()
+    per_batch = _wants_batches(callbacks)
+    scaler = torch.amp.GradScaler(device.type, enabled=amp_dtype == torch.float16)
+    _emit(callbacks, "on_fit_start", state)
+    while state.epoch < state.epochs and not state.should_stop:
+        t0 = time.perf_counter()
+        model.train()
+        loss_sum = torch.zeros((), device=device)
+        correct = torch.zeros((), dtype=torch.long, device=device)
+        seen = 0
+        for i, (xb, yb) in enumerate(batches):
+            with torch.autocast(device.type, dtype=amp_dtype or torch.float32, enabled=amp_dtype is not None):
+                logits = model(xb)  # (B, C)
+                loss = loss_fn(logits, yb)
+            opt.zero_grad(set_to_none=True)
+            scaler.scale(loss).backward()
+            scaler.step(opt)
+            scaler.update()
+            if sched is not None:
+                sched.step()
+            state.step += 1
+            detached = loss.detach()
+            loss_sum += detached * len(yb)
+            correct += (logits.detach().argmax(1) == yb).sum()
+            seen += len(yb)
+            for cb in per_batch:
+                cb.on_batch_end(state, detached)
+            if (i + 1) % NAN_CHECK_EVERY == 0 and not torch.isfinite(loss_sum):
+                raise TrainingError(_nan_message(state, loss_sum))
+        train_loss = float(loss_sum) / max(seen, 1)
+        if not math.isfinite(train_loss):
+            raise TrainingError(_nan_message(state, loss_sum))
+        row = {"epoch": state.epoch + 1, "train_loss": train_loss, "train_acc": float(correct) / max(seen, 1)}
+        if valid is not None:
+            logits = predict_logits(model, valid[0], device=device, amp_dtype=amp_dtype)
+            row["valid_loss"] = float(F.cross_entropy(logits, valid[1].cpu()))
+            row["valid_acc"] = float((logits.argmax(1) == valid[1].cpu()).float().mean())
+        row["lr"] = opt.param_groups[0]["lr"]
+        row["time"] = time.perf_counter() - t0
+        state.epoch += 1
+        state.history.append(row)
+        _emit(callbacks, "on_epoch_end", state)
+    if state.stop_reason is None:
+        state.stop_reason = f"completed {state.epochs} epochs"
+    _emit(callbacks, "on_fit_end", state)
+    return state
+
+
+def _nan_message(state: TrainState, loss_sum: torch.Tensor) -> str:
+    lr = state.optimizer.param_groups[0]["lr"]
+    return (
+        f"loss became {float(loss_sum)} in epoch {state.epoch + 1} (step {state.step}); "
+        f"lower optim.lr (now {lr:g}) or check the inputs for NaN/inf"
+    )
