@@ -21,7 +21,7 @@ from torch import nn
 from goodfit.config import Config, config_to_dict, dump_config
 from goodfit.data import PreparedData, prepare_data
 from goodfit.data.scaling import Scaler
-from goodfit.errors import RunDirError, TrainingError
+from goodfit.errors import ConfigError, RunDirError, TrainingError
 from goodfit.metrics import majority_baseline
 from goodfit.models import create_model
 from goodfit.run import RunDir, environment_meta
@@ -66,7 +66,7 @@ class _HistoryWriter(Callback):
 
 
 def fit(
-    config: Config,
+    config: Config | None,
     *,
     run_dir: str | Path | None = None,
     resume: str | Path | None = None,
@@ -83,6 +83,8 @@ def fit(
         >>> result.metrics["test"]["accuracy"] > 0.8
         True
     """
+    if resume is None and config is None:
+        raise ConfigError("fit needs a config, or resume=RUN to continue a run")
     if resume is not None:
         run = RunDir.open(resume)
         ckpt_path = run.checkpoints / "last.pt"
@@ -151,8 +153,6 @@ def _make_batches(config: Config, data: PreparedData, device: torch.device, dtyp
     y = torch.from_numpy(data.train.y)
     augment = make_augment(config.data.augment)
     if augment is not None and x.ndim != 4:
-        from goodfit.errors import ConfigError
-
         raise ConfigError(f"data.augment={config.data.augment} needs image data; {config.data.name} is a table")
     loader = config.train.loader
     if loader == "auto":
@@ -300,8 +300,6 @@ def evaluate_run(run: str | Path, *, split: str = "valid", data_root: str | None
     from dataclasses import replace
 
     if split not in ("valid", "test", "train"):
-        from goodfit.errors import ConfigError
-
         raise ConfigError(f"split must be train, valid or test, not {split!r}")
     loaded = load_model(run)
     rd = RunDir.open(run)

@@ -85,7 +85,7 @@ def load_csv(path: str, root: str | Path | None = None, *, download: bool = Fals
         raise DataError(f"{file} needs a header, >= 1 feature column, a label column and >= 4 rows")
     label_col = next((c for c in ("label", "target", "class", "y") if c in df.columns), df.columns[-1])
     features = df.drop(columns=[label_col])
-    non_numeric = [c for c in features.columns if not np.issubdtype(features[c].dtype, np.number)]
+    non_numeric = [c for c in features.columns if not pd.api.types.is_numeric_dtype(features[c])]
     if non_numeric:
         raise DataError(f"{file}: feature columns must be numeric; {non_numeric[:3]} are not (encode them first)")
     if features.isna().any().any():

@@ -138,6 +138,7 @@ def _download(folder: Path, src: IdxSource) -> None:
 
 def _load(src: IdxSource, root: str | Path | None, download: bool) -> Dataset:
     base = resolve_root(root)
+    download = download and os.environ.get("GOODFIT_OFFLINE", "") not in ("1", "true", "yes")
     folder = _find_files(base, src)
     if folder is None and download:
         target = base / src.folder / "raw"
@@ -149,7 +150,7 @@ def _load(src: IdxSource, root: str | Path | None, download: bool) -> Dataset:
         else:
             reason = ""
     else:
-        reason = "" if folder else " (download is off)"
+        reason = "" if folder else " (downloads are off)"
     if folder is None:
         looked = ", ".join(str(p) for p in _candidates(base, src)[:3])
         raise DataError(

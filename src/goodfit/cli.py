@@ -1,0 +1,205 @@
+"""The ``goodfit`` command line: parse, call the library, print. No logic lives here.
+
+Imports of torch and friends happen inside the commands, so ``goodfit --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from goodfit.errors import GoodfitError
+
+app = typer.Typer(
+    name="goodfit",
+    help="The deep-learning course workflow, ready-made: explore → train → evaluate → report.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+DEMO_OVERRIDES = (
+    "name=demo",
+    "data.name=mnist-5k",
+    "data.augment=shift",
+    "optim.schedule=onecycle",
+    "train.epochs=30",
+)
+
+DataRoot = typer.Option(None, "--data-root", help="Folder with data sets (else $GOODFIT_DATA, else the user cache).")
+Progress = typer.Option("auto", "--progress", help="auto (bar on a terminal), bar, lines or quiet.")
+
+
+def _echo_result(result) -> None:
+    m = result.metrics
+    typer.echo(f"status: {m['status']} ({m.get('stop_reason') or m.get('message')})")
+    if "test" in m:
+        t, b = m["test"], m["baselines"]
+        typer.echo(
+            f"test accuracy {t['accuracy']:.4f} | macro F1 {t['f1_macro']:.4f} | loss {t['loss']:.4f} "
+            f"(baselines: majority {b['majority']['accuracy']:.4f}, untrained {b['untrained']['accuracy']:.4f})"
+        )
+    report = Path(result.run_dir) / "report.html"
+    typer.echo(f"run: {result.run_dir}")
+    if report.is_file():
+        typer.echo(f"report: {report}")
+    if m["status"] != "completed":
+        typer.echo(f"error: {m['message']}", err=True)
+        raise typer.Exit(130 if m["status"] == "interrupted" else 1)
+
+
+def _build_config(config: Optional[Path], overrides: List[str], **shortcuts: Optional[str]):
+    from goodfit.config import Config, apply_overrides, load_config
+
+    cfg = load_config(config) if config else Config()
+    extra = [f"{key}={value}" for key, value in shortcuts.items() if value is not None]
+    return apply_overrides(cfg, [*extra, *overrides])
+
+
+@app.command()
+def demo(
+    out_dir: Path = typer.Option(Path("runs"), "--out-dir", help="Where the run folder is created."),
+    progress: str = Progress,
+) -> None:
+    """Train the course MLP (784-64-64-64-10) on the embedded mnist-5k digits and write a report."""
+    from goodfit.config import Config, apply_overrides
+    from goodfit.experiment import fit
+
+    cfg = apply_overrides(Config(), [*DEMO_OVERRIDES, f"out_dir={out_dir}"])
+    _echo_result(fit(cfg, progress=progress))
+
+
+@app.command(context_settings={"help_option_names": ["-h", "--help"]})
+def train(
+    overrides: List[str] = typer.Argument(None, help="Config overrides such as optim.lr=3e-3 model.hidden=128,64."),
+    config: Optional[Path] = typer.Option(None, "--config", "-c", help="YAML config file (a run's config.yaml works)."),
+    dataset: Optional[str] = typer.Option(None, "--dataset", "-d", help="Shortcut for data.name."),
+    model: Optional[str] = typer.Option(None, "--model", "-m", help="Shortcut for model.name."),
+    epochs: Optional[int] = typer.Option(None, "--epochs", "-e", help="Shortcut for train.epochs."),
+    data_root: Optional[str] = DataRoot,
+    run_dir: Optional[Path] = typer.Option(None, "--run-dir", help="Exact run folder (must not exist)."),
+    resume: Optional[Path] = typer.Option(None, "--resume", help="Continue an interrupted run from its last checkpoint."),
+    show_config: bool = typer.Option(False, "--show-config", help="Print the resolved config as YAML and exit."),
+    progress: str = Progress,
+) -> None:
+    """Train a model: goodfit train --dataset mnist --model mlp --epochs 10 optim.lr=3e-3."""
+    from goodfit.config import dump_config
+    from goodfit.experiment import fit
+
+    if resume is not None:
+        if overrides or config or dataset or model or epochs:
+            raise GoodfitError("--resume continues a run with its saved config; drop the other options")
+        _echo_result(fit(None, resume=resume, progress=progress))  # type: ignore[arg-type]
+        return
+    cfg = _build_config(config, overrides or [], **{"data.name": dataset, "model.name": model,
+                                                     "train.epochs": epochs, "data.root": data_root})
+    if show_config:
+        typer.echo(dump_config(cfg), nl=False)
+        return
+    _echo_result(fit(cfg, run_dir=run_dir, progress=progress))
+
+
+@app.command()
+def evaluate(
+    run: Path = typer.Argument(..., help="A run folder."),
+    split: str = typer.Option("valid", "--split", help="valid (default), train, or test (each use is recorded)."),
+    data_root: Optional[str] = DataRoot,
+) -> None:
+    """Evaluate a trained run's best model on a split."""
+    from goodfit.experiment import evaluate_run
+
+    stats = evaluate_run(run, split=split, data_root=data_root)
+    typer.echo(f"{split}: accuracy {stats['accuracy']:.4f} | macro F1 {stats['f1_macro']:.4f} | loss {stats['loss']:.4f}")
+    if split == "test" and stats["test_evaluations"] > 1:
+        typer.echo(
+            f"warning: the test set of this run has now been evaluated {stats['test_evaluations']} times; "
+            "choosing anything by these numbers makes them optimistic",
+            err=True,
+        )
+
+
+@app.command()
+def predict(
+    run: Path = typer.Argument(..., help="A run folder."),
+    images: List[Path] = typer.Argument(..., help="Image files (PNG, JPEG, ...)."),
+    top_k: int = typer.Option(5, "--top-k", "-k", help="How many classes to show."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of text."),
+) -> None:
+    """Predict the classes of image files with a trained run."""
+    from goodfit.predict import predict_files
+
+    results = predict_files(run, images, top_k=top_k)
+    if as_json:
+        typer.echo(json.dumps(results, indent=2))
+        return
+    for res in results:
+        ranked = ", ".join(f"{c['class']} {c['probability']:.3f}" for c in res["top"])
+        typer.echo(f"{res['file']}: {ranked}")
+
+
+@app.command()
+def explore(
+    dataset: str = typer.Argument(..., help="A data set name (see goodfit list)."),
+    data_root: Optional[str] = DataRoot,
+    out: Path = typer.Option(Path("runs/explore"), "--out", help="Folder for samples.png and explore.html."),
+) -> None:
+    """Look at a data set first: shapes, ranges, class balance, duplicates, suggested scaling."""
+    from goodfit.data.explore import explore as run_explore
+
+    result = run_explore(dataset, root=data_root, out_dir=out / dataset.replace("/", "_").replace(":", "_"))
+    typer.echo(result.summary())
+
+
+@app.command()
+def report(run: Path = typer.Argument(..., help="A run folder.")) -> None:
+    """(Re)write a run's report.html from its files."""
+    from goodfit.report import write_report
+    from goodfit.run import RunDir
+
+    typer.echo(f"report: {write_report(RunDir.open(run).path)}")
+
+
+@app.command(name="list")
+def list_(  # noqa: D401
+) -> None:
+    """List the registered data sets and models."""
+    from goodfit.data import DATASETS
+    from goodfit.models import MODELS
+
+    for title, registry in (("data sets", DATASETS), ("models", MODELS)):
+        typer.echo(f"{title}:")
+        for entry in registry:
+            name = entry.name + (":PATH" if entry.takes_argument else "")
+            typer.echo(f"  {name:<18} {entry.description}")
+
+
+def main() -> None:
+    """Console entry point: user errors print one line and exit 2; Ctrl-C exits 130."""
+    try:
+        app(standalone_mode=False)
+    except GoodfitError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        typer.echo("aborted", err=True)
+        sys.exit(130)
+    except KeyboardInterrupt:
+        typer.echo("interrupted", err=True)
+        sys.exit(130)
+    except Exception as exc:  # click usage errors
+        import click
+
+        if isinstance(exc, click.exceptions.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,353 @@
+"""The course's first step, "explore the data": shapes, values, classes, duplicates, order, scaling.
+
+Everything a careful teacher would look at before training: how many samples of each class (and
+what always guessing the biggest one scores), exact duplicates inside the training set and
+between train and test (they inflate test scores), whether the file is sorted by label (it must
+be shuffled), and which ``data.scaling`` fits the value range.
+
+Example:
+    >>> result = explore("digits")
+    >>> result.train_shape, result.suggested_scaling.split(" (")[0]
+    ((1438, 1, 8, 8), 'minmax01 or standardize')
+    >>> result.imbalanced, result.duplicates_train_test
+    (False, 0)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from goodfit.data.base import Dataset
+
+__all__ = [
+    "ExploreResult",
+    "explore",
+    "explore_dataset",
+    "row_hashes",
+    "duplicate_counts",
+    "longest_label_run",
+    "suggest_scaling",
+]
+
+IMBALANCE_RATIO = 1.5  # largest / smallest training class count above this is worth a warning
+SORTED_RUN_FRACTION = 0.05  # a run of one label longer than this share of train looks sorted
+MIN_SORTED_RUN = 10  # ...and at least this long, so tiny sets are not flagged by chance
+SCALE_SPREAD = 10.0  # table features whose std differ by more than this factor need standardizing
+_CHUNK_BYTES = 64 << 20  # moments are computed in chunks: no float64 copy of a whole image set
+
+
+@dataclass
+class ExploreResult:
+    """What :func:`explore` found; ``summary()`` for people, ``to_dict()`` for programs."""
+
+    name: str
+    kind: str
+    source: str
+    classes: tuple[str, ...]
+    train_shape: tuple[int, ...]
+    test_shape: tuple[int, ...]
+    dtype: str
+    value_min: float
+    value_max: float
+    mean: float
+    std: float
+    nonfinite: int  # NaN / inf values in the training inputs
+    train_counts: list[int]
+    test_counts: list[int]
+    imbalance_ratio: float  # largest / smallest training class (inf if a class is empty)
+    majority_class: int
+    majority_accuracy: float  # test accuracy of always predicting the largest training class
+    duplicates_train: int  # training samples that exactly repeat an earlier training sample
+    duplicates_train_test: int  # test samples whose exact copy is in the training set
+    conflicting_duplicates: int  # groups of identical training inputs with different labels
+    longest_label_run: int  # longest run of one label in the training set's stored order
+    sorted_by_label: bool
+    suggested_scaling: str
+    warnings: list[str] = field(default_factory=list)
+    info: list[str] = field(default_factory=list)
+    samples_png: Path | None = None
+    html: Path | None = None
+
+    @property
+    def imbalanced(self) -> bool:
+        return self.imbalance_ratio > IMBALANCE_RATIO
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (paths as strings, tuples as lists)."""
+        d = asdict(self)
+        for key in ("samples_png", "html"):
+            d[key] = str(d[key]) if d[key] is not None else None
+        d["imbalanced"] = self.imbalanced
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in d.items()}
+
+    def summary(self) -> str:
+        """Several lines of plain text, for the CLI to print."""
+        n_train = self.train_shape[0] if self.train_shape else 0
+        share = self.longest_label_run / n_train if n_train else 0.0
+        lines = [
+            f"Data set {self.name} ({self.kind}, {len(self.classes)} classes) from {self.source or '?'}",
+            f"  shapes        train {self.train_shape}, test {self.test_shape}, dtype {self.dtype}",
+            f"  values        min {self.value_min:g}, max {self.value_max:g}, mean {self.mean:.4g}, "
+            f"std {self.std:.4g}" + (f", {self.nonfinite} NaN/inf" if self.nonfinite else ""),
+            *_count_lines("train", self.classes, self.train_counts),
+            *_count_lines("test", self.classes, self.test_counts),
+            f"  baseline      always predicting class {self.classes[self.majority_class]!r} scores "
+            f"{_pct(self.majority_accuracy)} on the test set: a model must beat this",
+            f"  balance       largest/smallest training class = {self.imbalance_ratio:.2f}",
+            f"  duplicates    {self.duplicates_train} within train, {self.duplicates_train_test} test samples "
+            f"also in train, {self.conflicting_duplicates} identical inputs with different labels",
+            f"  order         longest run of one label in train: {self.longest_label_run} ({share:.1%})",
+            f"  scaling       {self.suggested_scaling}",
+        ]
+        lines += [f"warning: {w}" for w in self.warnings]
+        lines += [f"note: {i}" for i in self.info]
+        lines += [f"wrote {p}" for p in (self.samples_png, self.html) if p is not None]
+        return "\n".join(lines)
+
+
+def _pct(v: float) -> str:
+    return "n/a" if not math.isfinite(v) else f"{100 * v:.2f} %"
+
+
+def _count_lines(split: str, classes: tuple[str, ...], counts: list[int], width: int = 76) -> list[str]:
+    """``  train counts  0: 5923, 1: 6742, ...`` wrapped to ``width`` characters after the label."""
+    lines: list[str] = []
+    for item in (f"{c}: {n}" for c, n in zip(classes, counts)):
+        if lines and len(lines[-1]) + len(item) + 2 <= width:
+            lines[-1] += ", " + item
+        else:
+            lines.append(item)
+    head = f"  {split + ' counts':<14}"
+    return [(head if i == 0 else " " * len(head)) + line for i, line in enumerate(lines or ["(empty)"])]
+
+
+def explore(name: str, *, root: str | None = None, out_dir: str | Path | None = None,
+            download: bool = True) -> ExploreResult:
+    """Load the data set ``name`` unscaled and explore it; with ``out_dir``, also write
+    ``samples.png`` and a self-contained ``explore.html`` there.
+
+    Example:
+        >>> r = explore("mnist-5k")
+        >>> sum(r.train_counts), r.dtype, r.suggested_scaling.split(" (")[0]
+        (4000, 'uint8', 'minmax01 or standardize')
+    """
+    from goodfit.data import load_dataset
+
+    return explore_dataset(load_dataset(name, root=root, download=download), out_dir=out_dir)
+
+
+def explore_dataset(ds: Dataset, *, out_dir: str | Path | None = None) -> ExploreResult:
+    """Explore an in-memory :class:`~goodfit.data.base.Dataset` (see :func:`explore`)."""
+    n_classes = len(ds.classes)
+    train_counts = np.bincount(ds.y_train, minlength=n_classes)
+    test_counts = np.bincount(ds.y_test, minlength=n_classes)
+    lo, hi, mean, std, nonfinite = _value_stats(ds.x_train)
+    within, between, conflicts = duplicate_counts(ds.x_train, ds.x_test, y_train=ds.y_train)
+    run = longest_label_run(ds.y_train)
+    n = len(ds.y_train)
+    majority = int(train_counts.argmax()) if n else 0
+    maj_acc = float(np.mean(ds.y_test == majority)) if len(ds.y_test) else float("nan")
+    smallest = train_counts.min() if n_classes else 0
+    result = ExploreResult(
+        name=ds.name, kind=ds.kind, source=ds.source, classes=tuple(ds.classes),
+        train_shape=tuple(ds.x_train.shape), test_shape=tuple(ds.x_test.shape), dtype=str(ds.x_train.dtype),
+        value_min=lo, value_max=hi, mean=mean, std=std, nonfinite=nonfinite,
+        train_counts=train_counts.tolist(), test_counts=test_counts.tolist(),
+        imbalance_ratio=float(train_counts.max() / smallest) if smallest else math.inf,
+        majority_class=majority, majority_accuracy=maj_acc,
+        duplicates_train=within, duplicates_train_test=between, conflicting_duplicates=conflicts,
+        longest_label_run=run, sorted_by_label=run > max(SORTED_RUN_FRACTION * n, MIN_SORTED_RUN),
+        suggested_scaling=suggest_scaling(ds.x_train, kind=ds.kind, value_range=(lo, hi)),
+    )
+    _add_messages(result)
+    if out_dir is not None:
+        _write_outputs(result, ds, Path(out_dir))
+    return result
+
+
+# --------------------------------------------------------------------------- the measurements
+
+
+def _value_stats(x: np.ndarray) -> tuple[float, float, float, float, int]:
+    """Min, max, mean, std over finite values, and the count of non-finite ones; chunked."""
+    flat = x.reshape(len(x), -1) if len(x) else x.reshape(0, 1)
+    rows = max(1, _CHUNK_BYTES // max(1, flat.shape[1] * 8))
+    shift = float(np.nanmean(flat[:1000], dtype=np.float64)) if flat.size else 0.0  # for stable sums
+    shift = shift if math.isfinite(shift) else 0.0
+    lo, hi, total, total_sq, count, bad = math.inf, -math.inf, 0.0, 0.0, 0, 0
+    for i in range(0, len(flat), rows):
+        chunk = flat[i: i + rows].astype(np.float64)
+        finite = np.isfinite(chunk)
+        bad += int(finite.size - np.count_nonzero(finite))
+        values = chunk[finite] if bad else chunk.ravel()
+        if values.size == 0:
+            continue
+        lo, hi = min(lo, float(values.min())), max(hi, float(values.max()))
+        values = values - shift
+        total, total_sq, count = total + float(values.sum()), total_sq + float(values @ values), count + values.size
+    if count == 0:
+        return math.nan, math.nan, math.nan, math.nan, bad
+    mean = total / count
+    return lo, hi, mean + shift, math.sqrt(max(total_sq / count - mean * mean, 0.0)), bad
+
+
+def row_hashes(x: np.ndarray) -> np.ndarray:
+    """A 64-bit BLAKE2b hash of each sample's bytes: equal samples, equal hashes.
+
+    Example:
+        >>> h = row_hashes(np.array([[1, 2], [3, 4], [1, 2]], dtype=np.uint8))
+        >>> h.dtype, bool(h[0] == h[2]), bool(h[0] == h[1])
+        (dtype('uint64'), True, False)
+    """
+    flat = np.ascontiguousarray(x).reshape(len(x), -1)
+    view = memoryview(flat).cast("B")
+    width = flat.shape[1] * flat.itemsize
+    digests = b"".join(hashlib.blake2b(view[i * width: (i + 1) * width], digest_size=8).digest()
+                       for i in range(len(flat)))
+    return np.frombuffer(digests, dtype=np.uint64)
+
+
+def duplicate_counts(x_train: np.ndarray, x_test: np.ndarray | None = None, *,
+                     y_train: np.ndarray | None = None) -> tuple[int, int, int]:
+    """Exact duplicates: ``(within train, test samples also in train, conflicting label groups)``.
+
+    ``within`` counts training samples that repeat an earlier one (``n - n_unique``); the third
+    number counts groups of identical training inputs that carry more than one label.
+
+    Example:
+        >>> x = np.array([[0, 1], [0, 1], [2, 2], [5, 5]])
+        >>> duplicate_counts(x, np.array([[2, 2], [9, 9]]), y_train=np.array([0, 1, 0, 0]))
+        (1, 1, 1)
+    """
+    h_train = row_hashes(x_train)
+    uniq, inverse = np.unique(h_train, return_inverse=True)
+    within = len(h_train) - len(uniq)
+    between = int(np.isin(row_hashes(x_test), uniq).sum()) if x_test is not None and len(x_test) else 0
+    conflicts = 0
+    if y_train is not None and within:
+        pairs = np.unique(np.stack([inverse.ravel(), np.asarray(y_train, dtype=np.int64)]), axis=1)
+        conflicts = int((np.bincount(pairs[0]) > 1).sum())
+    return int(within), between, conflicts
+
+
+def longest_label_run(y: np.ndarray) -> int:
+    """Length of the longest run of identical consecutive labels.
+
+    Example:
+        >>> longest_label_run(np.array([3, 3, 1, 1, 1, 2]))
+        3
+    """
+    y = np.asarray(y)
+    if y.size == 0:
+        return 0
+    edges = np.flatnonzero(np.diff(y) != 0) + 1
+    return int(np.diff(np.concatenate([[0], edges, [y.size]])).max())
+
+
+def suggest_scaling(x: np.ndarray, *, kind: str = "image",
+                    value_range: tuple[float, float] | None = None) -> str:
+    """Which ``data.scaling`` suits these inputs, and why, as one phrase.
+
+    Example:
+        >>> suggest_scaling(np.array([[0, 255]], dtype=np.uint8))
+        'minmax01 or standardize (inputs are 0..255: do not feed them unscaled)'
+        >>> suggest_scaling(np.array([[0.0, 1.0], [0.5, 0.2]]), kind="table")
+        'standardize or none (inputs already lie in [0, 1])'
+    """
+    lo, hi = value_range if value_range is not None else (float(np.nanmin(x)), float(np.nanmax(x)))
+    if kind == "table" and x.size:
+        std = np.nanstd(np.asarray(x, dtype=np.float64).reshape(len(x), -1), axis=0)
+        std = std[std > 0]
+        if std.size and std.max() / std.min() > SCALE_SPREAD:
+            return (f"standardize (features span very different scales: std from {std.min():.3g} "
+                    f"to {std.max():.3g})")
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        return "standardize (after removing NaN/inf values)"
+    if lo >= 0 and hi <= 1:
+        return "standardize or none (inputs already lie in [0, 1])"
+    if kind == "image" and lo >= 0 and hi <= 255:
+        return f"minmax01 or standardize (inputs are {lo:g}..{hi:g}: do not feed them unscaled)"
+    return "standardize"
+
+
+def _add_messages(r: ExploreResult) -> None:
+    """Turn the numbers into the warnings and notes a student should read."""
+    n_train = r.train_shape[0] if r.train_shape else 0
+    if r.imbalanced:
+        empty = [c for c, n in zip(r.classes, r.train_counts) if n == 0]
+        r.warnings.append(
+            (f"classes {empty} have no training samples; " if empty else "")
+            + f"classes are imbalanced (largest/smallest = {r.imbalance_ratio:.2f} > {IMBALANCE_RATIO}): "
+            f"always predicting {r.classes[r.majority_class]!r} already scores {_pct(r.majority_accuracy)}; "
+            "judge models by macro F1 and per-class recall, not accuracy alone")
+    if r.duplicates_train_test:
+        r.warnings.append(f"{r.duplicates_train_test} test samples have an exact copy in the training set: "
+                          "test accuracy is inflated by memorised copies; drop them from one side")
+    if r.conflicting_duplicates:
+        r.warnings.append(f"{r.conflicting_duplicates} groups of identical training inputs carry different "
+                          "labels (label noise): no model can get all of them right")
+    if r.duplicates_train:
+        r.info.append(f"{r.duplicates_train} training samples repeat another one exactly; they weigh "
+                      "double in training and can leak into the validation split")
+    if r.nonfinite:
+        r.warnings.append(f"{r.nonfinite} input values are NaN or inf: fix or drop them before training")
+    if r.sorted_by_label:
+        r.info.append(f"the training set is stored sorted by label (a run of {r.longest_label_run} samples "
+                      f"with one label, {r.longest_label_run / max(n_train, 1):.1%} of the set): it must be "
+                      "shuffled before batching and before a train/valid split (goodfit does both)")
+    missing = [c for c, n in zip(r.classes, r.test_counts) if n == 0]
+    if r.test_shape and r.test_shape[0] == 0:
+        r.warnings.append("the test set is empty: hold out data to measure generalisation")
+    elif missing:
+        r.warnings.append(f"the test set has no samples of {missing}: their recall cannot be measured")
+    unscaled = r.suggested_scaling.startswith("minmax01")
+    r.info.append(f"suggested scaling: data.scaling={r.suggested_scaling.split(' ')[0]}"
+                  + (" — inputs this large slow training down or stall it" if unscaled else ""))
+
+
+# --------------------------------------------------------------------------- files
+
+
+def _write_outputs(r: ExploreResult, ds: Dataset, out_dir: Path) -> None:
+    from goodfit.report import plots
+    from goodfit.report.html import embed_png, render, write_html
+    from goodfit.run import atomic_write_bytes
+
+    if ds.kind == "image" and ds.x_train.ndim == 4:
+        png = plots.samples_grid(ds.x_train, ds.y_train, ds.classes)
+    else:
+        png = plots.table_features_plot(ds.x_train, ds.y_train, ds.classes)
+    r.samples_png = out_dir / "samples.png"
+    atomic_write_bytes(r.samples_png, png)
+    r.html = out_dir / "explore.html"
+    write_html(r.html, render("explore.html", **_page_context(r, embed_png(png))))
+
+
+def _page_context(r: ExploreResult, samples_uri: str) -> dict[str, Any]:
+    top = max(max(r.train_counts, default=0), 1)
+    counts = [{"name": c, "train": tr, "test": te, "bar": round(120 * tr / top)}
+              for c, tr, te in zip(r.classes, r.train_counts, r.test_counts)]
+    n_train = r.train_shape[0] if r.train_shape else 0
+    facts = [
+        ("Source", r.source or "—"), ("Kind", r.kind), ("Train shape", str(r.train_shape)),
+        ("Test shape", str(r.test_shape)), ("Data type", r.dtype),
+        ("Value range", f"{r.value_min:g} .. {r.value_max:g}"), ("Mean / std", f"{r.mean:.4g} / {r.std:.4g}"),
+        ("Majority-class baseline", f"always “{r.classes[r.majority_class]}”: {_pct(r.majority_accuracy)} "
+                                    "on the test set") if r.classes else ("Majority-class baseline", "—"),
+        ("Largest / smallest class", f"{r.imbalance_ratio:.2f}"),
+        ("Duplicates within train", str(r.duplicates_train)),
+        ("Test samples also in train", str(r.duplicates_train_test)),
+        ("Identical inputs, different labels", str(r.conflicting_duplicates)),
+        ("Longest run of one label", f"{r.longest_label_run} ({r.longest_label_run / max(n_train, 1):.1%})"),
+        ("Suggested scaling", r.suggested_scaling),
+    ]
+    return {"title": f"Explore: {r.name}", "facts": facts, "counts": counts, "warnings": r.warnings,
+            "notes": r.info, "samples_uri": samples_uri, "kind": r.kind,
+            "created": time.strftime("%Y-%m-%d %H:%M")}

@@ -1,0 +1,92 @@
+"""Self-contained HTML pages: jinja2 templates, PNGs inlined as data URIs, atomic writes.
+
+A page made here needs no network and no other file: CSS is inline, images are ``data:`` URIs,
+so a report can be mailed, opened from a cluster's scratch folder or read offline on a phone.
+All values are escaped by the template engine (autoescape), so user text cannot inject markup.
+
+Example:
+    >>> uri = embed_png(b"\\x89PNG...")
+    >>> uri[:22]
+    'data:image/png;base64,'
+    >>> "&lt;b&gt;" in render("base.html", title="<b>")
+    True
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import math
+from pathlib import Path
+from typing import Any
+
+from goodfit.run import atomic_write_text
+
+__all__ = ["embed_png", "render", "write_html", "fmt_pct", "fmt_num"]
+
+DASH = "—"  # shown where a number does not exist (partial run, no baseline for that row)
+
+
+def embed_png(png: bytes) -> str:
+    """A ``data:image/png;base64,...`` URI for PNG bytes, usable as an ``<img src>``."""
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+@functools.lru_cache(maxsize=1)
+def _environment() -> Any:
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("goodfit.report", "templates"),
+        autoescape=True,  # every template here is HTML: escape all values
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["pct"] = fmt_pct
+    env.filters["num"] = fmt_num
+    return env
+
+
+def render(template: str, **context: Any) -> str:
+    """Render ``goodfit/report/templates/<template>`` with ``context`` (values are escaped)."""
+    return _environment().get_template(template).render(**context)
+
+
+def write_html(path: str | Path, html: str) -> Path:
+    """Write ``html`` to ``path`` atomically (readers never see half a page); return the path."""
+    path = Path(path)
+    atomic_write_text(path, html)
+    return path
+
+
+def fmt_pct(value: Any, digits: int = 1) -> str:
+    """``0.9123`` → ``'91.2 %'``; ``None``/NaN/non-numbers → ``'—'``.
+
+    Example:
+        >>> fmt_pct(0.9123), fmt_pct(None)
+        ('91.2 %', '—')
+    """
+    v = _finite(value)
+    return DASH if v is None else f"{100 * v:.{digits}f} %"
+
+
+def fmt_num(value: Any, digits: int = 4) -> str:
+    """A number with ``digits`` significant digits; ``None`` → ``'—'``, NaN/inf kept visible.
+
+    Example:
+        >>> fmt_num(2.302585), fmt_num(float("nan")), fmt_num(None)
+        ('2.303', 'nan', '—')
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return DASH
+    if isinstance(value, int):
+        return str(value)
+    if not math.isfinite(value):
+        return str(value)  # a diverged loss must show as nan/inf, not as a blank
+    return f"{value:.{digits}g}"
+
+
+def _finite(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return float(value) if math.isfinite(value) else None

@@ -1,0 +1,304 @@
+"""The run report: read what a run folder holds, draw the plots, write one self-contained page.
+
+Works on complete runs and on partial ones (interrupted, diverged, killed before metrics.json):
+each section is drawn from the files that exist, and the page says what is missing and why.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+from goodfit.report import plots as P
+from goodfit.report.html import DASH, embed_png, fmt_num, fmt_pct, render, write_html
+from goodfit.run import RunDir, atomic_write_bytes
+
+__all__ = ["RunFiles", "read_run", "write_report"]
+
+STATUS_CSS = {"completed": "ok", "interrupted": "warn", "diverged": "bad"}
+SEVERITY_CSS = {"error": "bad", "warning": "warn", "warn": "warn", "info": "info"}
+
+
+@dataclass
+class RunFiles:
+    """Everything a report needs from a run folder; ``None``/empty where a file is absent."""
+
+    path: Path
+    config: dict[str, Any] = field(default_factory=dict)  # without its meta block
+    meta: dict[str, Any] = field(default_factory=dict)
+    history: list[dict[str, Any]] = field(default_factory=list)
+    metrics: dict[str, Any] | None = None
+    predictions: dict[str, np.ndarray] | None = None
+    findings: list[dict[str, Any]] | None = None
+    notes: list[str] = field(default_factory=list)  # what is missing or unreadable, for the reader
+
+    @property
+    def classes(self) -> list[str]:
+        return [str(c) for c in (self.metrics or {}).get("classes", [])]
+
+
+def read_run(run_dir: str | Path) -> RunFiles:
+    """Read config, history, metrics, predictions and findings of a run; tolerate missing files.
+
+    Example:
+        >>> read_run("runs/run-20250101-120000").metrics["status"]  # doctest: +SKIP
+        'completed'
+    """
+    run = RunDir.open(run_dir)
+    rf = RunFiles(run.path)
+    config = _load(run.path / "config.yaml", yaml.safe_load, rf.notes)
+    if isinstance(config, dict):
+        rf.meta = config.pop("meta", None) or {}
+        rf.config = config
+    rf.history = run.read_history()
+    metrics = _load(run.path / "metrics.json", json.loads, rf.notes)
+    if isinstance(metrics, dict):
+        rf.metrics = metrics
+    elif not (run.path / "metrics.json").exists():
+        rf.notes.append("No metrics.json: the run is still going, or was killed before it could "
+                        "write its final metrics. Curves below show the epochs it finished.")
+    rf.predictions = _load_npz(run.path / "predictions.npz", rf.notes)
+    findings = _load(run.path / "findings.json", json.loads, rf.notes)
+    if isinstance(findings, dict):
+        findings = findings.get("findings")
+    if isinstance(findings, list):
+        rf.findings = [f for f in findings if isinstance(f, dict)]
+    return rf
+
+
+def _load(path: Path, parse: Any, notes: list[str]) -> Any:
+    if not path.is_file():
+        return None
+    try:
+        return parse(path.read_text(encoding="utf-8"))
+    except (ValueError, yaml.YAMLError, OSError) as exc:
+        notes.append(f"{path.name} could not be read ({type(exc).__name__}: {exc}); it was skipped.")
+        return None
+
+
+def _load_npz(path: Path, notes: list[str]) -> dict[str, np.ndarray] | None:
+    if not path.is_file():
+        return None
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            return {k: npz[k] for k in npz.files}
+    except (ValueError, OSError, EOFError) as exc:
+        notes.append(f"predictions.npz could not be read ({exc}); it was skipped.")
+        return None
+
+
+def write_report(run_dir: str | Path) -> Path:
+    """Write ``plots/*.png`` and a self-contained ``report.html`` into a run folder; return the page.
+
+    Example:
+        >>> import goodfit
+        >>> cfg = goodfit.apply_overrides(goodfit.Config(), ["data.name=digits", "train.epochs=1",
+        ...                                                  "out_dir=/tmp/goodfit-doc"])
+        >>> run = goodfit.fit(cfg, progress="quiet", report=False).run_dir
+        >>> write_report(run).name
+        'report.html'
+    """
+    rf = read_run(run_dir)
+    figures = _make_plots(rf)
+    for fig in figures:
+        atomic_write_bytes(rf.path / fig["file"], fig.pop("png"))
+    html = render("report.html", **_context(rf, figures))
+    return write_html(rf.path / "report.html", html)
+
+
+# --------------------------------------------------------------------------- plots
+
+
+def _make_plots(rf: RunFiles) -> list[dict[str, Any]]:
+    """The figures this run's files allow, each with its PNG bytes and an inline data URI."""
+    m = rf.metrics or {}
+    baselines = m.get("baselines") or {}
+    best = m.get("best_epoch")
+    out: list[dict[str, Any]] = []
+
+    def add(file: str, title: str, caption: str, png: bytes) -> None:
+        out.append({"file": f"plots/{file}", "title": title, "caption": caption, "png": png,
+                    "uri": embed_png(png)})
+
+    if any("train_loss" in row for row in rf.history):
+        add("loss.png", "Loss per epoch", "Train and validation loss; the dashed line marks the epoch "
+            "with the lowest validation loss, whose weights were kept. A validation curve that turns "
+            "up while training loss still falls is overfitting.",
+            P.loss_curve(rf.history, best_epoch=best, chance_loss=baselines.get("chance_loss")))
+    if any("train_acc" in row for row in rf.history):
+        add("accuracy.png", "Accuracy per epoch", "Train and validation accuracy; the dotted line is "
+            "what always predicting the majority class scores on the test set.",
+            P.accuracy_curve(rf.history, best_epoch=best, majority=(baselines.get("majority") or {}).get("accuracy")))
+    cm = (m.get("test") or {}).get("confusion_matrix")
+    if cm:
+        add("confusion_matrix.png", "Confusion matrix (test set)", "Rows are true classes, columns the "
+            "predicted ones; off-diagonal cells are the mistakes.",
+            P.confusion_matrix_plot(cm, rf.classes or [str(i) for i in range(len(cm))]))
+    worst = _worst(rf)
+    if worst is not None:
+        add("worst_test.png", "Worst-classified test images", "The test images with the highest loss: "
+            "true → predicted class, with the probability the model gave its prediction. Look for "
+            "label errors and for what the confusions have in common.", P.worst_images_grid(*worst))
+    return out
+
+
+def _worst(rf: RunFiles) -> tuple | None:
+    p = rf.predictions
+    if p is None or not {"worst_images", "worst_index", "y_true", "y_pred", "probs"} <= set(p):
+        return None
+    images, idx = p["worst_images"], p["worst_index"].astype(np.int64)
+    if images.ndim != 4 or len(images) == 0 or len(images) != len(idx):
+        return None  # tables have no images to show
+    y_pred = p["y_pred"][idx]
+    p_pred = p["probs"][idx, y_pred] if p["probs"].ndim == 2 else np.full(len(idx), np.nan)
+    classes = rf.classes or [str(i) for i in range(int(max(p["y_true"].max(), p["y_pred"].max())) + 1)]
+    return images, p["y_true"][idx], y_pred, p_pred, classes
+
+
+# --------------------------------------------------------------------------- page context
+
+
+def _context(rf: RunFiles, figures: list[dict[str, Any]]) -> dict[str, Any]:
+    m = rf.metrics or {}
+    name = rf.config.get("name") if isinstance(rf.config.get("name"), str) else None
+    return {
+        "title": f"Run report: {rf.path.name}" + (f" ({name})" if name and not rf.path.name.startswith(name) else ""),
+        "run_path": str(rf.path),
+        "created": time.strftime("%Y-%m-%d %H:%M"),  # when this page was made
+        "status": _status(rf),
+        "notes": rf.notes,
+        "training": _training(m),
+        "key_rows": _key_rows(m),
+        "majority_label": _majority_label(m),
+        "verdicts": _verdicts(m),
+        "test_evals": _test_evals(m),
+        "findings": [_finding(f) for f in rf.findings] if rf.findings is not None else None,
+        "per_class": _per_class(m),
+        "plots": figures,
+        "config_yaml": yaml.safe_dump(rf.config, sort_keys=False) if rf.config else None,
+        "env": _env(rf.meta),
+    }
+
+
+def _status(rf: RunFiles) -> dict[str, Any]:
+    if rf.metrics is None:
+        return {"label": "incomplete", "css": "warn", "message": None, "stop_reason": None}
+    state = str(rf.metrics.get("status", "unknown"))
+    return {"label": state, "css": STATUS_CSS.get(state, "warn"), "message": rf.metrics.get("message"),
+            "stop_reason": rf.metrics.get("stop_reason")}
+
+
+def _training(m: dict[str, Any]) -> list[tuple[str, str]]:
+    rows = [("Epochs run", m.get("epochs_run")), ("Best epoch (lowest valid loss)", m.get("best_epoch")),
+            ("Training time", f"{m['train_time_s']:.1f} s" if isinstance(m.get("train_time_s"), (int, float))
+             else None),
+            ("Train / valid / test samples", " / ".join(str(m.get(k, DASH)) for k in ("n_train", "n_valid", "n_test"))
+             if "n_train" in m else None),
+            ("Classes", len(m["classes"]) if m.get("classes") else None)]
+    return [(label, str(v)) for label, v in rows if v is not None]
+
+
+def _key_rows(m: dict[str, Any]) -> list[dict[str, str]]:
+    test, valid = m.get("test") or {}, m.get("valid") or {}
+    if not test and not valid:
+        return []
+    b = m.get("baselines") or {}
+    maj, untrained = b.get("majority") or {}, b.get("untrained") or {}
+    n_classes = len(m.get("classes") or [])
+    rows = [
+        {"label": "Test accuracy", "model": fmt_pct(test.get("accuracy")), "majority": fmt_pct(maj.get("accuracy")),
+         "untrained": fmt_pct(untrained.get("accuracy")), "chance": fmt_pct(1 / n_classes if n_classes else None)},
+        {"label": "Test macro F1", "model": fmt_pct(test.get("f1_macro")), "majority": DASH, "untrained": DASH,
+         "chance": DASH},
+        {"label": "Test loss (cross-entropy)", "model": fmt_num(test.get("loss")), "majority": DASH,
+         "untrained": fmt_num(untrained.get("loss")), "chance": fmt_num(b.get("chance_loss"))},
+        {"label": "Validation accuracy", "model": fmt_pct(valid.get("accuracy")), "majority": DASH,
+         "untrained": DASH, "chance": DASH},
+    ]
+    return rows
+
+
+def _majority_label(m: dict[str, Any]) -> str | None:
+    maj = (m.get("baselines") or {}).get("majority") or {}
+    if "class" not in maj:
+        return None
+    classes = m.get("classes") or []
+    c = maj["class"]
+    name = classes[c] if isinstance(c, int) and 0 <= c < len(classes) else c
+    return f"always “{name}”"
+
+
+def _verdicts(m: dict[str, Any]) -> list[dict[str, str]]:
+    acc = (m.get("test") or {}).get("accuracy")
+    b = m.get("baselines") or {}
+    maj = (b.get("majority") or {}).get("accuracy")
+    out = []
+    if isinstance(acc, (int, float)) and isinstance(maj, (int, float)):
+        gain = 100 * (acc - maj)
+        if gain > 0:
+            out.append({"css": "ok", "text": f"The trained model beats always predicting the majority class "
+                        f"by {gain:.1f} percentage points on the test set."})
+        else:
+            out.append({"css": "bad", "text": "The trained model does no better than always predicting the "
+                        "majority class: it has not learned anything useful yet."})
+    loss, chance = (b.get("untrained") or {}).get("loss"), b.get("chance_loss")
+    if isinstance(loss, (int, float)) and isinstance(chance, (int, float)) and loss > 1.5 * chance:
+        out.append({"css": "warn", "text": f"Before training the loss was {loss:.3g}, well above the chance "
+                    f"loss ln C = {chance:.3g}: the initial outputs are over-confident (check the output "
+                    "layer's initialisation and the input scaling)."})
+    return out
+
+
+def _test_evals(m: dict[str, Any]) -> dict[str, Any]:
+    items = [e for e in (m.get("test_evaluations") or []) if isinstance(e, dict)]
+    n = len(items)
+    text = f"The test set was evaluated {n} time{'' if n == 1 else 's'}."
+    if n == 0:
+        return {"n": 0, "css": "info", "looks": [],
+                "text": text + " The run did not complete, so its test set is still untouched."}
+    if n > 1:
+        return {"n": n, "css": "warn", "looks": items,
+                "text": text + " Every extra look at the test set, followed by a change to the model, "
+                "makes its score an optimistic estimate. Choose models on the validation split and "
+                "evaluate the test set once, at the end."}
+    return {"n": 1, "css": "ok", "looks": items,
+            "text": text + " Its score is an honest estimate of performance on new data."}
+
+
+def _finding(f: dict[str, Any]) -> dict[str, str]:
+    severity = str(f.get("severity", "info")).lower()
+    return {"id": str(f.get("id", "")), "severity": severity, "css": SEVERITY_CSS.get(severity, "info"),
+            "message": str(f.get("message", "")), "fix": str(f["fix"]) if f.get("fix") else ""}
+
+
+def _per_class(m: dict[str, Any]) -> list[dict[str, str]]:
+    cm = (m.get("test") or {}).get("confusion_matrix")
+    if not cm:
+        return []
+    cm = np.asarray(cm, dtype=np.float64)
+    tp, predicted, actual = np.diag(cm), cm.sum(axis=0), cm.sum(axis=1)
+    precision = np.divide(tp, predicted, out=np.zeros_like(tp), where=predicted > 0)
+    recall = np.divide(tp, actual, out=np.zeros_like(tp), where=actual > 0)
+    f1 = np.divide(2 * precision * recall, precision + recall, out=np.zeros_like(tp),
+                   where=(precision + recall) > 0)
+    classes = m.get("classes") or [str(i) for i in range(len(cm))]
+    return [{"name": str(classes[i]) if i < len(classes) else str(i), "precision": fmt_pct(precision[i]),
+             "recall": fmt_pct(recall[i]), "f1": fmt_pct(f1[i]), "support": str(int(actual[i]))}
+            for i in range(len(cm))]
+
+
+def _env(meta: dict[str, Any]) -> list[tuple[str, str]]:
+    rows: list[tuple[str, str]] = []
+    for pkg, version in (meta.get("versions") or {}).items():
+        rows.append((str(pkg), str(version) if version is not None else "not installed"))
+    for key, label in (("git_commit", "git commit"), ("command", "command"), ("host", "host"),
+                       ("created", "created")):
+        if meta.get(key):
+            rows.append((label, str(meta[key])))
+    return rows

@@ -1,0 +1,40 @@
+import numpy as np
+import pytest
+
+from goodfit.config import DataConfig
+from goodfit.data import Scaler, load_dataset, split_and_scale
+from goodfit.errors import ConfigError
+
+
+def test_scaling_is_fitted_on_train_only():
+    ds = load_dataset("digits")
+    data = split_and_scale(ds, DataConfig(name="digits", scaling="standardize"))
+    assert data.train.x.mean() == pytest.approx(0.0, abs=1e-5)
+    assert data.train.x.std() == pytest.approx(1.0, abs=1e-4)
+    # the statistics are the training split's, not the whole set's
+    train_raw = np.delete(ds.x_train, data.valid_indices, axis=0)
+    assert data.scaler.shift_.ravel()[0] == pytest.approx(train_raw.mean(), rel=1e-5)
+    assert data.test.x.mean() != pytest.approx(0.0, abs=1e-6)
+
+
+@pytest.mark.parametrize("kind, lo, hi", [("minmax01", 0.0, 1.0), ("minmax11", -1.0, 1.0)])
+def test_minmax_ranges_on_uint8_images(kind, lo, hi):
+    x = np.array([0, 51, 255], dtype=np.uint8).reshape(3, 1, 1, 1)
+    s = Scaler(kind).fit(x)
+    out = s.transform(x).ravel()
+    assert out[0] == pytest.approx(lo) and out[-1] == pytest.approx(hi)
+    np.testing.assert_allclose(s.inverse_transform(out.reshape(3, 1, 1, 1)).ravel(), [0, 51, 255], atol=1e-4)
+
+
+def test_table_scaling_is_per_feature_and_constant_safe():
+    x = np.array([[1.0, 100.0, 5.0], [3.0, 300.0, 5.0]])
+    out = Scaler("standardize").fit(x).transform(x)
+    np.testing.assert_allclose(out, [[-1, -1, 0], [1, 1, 0]], atol=1e-6)
+
+
+def test_state_dict_round_trip_and_bad_kind():
+    s = Scaler("minmax11").fit(np.arange(10.0).reshape(5, 2))
+    t = Scaler.from_state_dict(s.state_dict())
+    np.testing.assert_array_equal(s.transform(np.ones((1, 2))), t.transform(np.ones((1, 2))))
+    with pytest.raises(ConfigError, match="choose one of"):
+        Scaler("zscore")
