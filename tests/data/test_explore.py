@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import goodfit.data.explore as explore_mod
 from goodfit.data import load_dataset
-from goodfit.data import explore as explore_mod
 from goodfit.data.base import Dataset
 from goodfit.data.explore import (duplicate_counts, explore, explore_dataset, longest_label_run, row_hashes,
                                   suggest_scaling)
@@ -190,7 +190,8 @@ def test_scaling_suggestions() -> None:
     assert suggest_scaling(np.array([[0.0, 0.5, 1.0]])).startswith("standardize or none")
     table = np.c_[np.linspace(0, 1, 20), np.linspace(0, 5000, 20)]
     assert suggest_scaling(table, kind="table").startswith("standardize (features span very different scales")
-    assert suggest_scaling(np.c_[np.linspace(-3, 3, 20), np.linspace(-2, 4, 20)], kind="table") == "standardize"
+    similar = np.c_[np.linspace(-3, 3, 20), np.linspace(-2, 4, 20)]
+    assert suggest_scaling(similar, kind="table") == "standardize"
 
 
 def test_chunked_value_stats_match_numpy(monkeypatch: pytest.MonkeyPatch) -> None:

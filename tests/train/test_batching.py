@@ -1,0 +1,43 @@
+import torch
+
+from goodfit.train.batching import LoaderBatches, MemoryBatches
+
+
+def test_each_epoch_is_a_fresh_permutation_of_all_samples():
+    x, y = torch.arange(100.0).view(100, 1), torch.arange(100)
+    b = MemoryBatches(x, y, batch_size=32, seed=0)
+    epochs = [torch.cat([yb for _, yb in b]) for _ in range(2)]
+    for e in epochs:
+        assert sorted(e.tolist()) == list(range(100))
+    assert not torch.equal(epochs[0], epochs[1])
+    assert not torch.equal(epochs[0], torch.arange(100))  # shuffled, even if the data were sorted
+
+
+def test_inputs_stay_paired_with_labels():
+    x, y = torch.arange(50.0).view(50, 1) * 2, torch.arange(50)
+    for xb, yb in MemoryBatches(x, y, batch_size=8, seed=1):
+        assert torch.equal(xb[:, 0], yb * 2.0)
+
+
+def test_a_trailing_single_sample_is_dropped():
+    x, y = torch.zeros(65, 1), torch.zeros(65, dtype=torch.long)
+    b = MemoryBatches(x, y, batch_size=32, seed=0)
+    assert [len(yb) for _, yb in b] == [32, 32]
+    assert len(MemoryBatches(x[:64], y[:64], batch_size=32, seed=0)) == 2
+
+
+def test_seeded_and_resumable():
+    x, y = torch.zeros(40, 1), torch.arange(40)
+    a, b = MemoryBatches(x, y, batch_size=10, seed=5), MemoryBatches(x, y, batch_size=10, seed=5)
+    list(a)
+    state = a.state_dict()
+    list(b)
+    b.load_state_dict(state)
+    assert torch.equal(torch.cat([yb for _, yb in a]), torch.cat([yb for _, yb in b]))
+
+
+def test_loader_batches_cover_data():
+    x, y = torch.arange(30.0).view(30, 1), torch.arange(30)
+    b = LoaderBatches(x, y, batch_size=8, seed=0, device=torch.device("cpu"))
+    got = torch.cat([yb for _, yb in b])
+    assert sorted(got.tolist()) == list(range(30)) and not torch.equal(got, torch.arange(30))

@@ -1,0 +1,75 @@
+import pytest
+import torch
+from torch import nn
+
+from goodfit.errors import TrainingError
+from goodfit.train import EarlyStopping, MemoryBatches, TrainState, train_loop
+from goodfit.train.callbacks import Callback
+
+
+def _problem(seed=0, n=256):
+    g = torch.Generator().manual_seed(seed)
+    x = torch.randn(n, 2, generator=g)
+    y = (x[:, 0] + x[:, 1] > 0).long()
+    return x, y
+
+
+def _state(model, lr=0.1, epochs=10, steps=8):
+    return TrainState(model, torch.optim.SGD(model.parameters(), lr=lr), None, epochs=epochs, steps_per_epoch=steps)
+
+
+def test_loss_falls_and_history_is_complete():
+    torch.manual_seed(0)
+    x, y = _problem()
+    model = nn.Sequential(nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 2))
+    s = train_loop(_state(model, epochs=15), MemoryBatches(x, y, batch_size=32, seed=0),
+                   valid=_problem(1, 128), device=torch.device("cpu"))
+    assert len(s.history) == 15 and s.step == 15 * 8
+    assert s.history[-1]["train_loss"] < s.history[0]["train_loss"] * 0.5
+    assert s.history[-1]["valid_acc"] > 0.9
+    assert set(s.history[0]) == {"epoch", "train_loss", "train_acc", "valid_loss", "valid_acc", "lr", "time"}
+
+
+def test_early_stopping_on_plateau_and_on_target():
+    x, y = _problem()
+    model = nn.Linear(2, 2)
+    s = train_loop(_state(model, lr=1e-9, epochs=50), MemoryBatches(x, y, batch_size=32, seed=0),
+                   valid=_problem(1), callbacks=[EarlyStopping(patience=2, min_delta=1e-3)],
+                   device=torch.device("cpu"))
+    assert len(s.history) == 3 and "early stopping" in s.stop_reason
+    model = nn.Linear(2, 2)
+    s = train_loop(_state(model, lr=0.5, epochs=50), MemoryBatches(x, y, batch_size=32, seed=0),
+                   valid=_problem(1), callbacks=[EarlyStopping(target=0.9)], device=torch.device("cpu"))
+    assert s.history[-1]["valid_acc"] >= 0.9 and len(s.history) < 50 and "target" in s.stop_reason
+
+
+def test_early_stopping_silent_while_improving():
+    es = EarlyStopping(patience=2)
+    s = TrainState(nn.Linear(1, 1), None, None, epochs=5, steps_per_epoch=1)  # type: ignore[arg-type]
+    for loss in (1.0, 0.9, 0.8, 0.7):
+        s.history.append({"valid_loss": loss})
+        es.on_epoch_end(s)
+    assert not s.should_stop
+
+
+def test_nan_loss_raises_training_error():
+    x, y = _problem()
+    x[5] = float("nan")
+    with pytest.raises(TrainingError, match="loss became nan.*lower optim.lr"):
+        train_loop(_state(nn.Linear(2, 2)), MemoryBatches(x, y, batch_size=32, seed=0), valid=None,
+                   device=torch.device("cpu"))
+
+
+def test_callbacks_see_typed_events_in_order():
+    events = []
+
+    class Spy(Callback):
+        def on_fit_start(self, state): events.append("start")
+        def on_batch_end(self, state, loss): events.append("batch")
+        def on_epoch_end(self, state): events.append("epoch")
+        def on_fit_end(self, state): events.append("end")
+
+    x, y = _problem(n=64)
+    train_loop(_state(nn.Linear(2, 2), epochs=2, steps=2), MemoryBatches(x, y, batch_size=32, seed=0),
+               valid=None, callbacks=[Spy()], device=torch.device("cpu"))
+    assert events == ["start", "batch", "batch", "epoch", "batch", "batch", "epoch", "end"]
