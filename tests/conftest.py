@@ -16,4 +16,4 @@ def _isolated_cwd(tmp_path, monkeypatch):
 
 @pytest.fixture(scope="session")
 def data_root() -> Path:
-    return Path(os.environ["GOODFIT_DATA"])
+    return Path(os.environ.get("GOODFIT_DATA") or Path(__file__).resolve().parents[2] / "shared" / "data")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-DATA_ROOT = Path(os.environ["GOODFIT_DATA"])
+DATA_ROOT = Path(os.environ.get("GOODFIT_DATA") or Path(__file__).resolve().parents[2] / "shared" / "data")
 
 
 def has_dataset(name: str) -> bool:

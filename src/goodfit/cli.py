@@ -180,7 +180,7 @@ def list_(  # noqa: D401
 def main() -> None:
     """Console entry point: user errors print one line and exit 2; Ctrl-C exits 130."""
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)  # returns the exit code of a typer.Exit
     except GoodfitError as exc:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(2)
@@ -199,6 +199,7 @@ def main() -> None:
             exc.show()
             sys.exit(exc.exit_code)
         raise
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":  # pragma: no cover

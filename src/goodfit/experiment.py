@@ -23,7 +23,7 @@ from goodfit.data import PreparedData, prepare_data
 from goodfit.data.scaling import Scaler
 from goodfit.errors import ConfigError, RunDirError, TrainingError
 from goodfit.metrics import majority_baseline
-from goodfit.models import create_model
+from goodfit.models import MODELS, create_model
 from goodfit.run import RunDir, environment_meta
 from goodfit.train.augment import make_augment
 from goodfit.train.batching import LoaderBatches, MemoryBatches
@@ -93,6 +93,7 @@ def fit(
         from goodfit.config import load_config
 
         config = load_config(run.path / "config.yaml")
+    MODELS.get(config.model.name)  # fail on a typo before minutes of data loading
     device = resolve_device(config.train.device)
     set_deterministic(config.train.deterministic)
     seed_everything(config.seed)
@@ -142,10 +143,22 @@ def _train_and_finish(config: Config, data: PreparedData, run: RunDir, device: t
     metrics = _finish(config, data, run, model, untrained, state, device, status=status,
                       message=message, train_time=train_time)
     if report:
-        from goodfit.report import write_report
-
-        write_report(run.path)
+        _write_report_safely(run.path)
     return FitResult(run.path, state.history, metrics, model)
+
+
+def _write_report_safely(path: Path) -> None:
+    """A failing report must not hide a finished training: warn, keep the results."""
+    import traceback
+    import warnings
+
+    from goodfit.report import write_report
+
+    try:
+        write_report(path)
+    except Exception as exc:  # a bug in report code; the run's files are already saved
+        warnings.warn(f"report.html could not be written ({exc!r}); run 'goodfit report {path}' "
+                      f"after fixing. Details:\n{traceback.format_exc()}", stacklevel=2)
 
 
 def _make_batches(config: Config, data: PreparedData, device: torch.device, dtype: torch.dtype):

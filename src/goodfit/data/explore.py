@@ -134,9 +134,12 @@ def explore(name: str, *, root: str | None = None, out_dir: str | Path | None = 
     ``samples.png`` and a self-contained ``explore.html`` there.
 
     Example:
-        >>> r = explore("mnist-5k")
-        >>> sum(r.train_counts), r.dtype, r.suggested_scaling.split(" (")[0]
-        (4000, 'uint8', 'minmax01 or standardize')
+        >>> import tempfile
+        >>> r = explore("digits", out_dir=tempfile.mkdtemp())
+        >>> r.html.name, r.samples_png.name, sum(r.train_counts)
+        ('explore.html', 'samples.png', 1438)
+        >>> print(r.summary().splitlines()[0])
+        Data set digits (image, 10 classes) from sklearn.datasets.load_digits
     """
     from goodfit.data import load_dataset
 

