@@ -1,0 +1,39 @@
+"""Accuracy targets of the foundation issue, asserted with margin (recorded in bench/RESULTS.md).
+
+These train on full MNIST / Fashion-MNIST on the CPU and take minutes: marked ``slow``; CI runs them.
+"""
+
+import pytest
+from helpers import needs_fashion, needs_mnist
+
+from goodfit import Config, apply_overrides, fit
+
+pytestmark = pytest.mark.slow
+
+CONVNET = ["model.name=convnet", "model.channels=16,32", "optim.schedule=onecycle", "train.batch_size=128"]
+
+
+def _test_acc(tmp_path, *overrides):
+    cfg = apply_overrides(Config(), [f"out_dir={tmp_path}", "train.checkpoint=false", *overrides])
+    return fit(cfg, progress="quiet", report=False).metrics["test"]["accuracy"]
+
+
+def test_demo_recipe_on_mnist5k(tmp_path):
+    from goodfit.cli import DEMO_OVERRIDES
+
+    assert _test_acc(tmp_path, *DEMO_OVERRIDES) >= 0.92
+
+
+@needs_mnist
+def test_course_mlp_full_mnist_10_epochs(tmp_path):
+    assert _test_acc(tmp_path, "data.name=mnist", "train.epochs=10", "optim.schedule=onecycle") >= 0.97
+
+
+@needs_mnist
+def test_convnet_full_mnist(tmp_path):
+    assert _test_acc(tmp_path, "data.name=mnist", "train.epochs=3", *CONVNET) >= 0.99
+
+
+@needs_fashion
+def test_convnet_fashion_mnist(tmp_path):
+    assert _test_acc(tmp_path, "data.name=fashion-mnist", "train.epochs=3", *CONVNET) >= 0.90
