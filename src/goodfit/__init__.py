@@ -40,8 +40,11 @@ _EXPORTS = {
     "create_model": "goodfit.models",
     "fit": "goodfit.experiment",
     "FitResult": "goodfit.experiment",
-    "load_model": "goodfit.experiment",
-    "evaluate_run": "goodfit.experiment",
+    "load_model": "goodfit.trained",
+    "evaluate_run": "goodfit.trained",
+    "LoadedModel": "goodfit.trained",
+    "check": "goodfit.checks",
+    "Finding": "goodfit.checks",
     "write_report": "goodfit.report",
     "explore": "goodfit.data.explore",
 }
@@ -63,13 +66,28 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
-    from goodfit.config import (Config, DataConfig, ModelConfig, OptimConfig, TrainConfig,  # noqa: F401
-                                apply_overrides, load_config)
+    from goodfit.checks import Finding, check  # noqa: F401
+    from goodfit.config import (  # noqa: F401
+        Config,
+        DataConfig,
+        ModelConfig,
+        OptimConfig,
+        TrainConfig,
+        apply_overrides,
+        load_config,
+    )
     from goodfit.data import DATASETS, load_dataset, prepare_data  # noqa: F401
     from goodfit.data.explore import explore  # noqa: F401
-    from goodfit.errors import (ConfigError, DataError, GoodfitError, RunDirError,  # noqa: F401
-                                TrainingError, UnknownNameError)
-    from goodfit.experiment import FitResult, evaluate_run, fit, load_model  # noqa: F401
+    from goodfit.errors import (  # noqa: F401
+        ConfigError,
+        DataError,
+        GoodfitError,
+        RunDirError,
+        TrainingError,
+        UnknownNameError,
+    )
+    from goodfit.experiment import FitResult, fit  # noqa: F401
     from goodfit.models import MODELS, create_model  # noqa: F401
     from goodfit.report import write_report  # noqa: F401
     from goodfit.run import RunDir  # noqa: F401
+    from goodfit.trained import LoadedModel, evaluate_run, load_model  # noqa: F401

@@ -43,6 +43,9 @@ def _echo_result(result) -> None:
             f"test accuracy {t['accuracy']:.4f} | macro F1 {t['f1_macro']:.4f} | loss {t['loss']:.4f} "
             f"(baselines: majority {b['majority']['accuracy']:.4f}, untrained {b['untrained']['accuracy']:.4f})"
         )
+    for f in result.findings:
+        if f.severity != "info" or f.id in ("not-converged", "noisy", "healthy"):
+            typer.echo(f"finding: {f}")
     report = Path(result.run_dir) / "report.html"
     typer.echo(f"run: {result.run_dir}")
     if report.is_file():
@@ -84,6 +87,8 @@ def train(
     run_dir: Optional[Path] = typer.Option(None, "--run-dir", help="Exact run folder (must not exist)."),
     resume: Optional[Path] = typer.Option(None, "--resume", help="Continue an interrupted run from its last checkpoint."),
     show_config: bool = typer.Option(False, "--show-config", help="Print the resolved config as YAML and exit."),
+    no_check: bool = typer.Option(False, "--no-check", help="Skip the pitfall lint (train.check=false)."),
+    sanity: bool = typer.Option(False, "--sanity", help="Overfit one batch first; stop if that fails."),
     progress: str = Progress,
 ) -> None:
     """Train a model: goodfit train --dataset mnist --model mlp --epochs 10 optim.lr=3e-3."""
@@ -96,11 +101,64 @@ def train(
         _echo_result(fit(None, resume=resume, progress=progress))  # type: ignore[arg-type]
         return
     cfg = _build_config(config, overrides or [], **{"data.name": dataset, "model.name": model,
-                                                     "train.epochs": epochs, "data.root": data_root})
+                                                     "train.epochs": epochs, "data.root": data_root,
+                                                     "train.check": "false" if no_check else None})
     if show_config:
         typer.echo(dump_config(cfg), nl=False)
         return
+    if sanity:
+        _run_sanity(cfg, steps=200, batch_size=32)
     _echo_result(fit(cfg, run_dir=run_dir, progress=progress))
+
+
+def _run_sanity(cfg, *, steps: int, batch_size: int) -> None:
+    from goodfit.checks import sanity_config
+
+    result = sanity_config(cfg, steps=steps, batch_size=batch_size)
+    for f in result.findings:
+        typer.echo(f"sanity: {f}")
+    if not result.passed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def check(
+    target: List[str] = typer.Argument(None, help="A run folder, or config overrides such as model.name=convnet."),
+    config: Optional[Path] = typer.Option(None, "--config", "-c", help="YAML config file."),
+    dataset: Optional[str] = typer.Option(None, "--dataset", "-d", help="Shortcut for data.name."),
+    model: Optional[str] = typer.Option(None, "--model", "-m", help="Shortcut for model.name."),
+    data_root: Optional[str] = DataRoot,
+) -> None:
+    """Lint an experiment for the course's classic pitfalls (exit 1 on errors)."""
+    from goodfit.checks import lint_config, lint_run
+
+    target = target or []
+    if len(target) == 1 and "=" not in target[0] and Path(target[0]).is_dir():
+        findings = lint_run(target[0])
+    else:
+        cfg = _build_config(config, target, **{"data.name": dataset, "model.name": model, "data.root": data_root})
+        findings = lint_config(cfg)
+    for f in findings:
+        typer.echo(str(f))
+    errors = sum(f.severity == "error" for f in findings)
+    typer.echo(f"{len(findings)} finding(s), {errors} error(s)" if findings else "no pitfalls found")
+    if errors:
+        raise typer.Exit(1)
+
+
+@app.command(name="sanity")
+def sanity_cmd(
+    overrides: List[str] = typer.Argument(None, help="Config overrides such as optim.lr=1e-2."),
+    config: Optional[Path] = typer.Option(None, "--config", "-c", help="YAML config file."),
+    dataset: Optional[str] = typer.Option(None, "--dataset", "-d", help="Shortcut for data.name."),
+    model: Optional[str] = typer.Option(None, "--model", "-m", help="Shortcut for model.name."),
+    steps: int = typer.Option(200, "--steps", help="Optimizer steps on the one batch."),
+    batch_size: int = typer.Option(32, "--batch-size", help="Size of the one batch."),
+    data_root: Optional[str] = DataRoot,
+) -> None:
+    """Overfit one batch on purpose: a healthy setup reaches ~100 % batch accuracy (exit 1 if not)."""
+    cfg = _build_config(config, overrides or [], **{"data.name": dataset, "model.name": model, "data.root": data_root})
+    _run_sanity(cfg, steps=steps, batch_size=batch_size)
 
 
 @app.command()
@@ -142,6 +200,18 @@ def predict(
 
 
 @app.command()
+def serve(
+    run: Path = typer.Argument(..., help="A run folder of an image classifier."),
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (0.0.0.0: every interface)."),
+    port: int = typer.Option(8000, "--port", help="Port to listen on (0: any free port, printed)."),
+) -> None:
+    """Serve a draw-a-digit web page with live top-5 predictions of a trained run."""
+    from goodfit.serve import serve as run_server
+
+    run_server(run, host=host, port=port)
+
+
+@app.command()
 def explore(
     dataset: str = typer.Argument(..., help="A data set name (see goodfit list)."),
     data_root: Optional[str] = DataRoot,
@@ -175,6 +245,73 @@ def list_(  # noqa: D401
         for entry in registry:
             name = entry.name + (":PATH" if entry.takes_argument else "")
             typer.echo(f"  {name:<18} {entry.description}")
+
+
+analog_app = typer.Typer(help="Hardware-aware training on a mock BrainScaleS-2 analog chip (docs/analog.md).",
+                         no_args_is_help=True)
+app.add_typer(analog_app, name="analog")
+AnalogOverrides = typer.Argument(None, help="Overrides for every run, e.g. model.analog.noise=1 train.device=cuda.")
+
+
+@analog_app.command("compare")
+def analog_compare(
+    overrides: List[str] = AnalogOverrides,
+    dataset: str = typer.Option("mnist", "--dataset", "-d", help="Data set for both models."),
+    seeds: int = typer.Option(3, "--seeds", help="Seeds 0..N-1, each trains both models."),
+    epochs: Optional[int] = typer.Option(None, "--epochs", "-e", help="Epochs per run (default 8)."),
+    out_dir: Path = typer.Option(Path("runs"), "--out-dir", help="Where the analog-compare-<time> folder goes."),
+    data_root: Optional[str] = DataRoot,
+    progress: str = typer.Option("quiet", "--progress", help="Per-run progress: quiet, lines or bar."),
+) -> None:
+    """Float MLP vs analog-mlp (784-256-256-10), same budget, several seeds: test accuracy mean ± std."""
+    from goodfit.analog.experiments import DEFAULT_EPOCHS, compare
+
+    result = compare(dataset=dataset, seeds=tuple(range(seeds)), epochs=epochs or DEFAULT_EPOCHS, out_dir=out_dir,
+                     data_root=data_root, overrides=overrides or [], progress=progress)
+    for model, s in result.summary.items():
+        typer.echo(f"{model:<11} test accuracy {100 * s['mean']:.2f} ± {100 * s['std']:.2f} % over {s['n']} seeds "
+                   f"({s['train_time_s']:.1f} s training per run)")
+    typer.echo(f"results: {result.path / 'results.json'}")
+    typer.echo(f"report: {result.path / 'compare.html'}")
+
+
+@analog_app.command("robustness")
+def analog_robustness(
+    overrides: List[str] = AnalogOverrides,
+    dataset: str = typer.Option("mnist", "--dataset", "-d", help="Data set."),
+    seed: int = typer.Option(0, "--seed", help="Seed of both trainings."),
+    epochs: Optional[int] = typer.Option(None, "--epochs", "-e", help="Epochs per training (default 8)."),
+    repeats: int = typer.Option(3, "--repeats", help="Noise / mismatch draws per noisy point."),
+    out_dir: Path = typer.Option(Path("runs"), "--out-dir", help="Where the analog-robustness-<time> folder goes."),
+    data_root: Optional[str] = DataRoot,
+    progress: str = typer.Option("quiet", "--progress", help="Per-run progress: quiet, lines or bar."),
+) -> None:
+    """Accuracy vs read-out noise, weight bits, input bits and gain mismatch, trained with and without noise."""
+    from goodfit.analog.experiments import DEFAULT_EPOCHS, robustness
+
+    result = robustness(dataset=dataset, epochs=epochs or DEFAULT_EPOCHS, seed=seed, out_dir=out_dir,
+                        data_root=data_root, repeats=repeats, overrides=overrides or [], progress=progress)
+    for label, acc in result.nominal.items():
+        typer.echo(f"{label}: test accuracy {100 * acc:.2f} % on the nominal chip")
+    typer.echo(f"results: {result.path / 'results.json'}")
+    typer.echo(f"report: {result.path / 'robustness.html'}")
+
+
+@analog_app.command("export")
+def analog_export(
+    run: Path = typer.Argument(..., help="A run folder of model.name=analog-mlp."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Export folder (default RUN/analog-export; must not exist)."),
+    data_root: Optional[str] = DataRoot,
+) -> None:
+    """Integer weights and activation ranges (.npz + JSON), checked against an integer-only numpy forward."""
+    from goodfit.analog.export import export_run
+
+    result = export_run(run, out=out, data_root=data_root)
+    typer.echo(f"integer re-implementation: {result.predictions_equal}/{result.n_checked} predictions equal, "
+               f"logits {'identical' if result.logits_equal else 'DIFFERENT'}")
+    typer.echo(f"export: {result.path}")
+    if not result.exact:
+        raise typer.Exit(1)
 
 
 def main() -> None:

@@ -21,6 +21,7 @@ import yaml
 from goodfit.errors import ConfigError
 
 __all__ = [
+    "AnalogConfig",
     "Config",
     "DataConfig",
     "ModelConfig",
@@ -46,6 +47,42 @@ class DataConfig:
     scaling: Scaling = "standardize"  # fitted on the training split only
     augment: Augment = "none"
     download: bool = True  # fetch missing MNIST-style files from public mirrors
+    train_subset: int = 0  # use only this many training samples (stratified); 0 = all
+    folds: int = 0  # k-fold cross-validation: the validation split is fold `fold` of `folds`; 0 = off
+    fold: int = 0
+
+
+@dataclass(frozen=True)
+class AnalogConfig:
+    """The analog chip (BrainScaleS-2-style) and the ``analog-mlp`` model; see docs/analog.md."""
+
+    hidden: tuple[int, ...] = (256, 256)  # analog-mlp hidden sizes (the course's 784-256-256-10)
+    input_bits: int = 5  # unsigned input codes 0..2**b-1 (BSS-2: 0..31)
+    weight_bits: int = 6  # weight magnitude bits, sign separate: -(2**b-1)..2**b-1 (BSS-2: -63..63)
+    output_bits: int = 8  # signed ADC read-out, saturates at -2**(b-1)..2**(b-1)-1 (-128..127)
+    chunk_rows: int = 128  # input rows per analog pass; each chunk is read out (and saturates) alone
+    gain: float = 0.002  # ADC LSB per (input LSB x weight LSB)
+    noise: float = 2.0  # std of the Gaussian read-out noise per chunk, in ADC LSB; 0 = deterministic
+    gain_mismatch: float = 0.0  # relative std of a fixed per-(chunk, column) gain pattern
+    relu_shift: int = 1  # ConvertingReLU: clamp 0..127, then >> shift, then clamp to the input range
+    logit_scale: float = 0.1  # the host scales the integer logits for the loss (argmax unchanged)
+    seed: int | None = None  # seeds read-out noise and mismatch; None: torch's global RNG (run seed)
+
+    def __post_init__(self) -> None:
+        checks = [
+            (1 <= self.input_bits <= 12, "model.analog.input_bits must be in 1..12"),
+            (1 <= self.weight_bits <= 12, "model.analog.weight_bits must be in 1..12"),
+            (2 <= self.output_bits <= 16, "model.analog.output_bits must be in 2..16"),
+            (self.chunk_rows >= 1, "model.analog.chunk_rows must be >= 1"),
+            (self.gain > 0, "model.analog.gain must be > 0"),
+            (self.noise >= 0, "model.analog.noise must be >= 0 (0 makes the forward pass deterministic)"),
+            (self.gain_mismatch >= 0, "model.analog.gain_mismatch must be >= 0"),
+            (self.logit_scale > 0, "model.analog.logit_scale must be > 0"),
+            (all(h > 0 for h in self.hidden), "model.analog.hidden sizes must be > 0"),
+        ]
+        for ok, message in checks:
+            if not ok:
+                raise ConfigError(message)
 
 
 @dataclass(frozen=True)
@@ -56,6 +93,7 @@ class ModelConfig:
     dropout: float = 0.0
     batchnorm: bool = False
     channels: tuple[int, ...] = (32, 64)  # convnet: width of each conv stage (two 3x3 convs each)
+    analog: AnalogConfig = field(default_factory=AnalogConfig)  # analog-mlp only
 
 
 @dataclass(frozen=True)
@@ -66,6 +104,7 @@ class OptimConfig:
     momentum: float = 0.9  # sgd only
     nesterov: bool = False  # sgd only
     schedule: Literal["constant", "cosine", "onecycle"] = "constant"
+    l1: float = 0.0  # L1 penalty: l1 * sum(|w|) over weight tensors (not biases or norm layers)
 
 
 @dataclass(frozen=True)
@@ -84,6 +123,9 @@ class TrainConfig:
     num_workers: int = 0  # dataloader path only
     tensorboard: bool = False
     checkpoint: bool = True
+    evaluate_test: bool = True  # False in k-fold and search trials: the test set stays untouched
+    check: bool = True  # run the pitfall lint before training
+    monitors: bool = True  # gradient / activation monitors during training (findings.json)
 
 
 @dataclass(frozen=True)
@@ -113,6 +155,12 @@ def _validate(cfg: Config) -> None:
         (all(h > 0 for h in cfg.model.hidden), "model.hidden sizes must be > 0"),
         (all(c > 0 for c in cfg.model.channels), "model.channels must be > 0"),
         (cfg.train.target is None or 0 < cfg.train.target <= 1, "train.target must be in (0, 1]"),
+        (cfg.optim.l1 >= 0, "optim.l1 must be >= 0"),
+        (cfg.data.train_subset >= 0, "data.train_subset must be >= 0 (0 uses all training data)"),
+        (cfg.data.folds == 0 or cfg.data.folds >= 2, "data.folds must be 0 (off) or >= 2"),
+        (cfg.data.folds == 0 or 0 <= cfg.data.fold < cfg.data.folds, "data.fold must be in [0, data.folds)"),
+        (cfg.model.name != "analog-mlp" or cfg.data.scaling == "minmax01",
+         "model.name=analog-mlp turns inputs in [0, 1] into chip codes; add data.scaling=minmax01"),
     ]
     for ok, message in checks:
         if not ok:

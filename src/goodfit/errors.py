@@ -13,6 +13,7 @@ __all__ = [
     "RunDirError",
     "UnknownNameError",
     "TrainingError",
+    "CheckError",
 ]
 
 
@@ -41,3 +42,7 @@ class UnknownNameError(GoodfitError, KeyError):
 
 class TrainingError(GoodfitError):
     """Training cannot go on (e.g. the loss became NaN)."""
+
+
+class CheckError(GoodfitError):
+    """The pitfall lint found errors; fix them, or skip the lint on purpose (``--no-check``)."""

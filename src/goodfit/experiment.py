@@ -8,6 +8,7 @@ records when, and ``goodfit evaluate --split test`` on a finished run counts eve
 from __future__ import annotations
 
 import copy
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,17 +19,23 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from goodfit.checks.findings import Finding
 from goodfit.config import Config, config_to_dict, dump_config
 from goodfit.data import PreparedData, prepare_data
-from goodfit.data.scaling import Scaler
-from goodfit.errors import ConfigError, RunDirError, TrainingError
+from goodfit.errors import CheckError, ConfigError, RunDirError, TrainingError
 from goodfit.metrics import majority_baseline
 from goodfit.models import MODELS, create_model
 from goodfit.run import RunDir, environment_meta
 from goodfit.train.augment import make_augment
 from goodfit.train.batching import LoaderBatches, MemoryBatches
 from goodfit.train.callbacks import (
-    Callback, Checkpoint, EarlyStopping, Progress, TensorBoard, TrainState, load_checkpoint,
+    Callback,
+    Checkpoint,
+    EarlyStopping,
+    Progress,
+    TensorBoard,
+    TrainState,
+    load_checkpoint,
 )
 from goodfit.train.device import amp_dtype, resolve_device, resolve_dtype, seed_everything, set_deterministic
 from goodfit.train.evaluate import evaluate_split
@@ -36,6 +43,8 @@ from goodfit.train.loop import train_loop
 from goodfit.train.optim import build_optimizer, build_scheduler
 
 __all__ = ["fit", "FitResult", "load_model", "LoadedModel", "evaluate_run"]
+
+from goodfit.trained import LoadedModel, evaluate_run, load_model  # noqa: E402  (re-exported)
 
 MEMORY_LIMIT_BYTES = 4 << 30  # above this the training split goes through a DataLoader
 N_WORST = 25  # worst-classified test images kept for the report
@@ -49,6 +58,7 @@ class FitResult:
     history: list[dict[str, float]]
     metrics: dict[str, Any]
     model: nn.Module = field(repr=False)
+    findings: list[Finding] = field(default_factory=list)  # lint, monitors, curve diagnosis
 
     @property
     def status(self) -> str:
@@ -98,15 +108,32 @@ def fit(
     set_deterministic(config.train.deterministic)
     seed_everything(config.seed)
     data = prepare_data(config.data)  # before the run folder: bad data leaves nothing behind
+    lint = _lint(config, data, progress) if resume is None and config.train.check else []
     if resume is None:
         run = RunDir.create(config.out_dir, config.name, exact=Path(run_dir) if run_dir else None)
         dump_config(config, run.path / "config.yaml", extra={"meta": environment_meta()})
     return _train_and_finish(config, data, run, device, progress=progress, callbacks=callbacks,
-                             resume=resume is not None, report=report)
+                             resume=resume is not None, report=report, lint=lint)
+
+
+def _lint(config: Config, data: PreparedData, progress: str) -> list[Finding]:
+    """The pitfall lint before training: errors stop the run, warnings are shown and kept."""
+    from goodfit.checks import lint_config
+
+    findings = lint_config(config, data=data)
+    errors = [f for f in findings if f.severity == "error"]
+    if errors:
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        raise CheckError(f"pitfall lint: {errors[0]}{more}. Fix it, or skip the lint with --no-check")
+    if progress != "quiet":
+        for f in findings:
+            print(f, file=sys.stderr)
+    return findings
 
 
 def _train_and_finish(config: Config, data: PreparedData, run: RunDir, device: torch.device, *,
-                      progress: str, callbacks: Sequence[Callback], resume: bool, report: bool) -> FitResult:
+                      progress: str, callbacks: Sequence[Callback], resume: bool, report: bool,
+                      lint: list[Finding]) -> FitResult:
     dtype = resolve_dtype(config.train.dtype)
     model = create_model(config.model, input_shape=data.input_shape, n_classes=len(data.classes))
     model = model.to(device=device, dtype=dtype)
@@ -126,7 +153,8 @@ def _train_and_finish(config: Config, data: PreparedData, run: RunDir, device: t
             "batches": batches.state_dict(), "early_stopping": early.state_dict(), "untrained": untrained}))
     if config.train.tensorboard:
         cbs.append(TensorBoard(run.path / "tensorboard"))
-    cbs += [*callbacks, Progress(progress)]
+    monitors = _monitors(config, data, device, dtype)
+    cbs += [*monitors, *callbacks, Progress(progress)]
     if resume:
         untrained = _restore(state, model, batches, early, run.checkpoints / "last.pt")
     valid = _to_device(data.valid, device, dtype) if data.valid is not None else None
@@ -134,7 +162,7 @@ def _train_and_finish(config: Config, data: PreparedData, run: RunDir, device: t
     t0 = time.perf_counter()
     try:
         train_loop(state, batches, valid=valid, callbacks=cbs, device=device,
-                   amp_dtype=amp_dtype(device, config.train.amp))
+                   amp_dtype=amp_dtype(device, config.train.amp), penalty=_penalty(config, model))
     except TrainingError as exc:
         status, message = "diverged", str(exc)
     except KeyboardInterrupt:
@@ -142,9 +170,45 @@ def _train_and_finish(config: Config, data: PreparedData, run: RunDir, device: t
     train_time = time.perf_counter() - t0
     metrics = _finish(config, data, run, model, untrained, state, device, status=status,
                       message=message, train_time=train_time)
+    findings = _save_findings(run, lint, monitors, state.history, n_classes=len(data.classes),
+                              diverged=status == "diverged")
     if report:
         _write_report_safely(run.path)
-    return FitResult(run.path, state.history, metrics, model)
+    return FitResult(run.path, state.history, metrics, model, findings)
+
+
+def _monitors(config: Config, data: PreparedData, device: torch.device, dtype: torch.dtype) -> list[Callback]:
+    if not config.train.monitors:
+        return []
+    from goodfit.train.callbacks.monitors import Monitors
+
+    idx = np.random.default_rng(config.seed).permutation(len(data.train))[:256]
+    x = torch.from_numpy(data.train.x[idx]).to(device, dtype)
+    return [Monitors(x, torch.from_numpy(data.train.y[idx]).to(device))]
+
+
+def _save_findings(run: RunDir, lint: list[Finding], monitors: list[Callback], history: list[dict],
+                   *, n_classes: int, diverged: bool) -> list[Finding]:
+    """findings.json: the lint's, the monitors' and the learning-curve diagnosis, in that order."""
+    from goodfit.checks import as_dicts, diagnose_curves
+
+    if run.path.joinpath("findings.json").is_file() and not lint:  # a resumed run keeps its lint findings
+        saved = run.read_json("findings.json")
+        lint = [Finding(**{k: v for k, v in f.items() if k != "stage"}) for f in saved if f.get("stage") == "lint"]
+    watched = [f for m in monitors for f in getattr(m, "findings", [])]
+    diagnosis = diagnose_curves(history, n_classes=n_classes, diverged=diverged)
+    findings = [*lint, *watched, *diagnosis]
+    stages = ["lint"] * len(lint) + ["monitor"] * len(watched) + ["diagnosis"] * len(diagnosis)
+    run.write_json("findings.json", [{**d, "stage": st} for d, st in zip(as_dicts(findings), stages)])
+    return findings
+
+
+def _penalty(config: Config, model: nn.Module):
+    if config.optim.l1 <= 0:
+        return None
+    from goodfit.train.penalties import l1_penalty
+
+    return lambda: config.optim.l1 * l1_penalty(model)
 
 
 def _write_report_safely(path: Path) -> None:
@@ -219,17 +283,18 @@ def _finish(config: Config, data: PreparedData, run: RunDir, model: nn.Module, u
     if status == "completed":
         if best.is_file():  # select on validation: evaluate the best-valid weights
             model.load_state_dict(load_checkpoint(best, map_location=device)["model"])
-        dtype = resolve_dtype(config.train.dtype)
-        amp = amp_dtype(device, config.train.amp)
+        dtype, amp = resolve_dtype(config.train.dtype), amp_dtype(device, config.train.amp)
         if data.valid is not None:
             metrics["valid"], _ = evaluate_split(model, *_to_device(data.valid, device, dtype),
                                                  n_classes=n_classes, device=device, amp_dtype=amp)
-        test_x, test_y = _to_device(data.test, device, dtype)
-        metrics["test"], logits = evaluate_split(model, test_x, test_y, n_classes=n_classes,
-                                                 device=device, amp_dtype=amp)
-        metrics["test_evaluations"] = [{"when": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "by": "fit"}]
-        metrics["baselines"] = _baselines(config, data, untrained, test_x, test_y, device)
-        _save_predictions(run, data, logits)
+        metrics["test_evaluations"] = []  # stays empty in k-fold folds and search trials
+        if config.train.evaluate_test:
+            test_x, test_y = _to_device(data.test, device, dtype)
+            metrics["test"], logits = evaluate_split(model, test_x, test_y, n_classes=n_classes,
+                                                     device=device, amp_dtype=amp)
+            metrics["test_evaluations"].append({"when": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "by": "fit"})
+            metrics["baselines"] = _baselines(config, data, untrained, test_x, test_y, device)
+            _save_predictions(run, data, logits)
     run.write_json("metrics.json", metrics)
     return metrics
 
@@ -264,70 +329,3 @@ def _save_predictions(run: RunDir, data: PreparedData, logits: torch.Tensor) -> 
         worst_index=worst, worst_images=data.dataset.x_test[worst] if data.dataset.kind == "image" else np.empty(0),
     )
     atomic_write_bytes(run.path / "predictions.npz", buf.getvalue())
-
-
-# --------------------------------------------------------------------------- using a trained run
-
-
-@dataclass
-class LoadedModel:
-    """A trained model with what is needed to feed it raw inputs."""
-
-    model: nn.Module
-    config: Config
-    classes: tuple[str, ...]
-    input_shape: tuple[int, ...]
-    scaler: Scaler
-
-    def predict_proba(self, x_raw: np.ndarray, *, device: str = "cpu") -> np.ndarray:
-        """Class probabilities for unscaled inputs shaped like the data set's (``(N, *input_shape)``)."""
-        from goodfit.train.evaluate import predict_logits
-
-        x = torch.from_numpy(self.scaler.transform(x_raw))
-        return F.softmax(predict_logits(self.model, x, device=device), dim=1).numpy()
-
-
-def load_model(run: str | Path, *, which: str = "best", device: str = "cpu") -> LoadedModel:
-    """Rebuild a run's model from ``checkpoints/{best,last}.pt``."""
-    from goodfit.config import config_from_dict
-
-    rd = RunDir.open(run)
-    path = rd.checkpoints / f"{which}.pt"
-    if not path.is_file():
-        raise RunDirError(f"{path} not found; the run saved no checkpoint (train.checkpoint=false?)")
-    ckpt = load_checkpoint(path, map_location=device)
-    cfg = config_from_dict(ckpt["config"])
-    model = create_model(cfg.model, input_shape=ckpt["input_shape"], n_classes=len(ckpt["classes"]))
-    model.load_state_dict(ckpt["model"])
-    model.to(device).eval()
-    return LoadedModel(model, cfg, tuple(ckpt["classes"]), tuple(ckpt["input_shape"]),
-                       Scaler.from_state_dict(ckpt["scaler"]))
-
-
-def evaluate_run(run: str | Path, *, split: str = "valid", data_root: str | None = None) -> dict[str, Any]:
-    """Evaluate a finished run's best model on ``valid`` or ``test``.
-
-    Looking at the test set again is recorded in ``metrics.json`` (``test_evaluations``), so a
-    report can say how often the test set was used.
-    """
-    from dataclasses import replace
-
-    if split not in ("valid", "test", "train"):
-        raise ConfigError(f"split must be train, valid or test, not {split!r}")
-    loaded = load_model(run)
-    rd = RunDir.open(run)
-    cfg = loaded.config
-    if data_root:
-        cfg = replace(cfg, data=replace(cfg.data, root=data_root))
-    data = prepare_data(cfg.data)
-    part = getattr(data, split)
-    if part is None:
-        raise RunDirError(f"{rd.path} was trained without a validation split (data.valid_fraction=0)")
-    stats, _ = evaluate_split(loaded.model, part.x, part.y, n_classes=len(loaded.classes))
-    if split == "test":
-        metrics = rd.read_json("metrics.json")
-        metrics.setdefault("test_evaluations", []).append(
-            {"when": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "by": "goodfit evaluate"})
-        rd.write_json("metrics.json", metrics)
-        stats["test_evaluations"] = len(metrics["test_evaluations"])
-    return stats

@@ -38,3 +38,17 @@ def test_state_dict_round_trip_and_bad_kind():
     np.testing.assert_array_equal(s.transform(np.ones((1, 2))), t.transform(np.ones((1, 2))))
     with pytest.raises(ConfigError, match="choose one of"):
         Scaler("zscore")
+
+
+def test_train_subset_and_folds():
+    ds = load_dataset("digits")
+    sub = split_and_scale(ds, DataConfig(name="digits", train_subset=300))
+    assert len(sub.train) == 300 and np.bincount(sub.train.y).min() >= 28
+    seen = []
+    for fold in range(3):
+        part = split_and_scale(ds, DataConfig(name="digits", folds=3, fold=fold))
+        assert len(part.train) + len(part.valid) == len(ds.y_train)
+        seen.append(set(part.valid_indices.tolist()))
+        # scaling is fitted per fold, on that fold's training part only
+        assert part.train.x.mean() == pytest.approx(0.0, abs=1e-5)
+    assert set.union(*seen) == set(range(len(ds.y_train))) and not seen[0] & seen[1]

@@ -9,7 +9,7 @@ import numpy as np
 from goodfit.config import DataConfig
 from goodfit.data.base import Dataset
 from goodfit.data.scaling import Scaler
-from goodfit.data.splits import Split, stratified_split
+from goodfit.data.splits import Split, stratified_kfold, stratified_split
 
 __all__ = ["PreparedData", "prepare_data", "split_and_scale"]
 
@@ -36,16 +36,30 @@ class PreparedData:
 
 def split_and_scale(ds: Dataset, cfg: DataConfig) -> PreparedData:
     """Carve a stratified, seeded validation split from train, fit scaling on train only, apply."""
-    if cfg.valid_fraction > 0:
+    if cfg.folds:
+        tr_idx, va_idx = stratified_kfold(ds.y_train, k=cfg.folds, seed=cfg.split_seed)[cfg.fold]
+    elif cfg.valid_fraction > 0:
         tr_idx, va_idx = stratified_split(ds.y_train, test_fraction=cfg.valid_fraction, seed=cfg.split_seed)
     else:
         tr_idx = np.random.default_rng(cfg.split_seed).permutation(len(ds.y_train))
         va_idx = np.empty(0, dtype=np.int64)
+    if 0 < cfg.train_subset < len(tr_idx):
+        tr_idx = _stratified_subset(tr_idx, ds.y_train[tr_idx], cfg.train_subset, cfg.split_seed)
     scaler = Scaler(cfg.scaling).fit(ds.x_train[tr_idx])
     train = Split(scaler.transform(ds.x_train[tr_idx]), ds.y_train[tr_idx])
     valid = Split(scaler.transform(ds.x_train[va_idx]), ds.y_train[va_idx]) if len(va_idx) else None
     test = Split(scaler.transform(ds.x_test), ds.y_test)
     return PreparedData(ds, train, valid, test, scaler, va_idx)
+
+
+def _stratified_subset(idx: np.ndarray, y: np.ndarray, size: int, seed: int) -> np.ndarray:
+    """Exactly ``size`` of ``idx``, class proportions kept (the course's "small training subset")."""
+    from sklearn.model_selection import train_test_split
+
+    counts = np.bincount(y)
+    stratify = y if size >= np.count_nonzero(counts) and counts[counts > 0].min() >= 2 else None
+    keep, _ = train_test_split(idx, train_size=size, random_state=seed, stratify=stratify)
+    return np.asarray(keep)
 
 
 def prepare_data(cfg: DataConfig) -> PreparedData:

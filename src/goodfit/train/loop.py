@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import time
-from typing import Sequence
+from typing import Callable, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -41,6 +41,7 @@ def train_loop(
     *,
     valid: tuple[torch.Tensor, torch.Tensor] | None,
     loss_fn: nn.Module | None = None,
+    penalty: Callable[[], torch.Tensor] | None = None,
     callbacks: Sequence[Callback] = (),
     device: torch.device,
     amp_dtype: torch.dtype | None = None,
@@ -72,6 +73,8 @@ def train_loop(
             with torch.autocast(device.type, dtype=amp_dtype or torch.float32, enabled=amp_dtype is not None):
                 logits = model(xb)  # (B, C)
                 loss = loss_fn(logits, yb)
+                if penalty is not None:  # e.g. L1: reported train_loss includes it
+                    loss = loss + penalty()
             opt.zero_grad(set_to_none=True)
             scaler.scale(loss).backward()
             scaler.step(opt)

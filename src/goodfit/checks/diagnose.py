@@ -1,0 +1,62 @@
+"""Diagnosis of a run's learning curves (history.csv): overfitting, underfitting, not converged,
+diverged, noisy — or healthy — each with what to do.
+
+Example:
+    >>> rows = [{"epoch": e, "train_loss": 1 / e, "valid_loss": 0.5 + abs(e - 4) * 0.1}
+    ...         for e in range(1, 11)]
+    >>> [f.id for f in diagnose_curves(rows, n_classes=10)]
+    ['overfitting']
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+import numpy as np
+
+from goodfit.checks.findings import Finding, finding
+
+__all__ = ["diagnose_curves"]
+
+
+def _series(history: Sequence[dict], key: str) -> np.ndarray:
+    return np.array([float(r.get(key, float("nan"))) for r in history], dtype=float)
+
+
+def diagnose_curves(history: Sequence[dict], *, n_classes: int, diverged: bool = False) -> list[Finding]:
+    """Findings about how training went; an empty history gives none."""
+    if not history:
+        return []
+    train, valid = _series(history, "train_loss"), _series(history, "valid_loss")
+    ref = math.log(max(n_classes, 2))
+    if diverged or not np.isfinite(train).all() or train[-1] > train[0] * 1.5:
+        return [finding("diverged", f"training loss went from {train[0]:.3g} to {train[-1]:.3g}.")]
+    found: list[Finding] = []
+    has_valid = np.isfinite(valid).all()
+    n = len(train)
+    if has_valid and n >= 3:
+        best = int(np.argmin(valid))
+        rise = valid[-1] - valid[best]
+        if best < n - 2 and rise > 0.1 * valid[best] and train[-1] < train[best]:
+            found.append(finding("overfitting", f"validation loss was lowest at epoch {best + 1} ({valid[best]:.3g}) "
+                                 f"and rose to {valid[-1]:.3g} while training loss kept falling "
+                                 f"({train[best]:.3g} → {train[-1]:.3g}).", where=f"epoch {best + 1}"))
+        steps = np.diff(valid)
+        trend = abs(valid[-1] - valid[0]) / max(n - 1, 1)
+        if n >= 5 and np.abs(steps).mean() > 3 * max(trend, 1e-3) and (np.sign(steps[1:]) != np.sign(steps[:-1])).mean() > 0.5:
+            found.append(finding("noisy", f"validation loss changes by {np.abs(steps).mean():.3g} per epoch on "
+                                 f"average, in alternating directions."))
+    if train[-1] > 0.5 * ref:
+        found.append(finding("underfitting", f"training loss ends at {train[-1]:.3g}, over half the chance "
+                             f"level ln({n_classes}) = {ref:.3g}."))
+    curve = valid if has_valid else train
+    if n >= 3 and not any(f.id == "overfitting" for f in found):
+        recent = curve[-max(n // 5, 2):]
+        if recent[-1] < recent[0] * 0.98 and int(np.argmin(curve)) >= n - 2:
+            found.append(finding("not-converged", f"{'validation' if has_valid else 'training'} loss still fell "
+                                 f"over the last {len(recent)} epochs ({recent[0]:.3g} → {recent[-1]:.3g})."))
+    if not found:
+        found.append(finding("healthy", f"loss fell from {train[0]:.3g} to {train[-1]:.3g}"
+                             f"{f' (valid {valid[-1]:.3g})' if has_valid else ''} and settled."))
+    return found

@@ -1,0 +1,71 @@
+"""The checks applied to goodfit's own pipeline: a config, its prepared data and model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+
+from goodfit.checks.findings import Finding
+from goodfit.checks.lint import run_lint
+from goodfit.checks.probe import LintContext
+from goodfit.checks.sanity import SanityResult, overfit_one_batch
+from goodfit.config import Config
+from goodfit.data import PreparedData, prepare_data
+
+__all__ = ["lint_config", "lint_run", "sanity_config"]
+
+
+def _split(part) -> tuple[torch.Tensor, torch.Tensor] | None:
+    return (torch.from_numpy(part.x), torch.from_numpy(part.y)) if part is not None else None
+
+
+def lint_config(config: Config, *, data: PreparedData | None = None, model: torch.nn.Module | None = None
+                ) -> list[Finding]:
+    """Lint a goodfit config as it would train (goodfit shuffles and scales correctly by itself;
+    what remains to check is the data, the model and the hyperparameters)."""
+    from goodfit.models import create_model
+
+    data = data if data is not None else prepare_data(config.data)
+    if model is None:
+        model = create_model(config.model, input_shape=data.input_shape, n_classes=len(data.classes))
+    ctx = LintContext(
+        model=model, train=_split(data.train), valid=_split(data.valid),
+        test=_split(data.test) if config.train.evaluate_test else None, n_classes=len(data.classes),
+        optimizer=config.optim.name, lr=config.optim.lr, batch_size=config.train.batch_size,
+    )
+    return run_lint(ctx)
+
+
+def lint_run(run_dir: str | Path) -> list[Finding]:
+    """Lint a finished run: its config, and how often its test set was used."""
+    from goodfit.config import load_config
+    from goodfit.run import RunDir
+
+    run = RunDir.open(run_dir)
+    findings = lint_config(load_config(run.path))
+    try:
+        evaluations = len(run.read_json("metrics.json").get("test_evaluations", []))
+    except Exception:  # an unfinished run has no metrics yet
+        evaluations = None
+    return findings + run_lint(LintContext(test_evaluations=evaluations))
+
+
+def sanity_config(config: Config, *, steps: int = 200, batch_size: int = 32, data: PreparedData | None = None
+                  ) -> SanityResult:
+    """Overfit one batch of ``batch_size`` training samples with the config's model and optimizer."""
+    from goodfit.models import create_model
+    from goodfit.train.device import resolve_device, seed_everything
+    from goodfit.train.optim import build_optimizer
+
+    seed_everything(config.seed)
+    data = data if data is not None else prepare_data(config.data)
+    device = resolve_device(config.train.device)
+    model = create_model(config.model, input_shape=data.input_shape, n_classes=len(data.classes)).to(device)
+    g = torch.Generator().manual_seed(config.seed)
+    idx = torch.randperm(len(data.train), generator=g)[:batch_size]
+    x = torch.from_numpy(data.train.x)[idx].to(device)
+    y = torch.from_numpy(data.train.y)[idx].to(device)
+    opt = build_optimizer(model.parameters(), config.optim, device=device)
+    return overfit_one_batch(model, x, y, optimizer=opt, loss_fn=F.cross_entropy, steps=steps)

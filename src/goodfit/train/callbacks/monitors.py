@@ -1,0 +1,155 @@
+"""Training monitors: cheap health checks on a probe batch every ``every`` steps and at epoch ends.
+
+Each check names the layer and the fix (see ``docs/checks.md``). The probe pass runs in eval mode
+and takes gradients with ``torch.autograd.grad``, so it changes neither ``.grad`` nor batch-norm
+statistics: training proceeds exactly as without monitors, at ~1 % extra cost.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from goodfit.checks.findings import Finding, finding
+from goodfit.train.callbacks.base import Callback, TrainState
+
+__all__ = ["Monitors"]
+
+VANISHING, EXPLODING = 1e-7, 1e3  # mean |grad| of a weight tensor
+DEAD_FRACTION, SATURATED_FRACTION = 0.5, 0.5
+RATIO_LOW, RATIO_HIGH = 1e-5, 1e-1  # update / weight norm; ~1e-3 is healthy
+
+
+class Monitors(Callback):
+    """Collects :class:`~goodfit.checks.findings.Finding` s in ``self.findings`` (deduplicated)."""
+
+    def __init__(self, probe_x: torch.Tensor, probe_y: torch.Tensor, *, every: int = 100) -> None:
+        self.x, self.y, self.every = probe_x, probe_y, every
+        self.found: dict[tuple[str, str | None], Finding] = {}
+        self.initial: dict[str, torch.Tensor] = {}
+        self.ratios: dict[str, list[float]] = {}
+        self.before: dict[str, torch.Tensor] | None = None
+
+    @property
+    def findings(self) -> list[Finding]:
+        return list(self.found.values())
+
+    def _add(self, f: Finding) -> None:
+        self.found.setdefault((f.id, f.where), f)
+
+    def _model(self, state: TrainState) -> nn.Module:
+        return getattr(state.model, "_orig_mod", state.model)
+
+    # ------------------------------------------------------------------ events
+    def on_fit_start(self, state: TrainState) -> None:
+        model = self._model(state)
+        self.initial = {n: p.detach().clone() for n, p in model.named_parameters() if p.requires_grad}
+        stats = self._probe(model, state.step)
+        if state.step == 0:
+            self._check_init(stats)
+
+    def on_batch_end(self, state: TrainState, loss: torch.Tensor) -> None:
+        model = self._model(state)
+        if self.before is not None:  # one step after a probe: how much did the weights move?
+            for name, p in model.named_parameters():
+                if name in self.before:
+                    w = self.before[name]
+                    ratio = float((p.detach() - w).norm() / (w.norm() + 1e-12))
+                    self.ratios.setdefault(name, []).append(ratio)
+            self.before = None
+        if state.step % self.every == 0:
+            self._probe(model, state.step)
+            self.before = {n: p.detach().clone() for n, p in model.named_parameters()
+                           if p.requires_grad and p.dim() > 1}
+
+    def on_epoch_end(self, state: TrainState) -> None:
+        self._probe(self._model(state), state.step)
+
+    def on_fit_end(self, state: TrainState) -> None:
+        model = self._model(state)
+        if state.step == 0:
+            return
+        for name, p in model.named_parameters():
+            if name in self.initial and torch.equal(p.detach(), self.initial[name]):
+                self._add(finding("unchanged-parameters", f"{name} still holds its initial values after "
+                                  f"{state.step} steps.", where=name))
+        for name, ratios in self.ratios.items():
+            med = sorted(ratios)[len(ratios) // 2]
+            if med > RATIO_HIGH or med < RATIO_LOW:
+                side = "high: lower" if med > RATIO_HIGH else "low: raise"
+                self._add(finding("update-ratio", f"median update/weight ratio of {name} is {med:.1e} "
+                                  f"(healthy ~1e-3); the learning rate looks too {side} it.", where=name))
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"ratios": self.ratios}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.ratios = state.get("ratios", {})
+
+    # ------------------------------------------------------------------ the probe pass
+    def _probe(self, model: nn.Module, step: int) -> list[tuple[str, nn.Module, torch.Tensor]]:
+        acts: list[tuple[str, nn.Module, torch.Tensor]] = []
+        hooks = [m.register_forward_hook(lambda mod, _i, out, name=name: acts.append((name, mod, out)))
+                 for name, m in model.named_modules() if not list(m.children())]
+        was_training = model.training
+        model.eval()
+        try:
+            out = model(self.x)
+            loss = F.cross_entropy(out, self.y) if out.ndim == 2 else out.float().mean()
+            named = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
+            grads = torch.autograd.grad(loss, [p for _, p in named], allow_unused=True) if loss.requires_grad else []
+        finally:
+            for h in hooks:
+                h.remove()
+            model.train(was_training)
+        with torch.no_grad():
+            self._check_activations(acts, step)
+            for (name, p), g in zip(named, grads):
+                if g is None or p.dim() < 2:
+                    continue
+                mean = float(g.abs().mean())
+                if not math.isfinite(mean) or mean > EXPLODING:
+                    self._add(finding("exploding-gradient", f"mean |grad| of {name} is {mean:.3g} at step {step}.",
+                                      where=name))
+                elif mean < VANISHING and step > 0:
+                    self._add(finding("vanishing-gradient", f"mean |grad| of {name} is {mean:.1e} at step {step}.",
+                                      where=name))
+        return acts
+
+    def _check_activations(self, acts: list, step: int) -> None:
+        nonfinite_reported = False
+        for name, mod, out in acts:
+            if not isinstance(out, torch.Tensor) or not out.is_floating_point():
+                continue
+            if not nonfinite_reported and not torch.isfinite(out).all():
+                self._add(finding("nonfinite-activation", f"{name} ({type(mod).__name__}) is the first layer "
+                                  f"whose output contains NaN/Inf (step {step}).", where=name))
+                nonfinite_reported = True
+            if isinstance(mod, nn.ReLU) and out.dim() >= 2 and step > 0:
+                unit_dims = [d for d in range(out.dim()) if d != 1]  # (B, C[, H, W]): per unit/channel
+                dead = float((out.amax(dim=unit_dims) <= 0).float().mean())
+                if dead > DEAD_FRACTION:
+                    self._add(finding("dead-relu", f"{dead:.0%} of the units of {name} output 0 for every probe "
+                                      f"input (step {step}).", where=name))
+            elif isinstance(mod, (nn.Tanh, nn.Sigmoid)):
+                sat = float((out.abs() > 0.99).float().mean() if isinstance(mod, nn.Tanh)
+                            else ((out < 0.01) | (out > 0.99)).float().mean())
+                if sat > SATURATED_FRACTION:
+                    self._add(finding("saturated-activation", f"{sat:.0%} of the activations of {name} "
+                                      f"({type(mod).__name__}) are saturated (step {step}).", where=name))
+
+    def _check_init(self, acts: list) -> None:
+        layers = [(n, float(o.float().std())) for n, m, o in acts
+                  if isinstance(m, (nn.Linear, nn.Conv1d, nn.Conv2d)) and isinstance(o, torch.Tensor)]
+        if len(layers) < 3:
+            return
+        first, last = layers[0][1], layers[-2][1]  # the logits layer may scale freely
+        ratio = last / max(first, 1e-12)
+        if ratio < 1e-2 or ratio > 1e2:
+            trend = "collapses" if ratio < 1 else "grows"
+            self._add(finding("poor-initialization", f"activation std {trend} from {first:.3g} ({layers[0][0]}) to "
+                              f"{last:.3g} ({layers[-2][0]}) before training.", where=layers[-2][0]))

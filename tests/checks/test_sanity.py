@@ -1,0 +1,86 @@
+"""Overfit-one-batch: each injected fault gets its diagnosis; the healthy setup passes."""
+
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from goodfit import Config, apply_overrides
+from goodfit.checks import overfit_one_batch, sanity_config
+
+
+def batch(seed=0, n=32, d=20, classes=5):
+    g = torch.Generator().manual_seed(seed)
+    return torch.randn(n, d, generator=g), torch.arange(n) % classes
+
+
+def mlp(d=20, classes=5):
+    torch.manual_seed(0)
+    return nn.Sequential(nn.Linear(d, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, classes))
+
+
+def run(model=None, lr=1e-2, loss_fn=F.cross_entropy, batch_fn=None, steps=150, opt="adam"):
+    model = model or mlp()
+    x, y = batch()
+    optim = (torch.optim.Adam if opt == "adam" else torch.optim.SGD)(model.parameters(), lr=lr)
+    result = overfit_one_batch(model, x, y, optimizer=optim, loss_fn=loss_fn, steps=steps, batch_fn=batch_fn)
+    return [f.id for f in result.findings], result
+
+
+def test_healthy_setup_passes():
+    ids, result = run()
+    assert ids == ["sanity-passed"] and result.accuracy == 1.0 and result.losses[-1] < 0.05
+
+
+def test_lr_times_1000_explodes():
+    assert run(lr=1e-2 * 1000, opt="sgd")[0] == ["loss-exploding"]
+
+
+def flipped_gradient_ce(out, y):
+    """Reports the cross-entropy but steps up its gradient: the loss is being maximized."""
+    loss = F.cross_entropy(out, y)
+    return loss - 2 * (loss - loss.detach())
+
+
+def test_maximized_loss_rises():
+    ids, result = run(loss_fn=flipped_gradient_ce, lr=1e-2, opt="sgd")
+    assert ids == ["loss-rising"]
+
+
+def test_shuffled_labels_oscillate():
+    x, y = batch()
+    g = torch.Generator().manual_seed(1)
+    mismatched = lambda step: (x, y[torch.randperm(len(y), generator=g)])  # noqa: E731  labels not paired with inputs
+    assert run(batch_fn=mismatched, lr=1e-2)[0] == ["loss-oscillating"]
+
+
+class DetachedMiddle(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.first = nn.Linear(20, 64)
+        self.head = nn.Linear(64, 5)
+
+    def forward(self, x):
+        return self.head(torch.relu(self.first(x)).detach() * 0 + 0.01)  # the bug: first layer cut off
+
+
+def test_detached_layer_is_named():
+    ids, result = run(model=DetachedMiddle())
+    assert ids == ["frozen-parameters"]
+    assert "first.weight" in result.findings[0].message
+
+
+def test_softmax_then_cross_entropy():
+    model = nn.Sequential(mlp(), nn.Softmax(dim=1))
+    assert run(model=model, lr=1e-3, steps=100)[0] == ["probabilities-to-loss"]
+
+
+def test_tiny_lr_plateaus():
+    assert run(lr=1e-7)[0] == ["loss-plateau-lr"]
+
+
+def test_sanity_on_goodfit_config():
+    result = sanity_config(apply_overrides(Config(), ["data.name=digits"]), steps=100)
+    assert result.passed
+    bad = sanity_config(apply_overrides(Config(), ["data.name=digits", "optim.lr=1e-7"]), steps=50)
+    assert [f.id for f in bad.findings] == ["loss-plateau-lr"]
