@@ -89,6 +89,9 @@ def train(
     show_config: bool = typer.Option(False, "--show-config", help="Print the resolved config as YAML and exit."),
     no_check: bool = typer.Option(False, "--no-check", help="Skip the pitfall lint (train.check=false)."),
     sanity: bool = typer.Option(False, "--sanity", help="Overfit one batch first; stop if that fails."),
+    seeds: int = typer.Option(1, "--seeds", help="Repeat with N seeds and report mean ± std."),
+    folds: int = typer.Option(0, "--folds", help="Stratified k-fold cross-validation on train (test untouched)."),
+    jobs: int = typer.Option(1, "--jobs", "-j", help="Parallel processes for --seeds / --folds."),
     progress: str = Progress,
 ) -> None:
     """Train a model: goodfit train --dataset mnist --model mlp --epochs 10 optim.lr=3e-3."""
@@ -108,7 +111,43 @@ def train(
         return
     if sanity:
         _run_sanity(cfg, steps=200, batch_size=32)
+    if seeds > 1 or folds:
+        _run_study(cfg, seeds=seeds, folds=folds, jobs=jobs)
+        return
     _echo_result(fit(cfg, run_dir=run_dir, progress=progress))
+
+
+def _run_study(cfg, *, seeds: int, folds: int, jobs: int) -> None:
+    from goodfit.report.study import fmt_mean_std
+    from goodfit.robust import run_folds, run_seeds
+
+    if seeds > 1 and folds:
+        raise GoodfitError("use either --seeds or --folds, not both")
+    result = run_folds(cfg, folds, jobs=jobs) if folds else run_seeds(cfg, seeds, jobs=jobs)
+    for name, stats in result.summary.items():
+        typer.echo(f"{name:<18} {fmt_mean_std(stats, pct='loss' not in name)}  (n={stats['n']})")
+    typer.echo(f"study: {result.study_dir}")
+    typer.echo(f"report: {result.study_dir / 'report.html'}")
+
+
+@app.command()
+def regularize(
+    overrides: List[str] = typer.Argument(None, help="Overrides of the experiment's base config."),
+    seeds: int = typer.Option(3, "--seeds", help="Seeds per variant."),
+    variants: Optional[str] = typer.Option(None, "--variants", help="Comma-separated subset, e.g. none,l2,dropout."),
+    jobs: int = typer.Option(1, "--jobs", "-j", help="Parallel processes."),
+) -> None:
+    """Compare none / L1 / L2 / dropout / batch norm / augmentation / early stopping over seeds."""
+    from goodfit.regularize import regularize as run_regularize
+    from goodfit.regularize import regularize_config
+    from goodfit.report.regularize import format_table
+
+    chosen = [v.strip() for v in variants.split(",")] if variants else None
+    result = run_regularize(regularize_config(overrides or []), seeds=seeds, variants=chosen, jobs=jobs)
+    typer.echo(f"{'variant':<15} {'train acc':<17} {'valid acc':<17} {'test acc':<17} {'gap':<17} valid vs none")
+    for row in format_table(result.table):
+        typer.echo(" ".join(f"{cell:<17}" if i else f"{cell:<15}" for i, cell in enumerate(row)).rstrip())
+    typer.echo(f"report: {result.study_dir / 'report.html'}")
 
 
 def _run_sanity(cfg, *, steps: int, batch_size: int) -> None:

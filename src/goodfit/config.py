@@ -124,6 +124,7 @@ class TrainConfig:
     tensorboard: bool = False
     checkpoint: bool = True
     evaluate_test: bool = True  # False in k-fold and search trials: the test set stays untouched
+    select: Literal["best", "last"] = "best"  # evaluate the best-valid-loss weights, or the last ones
     check: bool = True  # run the pitfall lint before training
     monitors: bool = True  # gradient / activation monitors during training (findings.json)
 

@@ -281,9 +281,12 @@ def _finish(config: Config, data: PreparedData, run: RunDir, model: nn.Module, u
         "n_test": len(data.test), "classes": list(data.classes),
     }
     if status == "completed":
-        if best.is_file():  # select on validation: evaluate the best-valid weights
+        if best.is_file() and config.train.select == "best":  # model selection on validation
             model.load_state_dict(load_checkpoint(best, map_location=device)["model"])
         dtype, amp = resolve_dtype(config.train.dtype), amp_dtype(device, config.train.amp)
+        train_stats, _ = evaluate_split(model, *_to_device(data.train, device, dtype), n_classes=n_classes,
+                                        device=device, amp_dtype=amp)
+        metrics["train"] = {k: train_stats[k] for k in ("loss", "accuracy", "f1_macro")}  # eval mode, no augmentation
         if data.valid is not None:
             metrics["valid"], _ = evaluate_split(model, *_to_device(data.valid, device, dtype),
                                                  n_classes=n_classes, device=device, amp_dtype=amp)

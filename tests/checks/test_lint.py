@@ -176,3 +176,14 @@ def test_goodfit_pipeline_is_clean_and_bad_configs_are_caught():
     assert lint_config(Config()) == []
     found = ids(lint_config(apply_overrides(Config(), ["optim.lr=10", "train.batch_size=9000"])))
     assert {"extreme-lr", "batch-larger-than-data"} <= found
+
+
+def test_test_set_reuse_in_a_run(tmp_path):
+    from goodfit import evaluate_run, fit
+    from goodfit.checks import lint_run
+
+    cfg = apply_overrides(Config(), ["data.name=digits", "train.epochs=1", f"out_dir={tmp_path}", "train.monitors=false"])
+    run = fit(cfg, progress="quiet", report=False).run_dir
+    assert "test-reused" not in ids(lint_run(run))
+    evaluate_run(run, split="test")
+    assert "test-reused" in ids(lint_run(run))

@@ -84,3 +84,12 @@ def test_sanity_on_goodfit_config():
     assert result.passed
     bad = sanity_config(apply_overrides(Config(), ["data.name=digits", "optim.lr=1e-7"]), steps=50)
     assert [f.id for f in bad.findings] == ["loss-plateau-lr"]
+
+
+def test_partial_progress_plateau():
+    from goodfit.checks import diagnose_sanity
+
+    curve = [1.6 - 0.6 * (1 - 0.97 ** i) for i in range(150)]  # falls, then flattens near 1.0
+    assert [f.id for f in diagnose_sanity(curve, 0.55, n_classes=5, weight_change=0.2)] == ["loss-plateau"]
+    healthy = [1.6 * 0.95 ** i for i in range(150)]
+    assert [f.id for f in diagnose_sanity(healthy, 1.0, n_classes=5, weight_change=0.2)] == ["sanity-passed"]

@@ -121,7 +121,8 @@ class Monitors(Callback):
         return acts
 
     def _check_activations(self, acts: list, step: int) -> None:
-        nonfinite_reported = False
+        # only the first layer ever seen producing NaN/Inf matters: later ones inherit it
+        nonfinite_reported = any(f.id == "nonfinite-activation" for f in self.found.values())
         for name, mod, out in acts:
             if not isinstance(out, torch.Tensor) or not out.is_floating_point():
                 continue
@@ -143,7 +144,7 @@ class Monitors(Callback):
                                       f"({type(mod).__name__}) are saturated (step {step}).", where=name))
 
     def _check_init(self, acts: list) -> None:
-        layers = [(n, float(o.float().std())) for n, m, o in acts
+        layers = [(n, float(o.detach().float().std())) for n, m, o in acts
                   if isinstance(m, (nn.Linear, nn.Conv1d, nn.Conv2d)) and isinstance(o, torch.Tensor)]
         if len(layers) < 3:
             return
