@@ -33,6 +33,7 @@ class Monitors(Callback):
         self.initial: dict[str, torch.Tensor] = {}
         self.ratios: dict[str, list[float]] = {}
         self.before: dict[str, torch.Tensor] | None = None
+        self.last_probe = -(10**9)
 
     @property
     def findings(self) -> list[Finding]:
@@ -67,7 +68,9 @@ class Monitors(Callback):
                            if p.requires_grad and p.dim() > 1}
 
     def on_epoch_end(self, state: TrainState) -> None:
-        self._probe(self._model(state), state.step)
+        # on tiny data sets an epoch is a few steps: keep probes at least every/4 steps apart
+        if state.step - self.last_probe >= max(1, self.every // 4):
+            self._probe(self._model(state), state.step)
 
     def on_fit_end(self, state: TrainState) -> None:
         model = self._model(state)
@@ -92,6 +95,7 @@ class Monitors(Callback):
 
     # ------------------------------------------------------------------ the probe pass
     def _probe(self, model: nn.Module, step: int) -> list[tuple[str, nn.Module, torch.Tensor]]:
+        self.last_probe = step
         acts: list[tuple[str, nn.Module, torch.Tensor]] = []
         hooks = [m.register_forward_hook(lambda mod, _i, out, name=name: acts.append((name, mod, out)))
                  for name, m in model.named_modules() if not list(m.children())]
