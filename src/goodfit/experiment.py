@@ -20,7 +20,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from goodfit.checks.findings import Finding
-from goodfit.config import Config, config_to_dict, dump_config
+from goodfit.config import Config, config_to_dict, dump_config, load_config
 from goodfit.data import PreparedData, prepare_data
 from goodfit.errors import CheckError, ConfigError, RunDirError, TrainingError
 from goodfit.metrics import majority_baseline
@@ -100,8 +100,6 @@ def fit(
         ckpt_path = run.checkpoints / "last.pt"
         if not ckpt_path.is_file():
             raise RunDirError(f"{run.path} has no checkpoints/last.pt to resume from; start a new run instead")
-        from goodfit.config import load_config
-
         config = load_config(run.path / "config.yaml")
     MODELS.get(config.model.name)  # fail on a typo before minutes of data loading
     device = resolve_device(config.train.device)

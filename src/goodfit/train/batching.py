@@ -17,7 +17,23 @@ __all__ = ["MemoryBatches", "LoaderBatches", "Batches"]
 Augment = Callable[[torch.Tensor, torch.Generator | None], torch.Tensor]
 
 
-class MemoryBatches:
+class _Seeded:
+    """Seeded generators for the batch order (CPU) and augmentation (device), saved for resume."""
+
+    def _seed(self, seed: int, device: torch.device) -> None:
+        # the permutation is drawn on the CPU so that runs repeat across devices
+        self.generator = torch.Generator().manual_seed(seed)
+        self.aug_generator = torch.Generator(device=device).manual_seed(seed + 1)
+
+    def state_dict(self) -> dict:
+        return {"generator": self.generator.get_state(), "aug_generator": self.aug_generator.get_state()}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.generator.set_state(state["generator"])
+        self.aug_generator.set_state(state["aug_generator"])
+
+
+class MemoryBatches(_Seeded):
     """Shuffled mini-batches of in-memory tensors.
 
     Example:
@@ -41,9 +57,7 @@ class MemoryBatches:
         self.batch_size = batch_size
         self.shuffle = shuffle
         self.augment = augment
-        # the permutation is drawn on the CPU so that runs repeat across devices
-        self.generator = torch.Generator().manual_seed(seed)
-        self.aug_generator = torch.Generator(device=x.device).manual_seed(seed + 1)
+        self._seed(seed, x.device)
 
     def __len__(self) -> int:
         n = len(self.y)
@@ -62,15 +76,9 @@ class MemoryBatches:
                 xb = self.augment(xb, self.aug_generator)
             yield xb, yb
 
-    def state_dict(self) -> dict:
-        return {"generator": self.generator.get_state(), "aug_generator": self.aug_generator.get_state()}
-
-    def load_state_dict(self, state: dict) -> None:
-        self.generator.set_state(state["generator"])
-        self.aug_generator.set_state(state["aug_generator"])
 
 
-class LoaderBatches:
+class LoaderBatches(_Seeded):
     """A shuffling ``DataLoader`` over CPU tensors, moving each batch to ``device``."""
 
     def __init__(
@@ -86,8 +94,7 @@ class LoaderBatches:
     ) -> None:
         from torch.utils.data import DataLoader, TensorDataset
 
-        self.generator = torch.Generator().manual_seed(seed)
-        self.aug_generator = torch.Generator(device=device).manual_seed(seed + 1)
+        self._seed(seed, device)
         self.device = device
         self.augment = augment
         self.loader = DataLoader(
@@ -112,12 +119,6 @@ class LoaderBatches:
                 xb = self.augment(xb, self.aug_generator)
             yield xb, yb
 
-    def state_dict(self) -> dict:
-        return {"generator": self.generator.get_state(), "aug_generator": self.aug_generator.get_state()}
-
-    def load_state_dict(self, state: dict) -> None:
-        self.generator.set_state(state["generator"])
-        self.aug_generator.set_state(state["aug_generator"])
 
 
 Batches = MemoryBatches | LoaderBatches
