@@ -243,11 +243,12 @@ def serve(
     run: Path = typer.Argument(..., help="A run folder of an image classifier."),
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (0.0.0.0: every interface)."),
     port: int = typer.Option(8000, "--port", help="Port to listen on (0: any free port, printed)."),
+    workers: int = typer.Option(1, "--workers", help="Server processes (each about one CPU core)."),
 ) -> None:
     """Serve a draw-a-digit web page with live top-5 predictions of a trained run."""
     from goodfit.serve import serve as run_server
 
-    run_server(run, host=host, port=port)
+    run_server(run, host=host, port=port, workers=workers)
 
 
 @app.command()
@@ -300,7 +301,7 @@ def analog_compare(
     epochs: Optional[int] = typer.Option(None, "--epochs", "-e", help="Epochs per run (default 8)."),
     out_dir: Path = typer.Option(Path("runs"), "--out-dir", help="Where the analog-compare-<time> folder goes."),
     data_root: Optional[str] = DataRoot,
-    progress: str = typer.Option("quiet", "--progress", help="Per-run progress: quiet, lines or bar."),
+    progress: str = Progress,
 ) -> None:
     """Float MLP vs analog-mlp (784-256-256-10), same budget, several seeds: test accuracy mean ± std."""
     from goodfit.analog.experiments import DEFAULT_EPOCHS, compare
@@ -319,17 +320,19 @@ def analog_robustness(
     overrides: List[str] = AnalogOverrides,
     dataset: str = typer.Option("mnist", "--dataset", "-d", help="Data set."),
     seed: int = typer.Option(0, "--seed", help="Seed of both trainings."),
+    train_noise: float = typer.Option(2.0, "--train-noise", help="Read-out noise std of the noise-aware training."),
     epochs: Optional[int] = typer.Option(None, "--epochs", "-e", help="Epochs per training (default 8)."),
     repeats: int = typer.Option(3, "--repeats", help="Noise / mismatch draws per noisy point."),
     out_dir: Path = typer.Option(Path("runs"), "--out-dir", help="Where the analog-robustness-<time> folder goes."),
     data_root: Optional[str] = DataRoot,
-    progress: str = typer.Option("quiet", "--progress", help="Per-run progress: quiet, lines or bar."),
+    progress: str = Progress,
 ) -> None:
     """Accuracy vs read-out noise, weight bits, input bits and gain mismatch, trained with and without noise."""
     from goodfit.analog.experiments import DEFAULT_EPOCHS, robustness
 
-    result = robustness(dataset=dataset, epochs=epochs or DEFAULT_EPOCHS, seed=seed, out_dir=out_dir,
-                        data_root=data_root, repeats=repeats, overrides=overrides or [], progress=progress)
+    result = robustness(dataset=dataset, epochs=epochs or DEFAULT_EPOCHS, seed=seed, train_noise=train_noise,
+                        out_dir=out_dir, data_root=data_root, repeats=repeats, overrides=overrides or [],
+                        progress=progress)
     for label, acc in result.nominal.items():
         typer.echo(f"{label}: test accuracy {100 * acc:.2f} % on the nominal chip")
     typer.echo(f"results: {result.path / 'results.json'}")
@@ -351,6 +354,12 @@ def analog_export(
     typer.echo(f"export: {result.path}")
     if not result.exact:
         raise typer.Exit(1)
+
+
+from goodfit import cli_search, cli_slurm  # noqa: E402  (goodfit search / goodfit slurm: own modules)
+
+cli_search.register(app)
+cli_slurm.register(app)
 
 
 def main() -> None:

@@ -1,0 +1,347 @@
+"""The FastAPI app behind ``goodfit serve``: a draw-a-digit page and a small prediction API.
+
+Routes: ``GET /`` (the page, from ``static/``), ``POST /api/predict``, ``GET /api/samples/{label}``,
+``GET /api/info``, ``GET /api/health``; OpenAPI docs at ``/docs``. The model is loaded once when
+the app is made; each prediction (decoding, preprocessing, forward pass) runs in a worker thread
+so the event loop keeps serving. Bad input gets a 4xx with a JSON body ``{"detail", "code"}``.
+
+Example:
+    >>> from fastapi.testclient import TestClient
+    >>> from goodfit import Config, apply_overrides, fit
+    >>> cfg = apply_overrides(Config(), ["data.name=digits", "train.epochs=2", "out_dir=/tmp/goodfit-doc"])
+    >>> client = TestClient(create_app(fit(cfg, progress="quiet", report=False).run_dir))
+    >>> client.get("/api/health").json()
+    {'status': 'ok'}
+    >>> r = client.post("/api/predict?top_k=3", json={"pixels": [[0, 255, 255, 0]] * 6})
+    >>> r.status_code, len(r.json()["top"])
+    (200, 3)
+    >>> client.post("/api/predict", json={"pixels": [[0, 0], [0, 0]]}).json()["code"]
+    'empty_image'
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+from pathlib import Path
+from typing import Any
+
+import anyio
+import numpy as np
+from fastapi import FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from goodfit.errors import DataError, GoodfitError
+from goodfit.serve.predictor import Predictor, SamplesUnavailableError
+from goodfit.serve.preprocess import EmptyImageError, read_image
+from goodfit.serve.schemas import (
+    PREDICT_BODY,
+    PREDICT_ERRORS,
+    SAMPLE_ERRORS,
+    HealthOut,
+    InfoOut,
+    PredictionOut,
+    SampleOut,
+)
+
+__all__ = ["create_app", "serve", "MAX_BODY_BYTES", "ApiError"]
+
+MAX_BODY_BYTES = 2 * 1024 * 1024
+MAX_SIDE = 4096  # a pixel array's height or width
+STATIC = Path(__file__).parent / "static"
+_IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/bmp", "image/webp", "application/octet-stream")
+
+
+class ApiError(Exception):
+    """A 4xx answer: ``status``, a one-line ``detail`` for people and a ``code`` for programs."""
+
+    def __init__(self, status: int, detail: str, code: str) -> None:
+        super().__init__(detail)
+        self.status, self.detail, self.code = status, detail, code
+
+
+def create_app(run: str | Path | Predictor, *, device: str = "cpu", samples: bool = True,
+               workers: int = 2) -> FastAPI:
+    """The web app for a trained run (or a ready :class:`~goodfit.serve.predictor.Predictor`).
+
+    Args:
+        run: a run folder.
+        device: where the model runs.
+        samples: load the run's test images for "insert a test sample".
+        workers: predictions that may run at once (worker threads); more wait their turn. Most of
+            a prediction holds the GIL, so more threads than cores only add contention.
+    """
+    predictor = run if isinstance(run, Predictor) else Predictor.from_run(run, device=device, samples=samples)
+    info = predictor.info
+    app = FastAPI(
+        title="goodfit: draw a digit",
+        description=f"Predictions of the {info['model']} trained on {info['dataset']} (run {info['run']}).",
+        version="1",
+        docs_url=None,  # served by _add_docs from local files: the docs work offline too
+    )
+    app.state.predictor = predictor
+    app.state.limiter = anyio.CapacityLimiter(workers)
+    _add_error_handlers(app)
+    _add_routes(app)
+    _add_docs(app)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.add_middleware(_BodyLimit, max_bytes=MAX_BODY_BYTES)
+    return app
+
+
+def _add_routes(app: FastAPI) -> None:
+    @app.get("/", include_in_schema=False)
+    def index() -> FileResponse:
+        return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
+
+    @app.get("/api/health", response_model=HealthOut, summary="Is the server up?")
+    def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/api/info", response_model=InfoOut, summary="The model served: name, classes, test accuracy")
+    def info(request: Request) -> dict[str, Any]:
+        return {**request.app.state.predictor.info, "max_body_bytes": MAX_BODY_BYTES}
+
+    @app.post("/api/predict", response_model=PredictionOut, responses=PREDICT_ERRORS,
+              openapi_extra=PREDICT_BODY,
+              summary="Top-k classes of an image (upload) or a pixel array (JSON)")
+    async def predict(request: Request, top_k: int = Query(5, ge=1, le=1000, description="classes returned")):
+        kind, payload = await _read_payload(request)
+        predictor = request.app.state.predictor
+        return await anyio.to_thread.run_sync(_predict_payload, predictor, kind, payload, top_k,
+                                              limiter=request.app.state.limiter)
+
+    @app.get("/api/samples/{label}", response_model=SampleOut, responses=SAMPLE_ERRORS,
+             summary="A random test image of class index `label` and its prediction")
+    async def sample(request: Request, label: int, top_k: int = Query(5, ge=1, le=1000)):
+        predictor = request.app.state.predictor
+        try:
+            return await anyio.to_thread.run_sync(lambda: predictor.sample(label, top_k=top_k),
+                                                  limiter=request.app.state.limiter)
+        except SamplesUnavailableError as exc:
+            raise ApiError(503, str(exc), "samples_unavailable") from None
+        except DataError as exc:
+            raise ApiError(404, str(exc), "unknown_class") from None
+
+
+def _add_docs(app: FastAPI) -> None:
+    """Swagger UI at ``/docs`` from the swagger-ui-bundle-v2 package (FastAPI's default loads a CDN)."""
+    from fastapi.openapi.docs import get_swagger_ui_html
+
+    try:
+        from swagger_ui_bundle import swagger_ui_path
+    except ImportError:  # pragma: no cover - a dependency; without it the CDN version still works online
+        swagger_ui_path, prefix = None, None
+    else:
+        prefix = "/static/swagger-ui"
+        app.mount(prefix, StaticFiles(directory=str(swagger_ui_path)), name="swagger-ui")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs():
+        if prefix is None:  # pragma: no cover
+            return get_swagger_ui_html(openapi_url="/openapi.json", title=app.title)
+        return get_swagger_ui_html(openapi_url="/openapi.json", title=app.title + " (API)",
+                                   swagger_js_url=f"{prefix}/swagger-ui-bundle.js",
+                                   swagger_css_url=f"{prefix}/swagger-ui.css",
+                                   swagger_favicon_url="data:,")
+
+
+async def _read_payload(request: Request) -> tuple[str, Any]:
+    """Read the body (the size limit is enforced around the app) and tell what it holds."""
+    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if ctype == "multipart/form-data":
+        form = await request.form(max_files=1, max_fields=10)
+        upload = form.get("file")
+        if upload is None or isinstance(upload, str):
+            raise ApiError(422, "the multipart body needs an image file in a field named 'file'",
+                           "missing_file")
+        return "image", await upload.read()
+    if ctype in _IMAGE_TYPES:
+        return "image", await request.body()
+    if ctype == "application/json" or ctype.endswith("+json"):
+        return "json", await request.body()
+    raise ApiError(415, f"unsupported content type {ctype or '(none)'!r}; send an image (image/png, "
+                        "image/jpeg or multipart field 'file') or JSON {\"pixels\": [[...]]}",
+                   "unsupported_media_type")
+
+
+def _predict_payload(predictor: Predictor, kind: str, payload: bytes, top_k: int) -> dict[str, Any]:
+    """Decode, preprocess and predict, in a worker thread (all of it is CPU work)."""
+    try:
+        image = read_image(payload, name="the upload") if kind == "image" else _pixels(payload, predictor)
+    except DataError as exc:
+        raise ApiError(400 if kind == "image" else 422, str(exc), "bad_image" if kind == "image"
+                       else "bad_pixels") from None
+    try:
+        return predictor.predict_image(image, top_k=top_k)
+    except EmptyImageError as exc:
+        raise ApiError(422, str(exc), "empty_image") from None
+
+
+def _pixels(body: bytes, predictor: Predictor) -> np.ndarray:
+    """A JSON ``{"pixels": ...}`` (or bare array) as ``(H, W)`` grey or ``(H, W, 3)`` RGB, 0..255."""
+    try:
+        doc = json.loads(body)  # accepts NaN and Infinity literals, rejected below with a clear message
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ApiError(400, f"the body is not valid JSON: {exc}", "bad_json") from None
+    pixels = doc.get("pixels") if isinstance(doc, dict) else doc
+    if not isinstance(pixels, list):
+        raise DataError('send {"pixels": [[...], ...]}: an (H, W) or (C, H, W) array of grey levels 0-255')
+    try:
+        arr = np.asarray(pixels, dtype=np.float32)
+    except (ValueError, TypeError):
+        raise DataError("pixels must be a rectangular array of numbers, (H, W) or (C, H, W)") from None
+    channels = predictor.input_shape[0]
+    if arr.ndim == 3 and arr.shape[0] in {1, channels}:
+        arr = arr[0] if arr.shape[0] == 1 else arr.transpose(1, 2, 0)
+    if arr.ndim != 2 and not (arr.ndim == 3 and arr.shape[2] == 3):
+        allowed = "(H, W)" + (" or (1, H, W)" if channels == 1 else f" or ({channels}, H, W)")
+        raise DataError(f"pixels has shape {tuple(np.shape(pixels)) if arr.ndim else ()}; send {allowed}")
+    if min(arr.shape[:2]) < 1 or max(arr.shape[:2]) > MAX_SIDE:
+        raise DataError(f"pixels is {arr.shape[0]}x{arr.shape[1]}; height and width must be 1..{MAX_SIDE}")
+    if not np.isfinite(arr).all():
+        raise DataError("pixels holds NaN or infinite values; send finite grey levels 0-255")
+    if arr.min() < 0 or arr.max() > 255:
+        raise DataError(f"pixel values must lie in 0..255, found {arr.min():g}..{arr.max():g}")
+    return arr
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    def answer(status: int, detail: str, code: str, headers: dict[str, str] | None = None) -> JSONResponse:
+        return JSONResponse({"detail": detail, "code": code}, status_code=status, headers=headers)
+
+    @app.exception_handler(ApiError)
+    async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
+        return answer(exc.status, exc.detail, exc.code)
+
+    @app.exception_handler(GoodfitError)
+    async def _user_error(request: Request, exc: GoodfitError) -> JSONResponse:
+        return answer(422, str(exc), "bad_input")
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        parts = [f"{'.'.join(str(p) for p in e['loc'][1:]) or e['loc'][0]}: {e['msg']}" for e in exc.errors()]
+        return answer(422, "; ".join(parts), "invalid_parameter")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "bad_request")
+        return answer(exc.status_code, str(exc.detail), code, exc.headers)  # keeps 405's Allow
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class _BodyLimit:
+    """ASGI wrapper: bodies over ``max_bytes`` get a 413, whether declared or streamed (chunked)."""
+
+    def __init__(self, app: Any, max_bytes: int) -> None:
+        self.app, self.max_bytes = app, max_bytes
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        declared = dict(scope.get("headers") or []).get(b"content-length", b"0")
+        if not declared.isdigit() or int(declared) > self.max_bytes:
+            return await self._reject(scope, send, declared.isdigit())
+        seen, started = 0, False
+
+        async def limited_receive() -> dict:
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.max_bytes:
+                raise _TooLarge
+            return message
+
+        async def watched_send(message: dict) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, watched_send)
+        except _TooLarge:
+            if started:  # pragma: no cover - the app answers only after reading the body
+                raise
+            await self._reject(scope, send, True)
+
+    async def _reject(self, scope: dict, send: Any, too_large: bool) -> None:
+        status, detail, code = (
+            (413, f"the request body is larger than {self.max_bytes // 2**20} MB; send a smaller image",
+             "too_large") if too_large else (400, "the Content-Length header is not a number", "bad_request"))
+        await JSONResponse({"detail": detail, "code": code}, status_code=status)(scope, _no_receive, send)
+
+
+async def _no_receive() -> dict:  # pragma: no cover - a JSONResponse never reads the request
+    return {"type": "http.disconnect"}
+
+
+def serve(run: str | Path, *, host: str = "127.0.0.1", port: int = 8000, workers: int = 1,
+          device: str = "cpu", log_level: str = "info", access_log: bool = False,
+          torch_threads: int | None = 1) -> None:
+    """Load ``run`` and serve the app until Ctrl-C; ``port=0`` picks a free port (printed).
+
+    ``workers`` > 1 starts that many server processes on the one socket, each with the model
+    loaded once: a prediction is mostly Python work under one GIL, so one process uses about one
+    core. ``torch_threads=1`` (the default) gives each prediction one CPU thread: one image gains
+    nothing from intra-op parallelism, and several worker threads each with a team of threads
+    would fight over the cores (bench/serve_latency.py). ``None`` leaves torch's setting.
+    """
+    import uvicorn
+
+    sock = _bind(host, port)  # a busy port fails at once, before seconds of loading
+    try:
+        app = create_app(run, device=device)  # a bad run fails here, in this process, on one line
+    except BaseException:
+        sock.close()
+        raise
+    url = f"http://{host if ':' not in host else f'[{host}]'}:{sock.getsockname()[1]}/"
+    print(f"serving {app.state.predictor.info['run']} at {url} (Ctrl-C stops)", flush=True)
+    common = {"log_level": log_level, "access_log": access_log, "timeout_graceful_shutdown": 2}
+    os.environ.update({"GOODFIT_SERVE_RUN": str(run), "GOODFIT_SERVE_DEVICE": device,
+                       "GOODFIT_SERVE_TORCH_THREADS": str(torch_threads or "")})
+    if workers > 1:
+        from uvicorn.supervisors import Multiprocess
+
+        del app  # each worker process loads its own copy
+        config = uvicorn.Config(f"{__name__}:_app_from_environment", factory=True, workers=workers, **common)
+        Multiprocess(config, sockets=[sock]).run()
+    else:
+        _set_torch_threads()
+        uvicorn.Server(uvicorn.Config(app, **common)).run(sockets=[sock])
+
+
+def _app_from_environment() -> FastAPI:
+    """The app of one ``serve(workers > 1)`` process (uvicorn imports it by name in each process)."""
+    _set_torch_threads()
+    return create_app(os.environ["GOODFIT_SERVE_RUN"], device=os.environ.get("GOODFIT_SERVE_DEVICE", "cpu"))
+
+
+def _set_torch_threads() -> None:
+    threads = os.environ.get("GOODFIT_SERVE_TORCH_THREADS")
+    if threads:
+        import torch
+
+        torch.set_num_threads(int(threads))
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    # IPPROTO_TCP, not 0: asyncio only sets TCP_NODELAY on connections of such sockets, and
+    # without it every answer waits ~40 ms for a delayed ACK (Nagle's algorithm)
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise GoodfitError(f"cannot listen on {host}:{port} ({exc.strerror}); pass another --port") from None
+    sock.listen(128)
+    sock.set_inheritable(True)
+    return sock

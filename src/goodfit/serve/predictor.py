@@ -1,0 +1,176 @@
+"""A trained run ready to answer requests: load once, predict on pictures, pick test samples.
+
+Everything here is plain Python (no HTTP), so the web app only parses, calls and answers, and
+the same object can be used from a notebook.
+
+Example:
+    >>> from goodfit import Config, apply_overrides, fit
+    >>> cfg = apply_overrides(Config(), ["data.name=digits", "train.epochs=2", "out_dir=/tmp/goodfit-doc"])
+    >>> p = Predictor.from_run(fit(cfg, progress="quiet", report=False).run_dir)
+    >>> p.info["dataset"], p.info["input_shape"]
+    ('digits', [1, 8, 8])
+    >>> result = p.sample(3)
+    >>> result["class"], len(result["top"]), result["image_png"].startswith("data:image/png;base64,")
+    ('3', 5, True)
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import random
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from goodfit.errors import DataError, GoodfitError, RunDirError
+from goodfit.serve.preprocess import image_style, to_model_input
+
+__all__ = ["Predictor", "SamplesUnavailableError", "png_data_url"]
+
+
+class SamplesUnavailableError(GoodfitError):
+    """The run's test images cannot be loaded (data set moved, or not an image data set)."""
+
+
+def png_data_url(x: np.ndarray) -> str:
+    """A ``(C, H, W)`` or ``(H, W)`` image as a ``data:image/png;base64,...`` URL (floats min-max scaled).
+
+    Example:
+        >>> png_data_url(np.zeros((1, 2, 2), np.uint8))[:22]
+        'data:image/png;base64,'
+    """
+    from PIL import Image
+
+    arr = np.asarray(x)
+    if arr.ndim == 3:
+        arr = arr[0] if arr.shape[0] == 1 else arr.transpose(1, 2, 0)
+    if arr.dtype != np.uint8:
+        lo, hi = float(arr.min()), float(arr.max())
+        arr = np.rint((arr - lo) * (255.0 / (hi - lo if hi > lo else 1.0))).astype(np.uint8)
+    buf = io.BytesIO()
+    Image.fromarray(arr).save(buf, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+@dataclass
+class _Samples:
+    x: np.ndarray  # (N, C, H, W) raw test images
+    by_class: list[np.ndarray]  # test indices of each class
+    value_range: tuple[float, float] = (0.0, 255.0)  # pictures (0..255) are mapped onto this
+
+
+class Predictor:
+    """A run's best model, loaded once, with its test images for "insert a sample".
+
+    Thread-safe: predictions run under ``torch.inference_mode`` on a model that stays in eval
+    mode, so the web app can call them from worker threads at the same time.
+    """
+
+    def __init__(self, loaded: Any, *, info: dict[str, Any], samples: _Samples | None = None,
+                 samples_error: str | None = None, device: str = "cpu") -> None:
+        self.loaded = loaded
+        self.info = info
+        self.device = torch.device(device)
+        self._samples = samples
+        self._samples_error = samples_error or "this run has no test images to show"
+
+    @classmethod
+    def from_run(cls, run: str | Path, *, device: str = "cpu", samples: bool = True) -> Predictor:
+        """Load ``run``'s best model (and, with ``samples``, its data set's test images)."""
+        from goodfit.experiment import load_model
+        from goodfit.run import RunDir
+
+        rd = RunDir.open(run)
+        loaded = load_model(rd.path, device=device)
+        if len(loaded.input_shape) != 3:
+            raise RunDirError(f"run {rd.path} was trained on tabular data; serve needs an image classifier")
+        info = _run_info(rd, loaded)
+        loaded_samples, error = (_load_samples(loaded) if samples else (None, "samples were turned off"))
+        info["samples"] = loaded_samples is not None
+        return cls(loaded, info=info, samples=loaded_samples, samples_error=error, device=device)
+
+    @property
+    def classes(self) -> tuple[str, ...]:
+        return self.loaded.classes
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        return self.loaded.input_shape
+
+    def predict_image(self, image: Any, *, top_k: int = 5) -> dict[str, Any]:
+        """Top-k for a PIL image or a ``(H, W)`` / ``(H, W, 3)`` array, after the run's preprocessing.
+
+        The answer holds ``top`` (class, index, probability) and ``input_png``, the image the
+        model saw.
+        """
+        x = to_model_input(image, self.input_shape, dataset=self.info["dataset"])
+        answer = {"input_png": png_data_url(x)}
+        if self._samples is not None and self._samples.x.dtype != np.uint8:  # e.g. digits: 0..16
+            lo, hi = self._samples.value_range
+            x = (x.astype(np.float32) * ((hi - lo) / 255.0) + lo).astype(self._samples.x.dtype)
+        return {**self.predict_raw(x, top_k=top_k), **answer}
+
+    def predict_raw(self, x: np.ndarray, *, top_k: int = 5) -> dict[str, Any]:
+        """Top-k for one raw ``(C, H, W)`` input, shaped and valued like the data set's."""
+        scaled = torch.from_numpy(self.loaded.scaler.transform(x[None])).to(self.device)
+        with torch.inference_mode():
+            probs = torch.softmax(self.loaded.model(scaled).float(), dim=1)[0].cpu().numpy()
+        order = np.argsort(probs)[::-1][: max(1, min(top_k, len(probs)))]
+        return {"top": [{"class": self.classes[i], "index": int(i), "probability": float(probs[i])}
+                        for i in order]}
+
+    def sample(self, label: int, *, top_k: int = 5) -> dict[str, Any]:
+        """A random test image of class index ``label`` and the model's prediction on it.
+
+        Raises:
+            SamplesUnavailableError: the test images could not be loaded.
+            DataError: ``label`` is not a class index, or the class has no test image.
+        """
+        if self._samples is None:
+            raise SamplesUnavailableError(self._samples_error)
+        if not 0 <= label < len(self.classes):
+            raise DataError(f"class index {label} does not exist; use 0..{len(self.classes) - 1}")
+        pool = self._samples.by_class[label]
+        if len(pool) == 0:
+            raise DataError(f"the test split has no image of class {self.classes[label]!r}")
+        index = int(random.choice(pool))
+        x = self._samples.x[index]
+        return {"label": label, "class": self.classes[label], "test_index": index,
+                "image_png": png_data_url(x), **self.predict_raw(x, top_k=top_k)}
+
+
+def _run_info(rd: Any, loaded: Any) -> dict[str, Any]:
+    try:
+        accuracy = rd.read_json("metrics.json").get("test", {}).get("accuracy")
+    except (GoodfitError, ValueError):
+        accuracy = None
+    cfg = loaded.config
+    return {
+        "run": rd.path.name,
+        "model": cfg.model.name,
+        "dataset": cfg.data.name,
+        "classes": list(loaded.classes),
+        "input_shape": list(loaded.input_shape),
+        "style": image_style(loaded.input_shape, cfg.data.name),
+        "test_accuracy": accuracy,
+    }
+
+
+def _load_samples(loaded: Any) -> tuple[_Samples | None, str | None]:
+    """The run's test images, or why they cannot be shown (the app still predicts drawings)."""
+    from goodfit.data import load_dataset
+
+    cfg = loaded.config.data
+    try:
+        ds = load_dataset(cfg.name, root=cfg.root, download=False)
+    except GoodfitError as exc:
+        return None, f"test images of {cfg.name} could not be loaded: {exc}"
+    if ds.kind != "image" or tuple(ds.input_shape) != tuple(loaded.input_shape):
+        return None, f"the test images of {cfg.name} do not match the model's input {loaded.input_shape}"
+    by_class = [np.flatnonzero(ds.y_test == k) for k in range(len(loaded.classes))]
+    value_range = (float(ds.x_test.min()), float(ds.x_test.max()))
+    return _Samples(ds.x_test, by_class, value_range), None
