@@ -312,7 +312,7 @@ def apply_overrides(cfg: Config, overrides: Iterable[str]) -> Config:
         if parts[-1] not in node or isinstance(node[parts[-1]], dict):
             raise ConfigError(f"unknown config key {key!r}; run 'goodfit train --show-config' to see all keys")
         node[parts[-1]] = _parse_value(raw)
-    return config_from_dict(data)
+    return config_from_dict(data, type(cfg))  # any config dataclass, e.g. goodfit.generative's
 
 
 def _parse_value(raw: str) -> Any:

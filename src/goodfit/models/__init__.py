@@ -16,12 +16,13 @@ from torch import nn
 
 from goodfit.config import ModelConfig
 from goodfit.errors import ConfigError
+from goodfit.models.analog_mlp import AnalogMLP
 from goodfit.models.convnet import ConvNet
 from goodfit.models.mlp import MLP
 from goodfit.models.resnet import resnet18_small
 from goodfit.registry import Registry
 
-__all__ = ["MODELS", "MLP", "ConvNet", "create_model", "resnet18_small"]
+__all__ = ["MODELS", "MLP", "AnalogMLP", "ConvNet", "create_model", "resnet18_small"]
 
 
 def _mlp(cfg: ModelConfig, input_shape: Sequence[int], n_classes: int) -> nn.Module:
@@ -44,10 +45,18 @@ def _resnet18(cfg: ModelConfig, input_shape: Sequence[int], n_classes: int) -> n
     return resnet18_small(input_shape, n_classes)
 
 
+def _analog_mlp(cfg: ModelConfig, input_shape: Sequence[int], n_classes: int) -> nn.Module:
+    if cfg.hidden != ModelConfig().hidden:  # its sizes live beside the chip's other settings
+        raise ConfigError(f"analog-mlp takes its layer sizes from model.analog.hidden (default 256,256), "
+                          f"not model.hidden={','.join(map(str, cfg.hidden))}; set model.analog.hidden")
+    return AnalogMLP(input_shape, n_classes, config=cfg.analog)
+
+
 MODELS: Registry[nn.Module] = Registry("model")
 MODELS.add("mlp", _mlp, "multi-layer perceptron; model.hidden, activation, dropout, batchnorm")
 MODELS.add("convnet", _convnet, "small VGG-style CNN with batch norm; model.channels, dropout")
 MODELS.add("resnet18", _resnet18, "torchvision ResNet-18 with a small-image stem")
+MODELS.add("analog-mlp", _analog_mlp, "784-256-256-10 on a mock BrainScaleS-2 analog chip; model.analog.*")
 
 
 def create_model(cfg: ModelConfig, *, input_shape: Sequence[int], n_classes: int) -> nn.Module:

@@ -1,0 +1,76 @@
+"""Hardware-aware training for analog accelerators: a faithful mock of a BrainScaleS-2-style chip.
+
+The chip computes a vector-matrix multiply in analog: 5-bit input codes, 6-bit signed weights,
+128-row chunks read out separately by an 8-bit ADC with gain and noise (docs/analog.md). Training
+through this mock (straight-through gradients) makes a network that still works on the chip.
+
+Example:
+    >>> from goodfit.analog import AnalogConfig, AnalogMLP
+    >>> model = AnalogMLP((1, 28, 28), 10, config=AnalogConfig(noise=0))
+    >>> model(torch.zeros(2, 1, 28, 28)).tolist()  # no input current, no output
+    [[0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]]
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+import torch  # noqa: F401  (for the doctest namespace)
+
+from goodfit.analog.layers import AnalogLinear, ConvertingReLU, chunk_sums
+from goodfit.analog.quant import (
+    converting_relu,
+    encode_input,
+    gain_fraction,
+    input_max,
+    output_range,
+    quantize,
+    quantize_weight,
+    read_out,
+    weight_max,
+)
+from goodfit.config import AnalogConfig
+
+# defined where they import goodfit.models / goodfit.experiment, which import this package: lazy
+_LAZY = {
+    "AnalogMLP": "goodfit.models.analog_mlp",
+    "budget_config": "goodfit.analog.experiments",
+    "chip_variant": "goodfit.analog.experiments",
+    "compare": "goodfit.analog.experiments",
+    "robustness": "goodfit.analog.experiments",
+    "export_run": "goodfit.analog.export",
+    "integer_forward": "goodfit.analog.export",
+}
+
+__all__ = [
+    "AnalogConfig",
+    "budget_config",
+    "chip_variant",
+    "compare",
+    "robustness",
+    "export_run",
+    "integer_forward",
+    "AnalogLinear",
+    "AnalogMLP",
+    "ConvertingReLU",
+    "chunk_sums",
+    "converting_relu",
+    "encode_input",
+    "gain_fraction",
+    "input_max",
+    "output_range",
+    "quantize",
+    "quantize_weight",
+    "read_out",
+    "weight_max",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'goodfit.analog' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
