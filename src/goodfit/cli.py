@@ -362,6 +362,13 @@ cli_search.register(app)
 cli_slurm.register(app)
 
 
+from goodfit.cli_anomaly import app as anomaly_app  # noqa: E402  (issue #6: generative models, anomalies)
+from goodfit.cli_generative import register as register_generative  # noqa: E402
+
+app.add_typer(anomaly_app, name="anomaly")
+register_generative(app)
+
+
 def main() -> None:
     """Console entry point: user errors print one line and exit 2; Ctrl-C exits 130."""
     try:

@@ -101,7 +101,9 @@ def fit(
         if not ckpt_path.is_file():
             raise RunDirError(f"{run.path} has no checkpoints/last.pt to resume from; start a new run instead")
         config = load_config(run.path / "config.yaml")
-    MODELS.get(config.model.name)  # fail on a typo before minutes of data loading
+    MODELS.get(config.model.name)  # fail on a typo or a taken folder before minutes of data loading
+    if resume is None and run_dir is not None:
+        RunDir.ensure_new(run_dir)
     device = resolve_device(config.train.device)
     set_deterministic(config.train.deterministic)
     seed_everything(config.seed)

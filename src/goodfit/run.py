@@ -119,12 +119,7 @@ class RunDir:
         numeric suffix on a clash, so two runs started in the same second both survive.
         """
         if exact is not None:
-            path = Path(exact)
-            if path.exists():
-                raise RunDirError(
-                    f"run directory {path} already exists; goodfit never overwrites a run: "
-                    "choose another --run-dir, or --resume it"
-                )
+            path = cls.ensure_new(exact)
             path.mkdir(parents=True)
             return cls(path)
         out = Path(out_dir)
@@ -138,6 +133,17 @@ class RunDir:
             except FileExistsError:
                 continue
         raise RunDirError(f"could not create a new run directory in {out}")  # pragma: no cover
+
+    @staticmethod
+    def ensure_new(path: str | Path) -> Path:
+        """``path`` as a Path, or a clear error if it exists (checked before any long work)."""
+        path = Path(path)
+        if path.exists():
+            raise RunDirError(
+                f"run directory {path} already exists; goodfit never overwrites a run: "
+                "choose another --run-dir, or --resume it"
+            )
+        return path
 
     @classmethod
     def open(cls, path: str | Path) -> RunDir:

@@ -1,0 +1,120 @@
+"""``goodfit search``: the command line of :mod:`goodfit.search` (parse, call, print)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from goodfit.errors import GoodfitError
+
+__all__ = ["register"]
+
+
+def search(
+    overrides: list[str] = typer.Argument(
+        None, help="Base config overrides, e.g. data.name=mnist-5k train.epochs=3."
+    ),
+    grid: list[str] = typer.Option(
+        None,
+        "--grid",
+        "-g",
+        help="key=v1,v2 (tuple keys: model.hidden=32|64,64); "
+        "repeat, or quote several: --grid 'optim.lr=1e-3,1e-2 model.hidden=32|64'.",
+    ),
+    space: Path | None = typer.Option(
+        None, "--space", help="YAML search space for TPE (see goodfit.search.space)."
+    ),
+    trials: int = typer.Option(20, "--trials", "-n", help="TPE: number of trials (a grid runs every point)."),
+    config: Path | None = typer.Option(None, "--config", "-c", help="Base YAML config."),
+    storage: str | None = typer.Option(
+        None, "--storage", help="SQLAlchemy URL (default: SQLite in the study folder)."
+    ),
+    pruner: str | None = typer.Option(
+        None, "--pruner", help="median, hyperband or none (default: none for a grid, median for TPE)."
+    ),
+    jobs: int = typer.Option(1, "--jobs", "-j", help="Local worker processes sharing the storage."),
+    seed: int = typer.Option(0, "--seed", help="Sampler seed."),
+    resume: Path | None = typer.Option(
+        None, "--resume", help="Continue a search folder; finished trials are kept."
+    ),
+    no_retrain: bool = typer.Option(
+        False, "--no-retrain", help="Skip the final retrain and its one test evaluation."
+    ),
+    launcher: str = typer.Option("local", "--launcher", help="local, or slurm (a job array of workers)."),
+    partition: str | None = typer.Option(None, "--partition", help="Slurm partition."),
+    time_min: int = typer.Option(60, "--time", help="Slurm time limit per task, minutes."),
+    cpus: int = typer.Option(1, "--cpus", help="Slurm CPUs per task."),
+    gpus: int = typer.Option(0, "--gpus", help="Slurm GPUs per task."),
+    array_parallelism: int = typer.Option(
+        4, "--array-parallelism", help="Slurm: array tasks (workers) at once."
+    ),
+    folder: Path | None = typer.Option(None, "--slurm-folder", help="submitit folder (default STUDY/slurm)."),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Slurm: print the sbatch script and submit nothing."
+    ),
+) -> None:
+    """Hyperparameter search: select on valid, retrain the best on train+valid, test it once."""
+    from goodfit.search import create_search, finish_search, load_space, parse_grid
+    from goodfit.search.study import run_workers
+
+    if resume is not None and (grid or space or overrides or config):
+        raise GoodfitError(
+            "--resume continues a search with its saved grid/space; drop --grid, --space and overrides"
+        )
+    if resume is None:
+        from goodfit.cli import _build_config
+
+        cfg = _build_config(config, overrides or [])
+        study_dir = create_search(
+            cfg,
+            grid=parse_grid(grid) if grid else None,
+            space=load_space(space) if space else None,
+            trials=trials,
+            storage=storage,
+            pruner=pruner,
+            seed=seed,
+        )
+    else:
+        from goodfit.search.study import prepare_resume
+
+        study_dir = resume
+        prepare_resume(study_dir)
+    typer.echo(f"study: {study_dir}")
+    if launcher == "slurm":
+        from goodfit.launch.slurm import SlurmOptions, submit_search
+
+        opts = SlurmOptions(
+            partition=partition, time_min=time_min, cpus=cpus, gpus=gpus, array_parallelism=array_parallelism
+        )
+        jobs_ = submit_search(study_dir, opts, n_tasks=array_parallelism, folder=folder, dry_run=dry_run)
+        if dry_run:
+            return
+        typer.echo(f"submitted job array {jobs_[0].job_id.split('_')[0]} ({len(jobs_)} workers); waiting")
+        for job in jobs_:
+            job.result()
+    elif launcher == "local":
+        run_workers(Path(study_dir), jobs=jobs)
+    else:
+        raise GoodfitError(f"--launcher {launcher!r} is not known; choose local or slurm")
+    result = finish_search(study_dir, retrain=not no_retrain, progress=False)
+    _echo(result)
+
+
+def _echo(result) -> None:
+    typer.echo("trials: " + ", ".join(f"{n} {s.lower()}" for s, n in result.counts.items()))
+    if result.best:
+        typer.echo(
+            f"best trial {result.best['number']}: valid accuracy {result.best['value']:.4f} "
+            + " ".join(f"{k}={v}" for k, v in result.best["params"].items())
+        )
+    if result.final and result.final.get("test"):
+        typer.echo(
+            f"retrained on train+valid, test accuracy {result.final['test']['accuracy']:.4f} (evaluated once)"
+        )
+    typer.echo(f"report: {result.study_dir / 'report.html'}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``goodfit search`` to the main app (called once from ``goodfit.cli``)."""
+    app.command(name="search")(search)

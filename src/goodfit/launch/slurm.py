@@ -1,0 +1,172 @@
+"""Run goodfit on a Slurm cluster through submitit: one training job, or a job array of search workers.
+
+A training job is :class:`TrainTask`, a submitit ``Checkpointable``: on preemption or at the time
+limit Slurm signals it (USR2), submitit requeues the same task, and the requeued job continues the
+run from ``checkpoints/last.pt`` (``fit(None, resume=run_dir)``). With ``train.deterministic=true``
+the final result equals an uninterrupted run's. Logs go to the submitit folder, one plain line per
+epoch (stdout is not a TTY there).
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from goodfit.config import Config, config_from_dict, config_to_dict
+from goodfit.errors import ConfigError
+
+__all__ = [
+    "SlurmOptions",
+    "TrainTask",
+    "SearchWorker",
+    "submit_fit",
+    "submit_search",
+    "sbatch_script",
+    "executor",
+]
+
+
+@dataclass(frozen=True)
+class SlurmOptions:
+    """What ``sbatch`` is asked for (one task per job)."""
+
+    partition: str | None = None
+    time_min: int = 60
+    cpus: int = 1
+    gpus: int = 0
+    mem_gb: float | None = None
+    array_parallelism: int = 4
+    job_name: str = "goodfit"
+
+    def __post_init__(self) -> None:
+        if self.time_min < 1 or self.cpus < 1 or self.gpus < 0 or self.array_parallelism < 1:
+            raise ConfigError(
+                "Slurm options: --time and --cpus must be >= 1, --gpus >= 0, --array-parallelism >= 1"
+            )
+
+
+def executor(folder: str | Path, opts: SlurmOptions) -> Any:
+    """A ``submitit.SlurmExecutor`` writing scripts and logs to ``folder``."""
+    import submitit
+
+    ex = submitit.SlurmExecutor(folder=str(folder), max_num_timeout=3)
+    params: dict[str, Any] = {
+        "time": opts.time_min,
+        "cpus_per_task": opts.cpus,
+        "job_name": opts.job_name,
+        "array_parallelism": opts.array_parallelism,
+        "signal_delay_s": 60,
+    }
+    if opts.partition:
+        params["partition"] = opts.partition
+    if opts.gpus:
+        params["gpus_per_node"] = opts.gpus
+    if opts.mem_gb:
+        params["mem"] = f"{int(opts.mem_gb * 1024)}MB"
+    ex.update_parameters(**params)
+    return ex
+
+
+def sbatch_script(folder: str | Path, opts: SlurmOptions, *, n_tasks: int | None = None) -> str:
+    """The sbatch script submitit would submit (what ``--dry-run`` prints); ``n_tasks``: a job array.
+
+    Example:
+        >>> opts = SlurmOptions(partition="debug", time_min=30, cpus=2)
+        >>> script = sbatch_script("/tmp/goodfit-doc-slurm", opts)
+        >>> "#SBATCH --partition=debug" in script and "#SBATCH --cpus-per-task=2" in script
+        True
+    """
+    ex = executor(folder, opts)
+    if n_tasks:
+        ex.parameters["map_count"] = n_tasks  # what submitit sets for map_array
+    return ex._make_submission_file_text(ex._submitit_command_str, "dry-run")
+
+
+class TrainTask:
+    """``fit`` as a requeueable Slurm task: a requeued job resumes the run from its last checkpoint."""
+
+    def __call__(self, config: dict[str, Any], run_dir: str) -> dict[str, Any]:
+        from goodfit.experiment import fit
+
+        path = Path(run_dir)
+        if (path / "checkpoints" / "last.pt").is_file():
+            result = fit(None, resume=path, progress="lines")
+        else:
+            if path.exists():  # this task's own folder from an attempt stopped before its first epoch ended
+                shutil.rmtree(path)
+            result = fit(config_from_dict(config), run_dir=path, progress="lines")
+        return {"run_dir": str(result.run_dir), "metrics": result.metrics, "history": result.history}
+
+    def checkpoint(self, config: dict[str, Any], run_dir: str) -> Any:
+        """Called by submitit on the preemption / time-limit signal: requeue the same task.
+
+        The run's state is already on disk (``last.pt`` at each epoch end), so the new job resumes there.
+        """
+        import submitit
+
+        return submitit.helpers.DelayedSubmission(self, config, run_dir)
+
+
+class SearchWorker:
+    """One search worker (a job-array task): pulls trials from the study's shared storage."""
+
+    def __call__(self, study_dir: str, worker: int) -> int:
+        from goodfit.search.study import run_worker
+
+        return run_worker(study_dir, worker=worker)
+
+    def checkpoint(self, study_dir: str, worker: int) -> Any:
+        import submitit
+
+        return submitit.helpers.DelayedSubmission(self, study_dir, worker)
+
+
+def _fresh_folder(folder: str | Path | None, default: Path) -> Path:
+    path = Path(folder) if folder else default
+    path.mkdir(parents=True, exist_ok=True)
+    return path.resolve()
+
+
+def submit_fit(
+    config: Config,
+    opts: SlurmOptions,
+    *,
+    run_dir: str | Path | None = None,
+    folder: str | Path | None = None,
+    dry_run: bool = False,
+) -> Any:
+    """Submit one training job; return the submitit ``Job`` (or the sbatch script text for ``dry_run``)."""
+    import time
+
+    run_dir = Path(
+        run_dir or Path(config.out_dir) / f"{config.name}-{time.strftime('%Y%m%d-%H%M%S')}"
+    ).resolve()
+    folder = _fresh_folder(folder, run_dir.parent / "slurm")
+    if dry_run:
+        return sbatch_script(folder, opts)
+    ex = executor(folder, opts)
+    return ex.submit(TrainTask(), config_to_dict(config), str(run_dir))
+
+
+def submit_search(
+    study_dir: str | Path,
+    opts: SlurmOptions,
+    *,
+    n_tasks: int,
+    folder: str | Path | None = None,
+    dry_run: bool = False,
+) -> Any:
+    """Submit a job array of ``n_tasks`` search workers on ``study_dir``.
+
+    Its storage must be reachable from every node (SQLite: one node or a shared file system).
+    """
+    study_dir = Path(study_dir).resolve()
+    folder = _fresh_folder(folder, study_dir / "slurm")
+    if dry_run:
+        script = sbatch_script(folder, opts, n_tasks=n_tasks)
+        print(script)
+        return script
+    ex = executor(folder, opts)
+    return ex.map_array(SearchWorker(), [str(study_dir)] * n_tasks, list(range(n_tasks)))

@@ -1,0 +1,35 @@
+"""The sbatch scripts goodfit would submit (no cluster needed)."""
+
+import subprocess
+import sys
+
+from goodfit.launch.slurm import SlurmOptions, sbatch_script
+
+
+def test_script_has_requested_resources(tmp_path):
+    script = sbatch_script(tmp_path, SlurmOptions(partition="gpu", time_min=30, cpus=4, gpus=1))
+    for line in ("--partition=gpu", "--time=30", "--cpus-per-task=4", "--gpus-per-node=1", "--signal=USR2@60"):
+        assert f"#SBATCH {line}" in script
+    assert "submitit.core._submit" in script
+
+
+def test_cli_dry_runs_submit_nothing(tmp_path):
+    cmd = [sys.executable, "-m", "goodfit.cli"]
+    proc = subprocess.run([*cmd, "slurm", "train", "data.name=digits", "--partition", "debug", "--time", "30",
+                           "--cpus", "2", "--dry-run", "--slurm-folder", str(tmp_path / "s")],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "#SBATCH --partition=debug" in proc.stdout and "#SBATCH --cpus-per-task=2" in proc.stdout
+    proc = subprocess.run([*cmd, "search", "--grid", "optim.lr=1e-3,1e-2", "data.name=digits",
+                           f"out_dir={tmp_path}", "--launcher", "slurm", "--array-parallelism", "8", "--dry-run"],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "#SBATCH --array=0-7%8" in proc.stdout
+    assert not list(tmp_path.glob("*/trials"))  # nothing trained
+
+
+def test_cli_search_user_errors_are_one_line(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "goodfit.cli", "search", "--grid", "optim.lrr=1,2",
+                           f"out_dir={tmp_path}"], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and proc.stderr.strip().count("\n") == 0
+    assert "unknown config key 'optim.lrr'" in proc.stderr

@@ -1,0 +1,104 @@
+"""Search end to end on small budgets: grid, TPE + pruning, a killed study resumed."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import optuna
+import pytest
+
+from goodfit import Config, apply_overrides
+from goodfit.search import create_search, load_study, search
+
+FAST = ["train.monitors=false", "train.check=false", "train.checkpoint=false"]
+
+
+def _cfg(tmp_path, *extra):
+    return apply_overrides(Config(), [f"out_dir={tmp_path}", *FAST, *extra])
+
+
+def test_tpe_with_pruning_prunes_and_never_tests_trials(tmp_path):
+    space = {
+        "optim.lr": {"type": "float", "low": 1e-5, "high": 1.0, "log": True},
+        "model.hidden": {"type": "categorical", "choices": [[8], [32]]},
+    }
+    cfg = _cfg(tmp_path, "data.name=digits", "train.epochs=3", "train.batch_size=64")
+    res = search(cfg, space=space, trials=8, pruner="median", retrain=False, progress=False)
+    assert res.counts.get("PRUNED", 0) >= 1, res.counts
+    assert sum(res.counts.values()) == 8
+    for row in res.trials:  # trials select on valid only: no test metrics anywhere
+        metrics = os.path.join(row["run_dir"], "metrics.json")
+        if os.path.isfile(metrics):
+            assert "test" not in json.load(open(metrics))
+    assert res.final is None and (res.study_dir / "report.html").is_file()
+
+
+def test_killed_grid_search_resumes_without_repeating(tmp_path):
+    cfg = _cfg(tmp_path, "data.name=digits", "train.epochs=2", "model.hidden=16")
+    study_dir = create_search(cfg, grid={"optim.lr": [1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3]})
+    code = f"from goodfit.search import run_worker; run_worker({str(study_dir)!r})"
+    proc = subprocess.Popen([sys.executable, "-c", code], env={**os.environ, "OMP_NUM_THREADS": "1"})
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        done = [t for t in load_study(study_dir).get_trials() if t.state.is_finished()]
+        if len(done) >= 2:
+            break
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    before = {
+        t.number: t.params["optim.lr"]
+        for t in load_study(study_dir).get_trials()
+        if t.state == optuna.trial.TrialState.COMPLETE
+    }
+    assert 2 <= len(before) < 6
+    res = search(None, resume=study_dir, progress=False)
+    complete = [t for t in res.trials if t["state"] == "COMPLETE"]
+    lrs = [t["params"]["optim.lr"] for t in complete]
+    assert sorted(lrs) == sorted(set(lrs)) and len(lrs) == 6  # every grid point once
+    assert sum(t["interrupted"] for t in res.trials) == 1  # the killed trial, run again under a new number
+    assert all(n in {t["number"] for t in complete} for n in before)  # finished trials kept, not rerun
+    assert res.final["test"]["accuracy"] > 0.8
+    again = search(None, resume=study_dir, progress=False)  # nothing left: no new trial, same final run
+    assert len(again.trials) == len(res.trials) and again.final["run_dir"] == res.final["run_dir"]
+
+
+@pytest.mark.e2e
+@pytest.mark.slow
+def test_cli_grid_search_mnist5k(tmp_path):
+    """8 grid points (depth × lr) on mnist-5k, 2 epochs: clear spread; best retrained and tested once."""
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "goodfit.cli",
+            "search",
+            "--grid",
+            "model.hidden=32|64,64",
+            "--grid",
+            "optim.lr=1e-4,1e-3,1e-2,3e-1",
+            "data.name=mnist-5k",
+            "train.epochs=2",
+            f"out_dir={tmp_path}",
+            *FAST,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    study_dir = next(tmp_path.glob("run-search-*"))
+    summary = json.loads((study_dir / "summary.json").read_text())
+    values = [t["value"] for t in summary["trials"] if t["state"] == "COMPLETE"]
+    assert len(values) == 8
+    assert max(values) - min(values) > 0.1, values
+    assert summary["final"]["test"]["accuracy"] > 0.85
+    final_metrics = json.loads(open(os.path.join(summary["final"]["run_dir"], "metrics.json")).read())
+    assert len(final_metrics["test_evaluations"]) == 1 and final_metrics["n_valid"] == 0
+    html = (study_dir / "report.html").read_text()
+    assert "evaluated exactly once" in html
+    assert html.count("data:image/png") >= 3  # heatmap, history, importances
+    assert "test accuracy" in proc.stdout
