@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import time
+from contextlib import nullcontext
 from typing import Callable, Sequence
 
 import torch
@@ -61,7 +62,9 @@ def train_loop(
     model, opt, sched = state.model, state.optimizer, state.scheduler
     loss_fn = loss_fn or nn.CrossEntropyLoss()
     per_batch = _wants_batches(callbacks)
-    scaler = torch.amp.GradScaler(device.type, enabled=amp_dtype == torch.float16)
+    # float16 autocast needs loss scaling; without AMP both context and scaler are skipped (per-step cost)
+    scaler = torch.amp.GradScaler(device.type) if amp_dtype == torch.float16 else None
+    autocast = (lambda: torch.autocast(device.type, dtype=amp_dtype)) if amp_dtype is not None else nullcontext
     _emit(callbacks, "on_fit_start", state)
     while state.epoch < state.epochs and not state.should_stop:
         t0 = time.perf_counter()
@@ -70,15 +73,19 @@ def train_loop(
         correct = torch.zeros((), dtype=torch.long, device=device)
         seen = 0
         for i, (xb, yb) in enumerate(batches):
-            with torch.autocast(device.type, dtype=amp_dtype or torch.float32, enabled=amp_dtype is not None):
+            with autocast():
                 logits = model(xb)  # (B, C)
                 loss = loss_fn(logits, yb)
                 if penalty is not None:  # e.g. L1: reported train_loss includes it
                     loss = loss + penalty()
             opt.zero_grad(set_to_none=True)
-            scaler.scale(loss).backward()
-            scaler.step(opt)
-            scaler.update()
+            if scaler is None:
+                loss.backward()
+                opt.step()
+            else:
+                scaler.scale(loss).backward()
+                scaler.step(opt)
+                scaler.update()
             if sched is not None:
                 sched.step()
             state.step += 1
