@@ -47,6 +47,10 @@ _EXPORTS = {
     "Finding": "goodfit.checks",
     "write_report": "goodfit.report",
     "explore": "goodfit.data.explore",
+    "GENERATORS": "goodfit.generative",
+    "fit_generative": "goodfit.generative",
+    "DETECTORS": "goodfit.anomaly",
+    "create_detector": "goodfit.anomaly",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]
@@ -66,6 +70,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from goodfit.anomaly import DETECTORS, create_detector  # noqa: F401
     from goodfit.checks import Finding, check  # noqa: F401
     from goodfit.config import (  # noqa: F401
         Config,
@@ -87,6 +92,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         UnknownNameError,
     )
     from goodfit.experiment import FitResult, fit  # noqa: F401
+    from goodfit.generative import GENERATORS, fit_generative  # noqa: F401
     from goodfit.models import MODELS, create_model  # noqa: F401
     from goodfit.report import write_report  # noqa: F401
     from goodfit.run import RunDir  # noqa: F401
