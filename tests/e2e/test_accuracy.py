@@ -31,9 +31,9 @@ def test_course_mlp_full_mnist_10_epochs(tmp_path):
 
 @needs_mnist
 def test_convnet_full_mnist(tmp_path):
-    assert _test_acc(tmp_path, "data.name=mnist", "train.epochs=3", *CONVNET) >= 0.99
+    assert _test_acc(tmp_path, "data.name=mnist", "train.epochs=4", *CONVNET) >= 0.99
 
 
 @needs_fashion
 def test_convnet_fashion_mnist(tmp_path):
-    assert _test_acc(tmp_path, "data.name=fashion-mnist", "train.epochs=3", *CONVNET) >= 0.90
+    assert _test_acc(tmp_path, "data.name=fashion-mnist", "train.epochs=4", *CONVNET) >= 0.90
