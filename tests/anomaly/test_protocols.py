@@ -13,6 +13,7 @@ FAST_METHODS = ["iforest[n_estimators=50]@raw", "mahalanobis@raw", "knn[metric=c
                 "vae[epochs=10,hidden=64,batch_size=32]@raw", "vae[epochs=10,hidden=64,batch_size=32,score=reconstruction]@raw"]
 
 
+@pytest.mark.slow  # ~30 s on 2 busy cores: 20 fits and a report with 6 figures
 def test_one_vs_rest_small_end_to_end(tmp_path):
     r = one_vs_rest(dataset="mnist-5k", methods=FAST_METHODS, classes=[0, 1], seeds=[0, 1], max_train=150,
                     out_dir=tmp_path)
@@ -78,6 +79,7 @@ def test_contamination_small(tmp_path):
     assert sizes == [0.0, 0.2] and "AUROC against contamination" in (r.path / "report.html").read_text()
 
 
+@pytest.mark.slow  # loads full MNIST and Fashion-MNIST
 @needs_mnist
 @needs_fashion
 def test_out_of_distribution_small(tmp_path):
@@ -96,3 +98,18 @@ def test_protocol_argument_errors(tmp_path):
     with pytest.raises(ConfigError, match="fractions must lie"):
         contamination(fractions=[1.0], out_dir=tmp_path)
     assert not list(tmp_path.iterdir())  # no folder is left behind by a bad call
+
+
+def test_tasks_sharing_training_data_fit_once(monkeypatch):
+    import goodfit.anomaly.protocols as protocols
+
+    fits = []
+    real_build = protocols.Method.build
+    monkeypatch.setattr(protocols.Method, "build", lambda self, *, seed: fits.append(self.label) or
+                        real_build(self, seed=seed))
+    rng = np.random.default_rng(0)
+    train, valid = rng.normal(size=(100, 3)).astype(np.float32), rng.normal(size=(20, 3)).astype(np.float32)
+    tasks = [Task(f"kind {i}", train, valid, rng.normal(i, 1, size=(40, 3)).astype(np.float32),
+                  np.r_[np.zeros(20), np.ones(20)], shared="same") for i in (1, 2)]
+    rows = run_tasks(lambda seed: tasks, ["mahalanobis@pca:2"], [0, 1])
+    assert len(rows) == 4 and fits == ["mahalanobis@pca:2"] * 2  # once per seed, not per task

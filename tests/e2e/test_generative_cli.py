@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]  # ~40 s each on 2 busy cores: two subprocesses, imports
 GOODFIT = [sys.executable, "-m", "goodfit.cli"]
 
 

@@ -46,8 +46,8 @@ def test_vae_run_folder_metrics_report_and_generate(tmp_path):
 
 
 def test_gan_run_and_samples(tmp_path):
-    cfg = apply_overrides(GenConfig(), [*TINY, "model.name=gan", "model.latent=8", "model.width=8",
-                                        "quality.enabled=false", f"out_dir={tmp_path}"])
+    cfg = apply_overrides(GenConfig(), [*TINY, "train.epochs=1", "model.name=gan", "model.latent=8",
+                                        "model.width=8", "quality.enabled=false", f"out_dir={tmp_path}"])
     res = fit_generative(cfg, progress="quiet", report=False)
     assert res.metrics["status"] == "completed" and "test" not in res.metrics
     assert {"d_loss", "d_real", "d_fake"} <= set(res.history[0])
