@@ -3,6 +3,7 @@ import pytest
 
 from goodfit.config import DataConfig
 from goodfit.data import Scaler, load_dataset, split_and_scale
+from goodfit.data.scaling import mean_std
 from goodfit.errors import ConfigError
 
 
@@ -52,3 +53,18 @@ def test_train_subset_and_folds():
         # scaling is fitted per fold, on that fold's training part only
         assert part.train.x.mean() == pytest.approx(0.0, abs=1e-5)
     assert set.union(*seen) == set(range(len(ds.y_train))) and not seen[0] & seen[1]
+
+
+def test_chunked_statistics_match_numpy_float64_without_copying():
+    rng = np.random.default_rng(0)
+    images = (rng.normal(1e4, 3.0, size=(20_000, 3, 4, 4))).astype(np.float32)  # large offset: cancellation-prone
+    m, s = mean_std(images, (0, 2, 3), chunk=1000)
+    ref = images.astype(np.float64)
+    np.testing.assert_allclose(m, ref.mean(axis=(0, 2, 3), keepdims=True), rtol=1e-12)
+    np.testing.assert_allclose(s, ref.std(axis=(0, 2, 3), keepdims=True), rtol=1e-9)
+    table = rng.integers(0, 256, size=(5000, 7), dtype=np.uint8)  # uint8 sums do not overflow
+    scaler = Scaler("standardize").fit(table)
+    np.testing.assert_allclose(scaler.shift_, table.mean(axis=0), rtol=1e-6)
+    np.testing.assert_allclose(scaler.scale_, table.std(axis=0), rtol=1e-6)
+    out = scaler.transform(table)
+    assert out.dtype == np.float32 and abs(float(out.mean())) < 1e-5

@@ -14,6 +14,7 @@ train``) or on your own PyTorch model and DataLoaders:
 
 from __future__ import annotations
 
+import math
 from typing import Any, Callable
 
 import numpy as np
@@ -23,6 +24,7 @@ from torch import nn
 
 from goodfit.checks.findings import Finding, finding
 from goodfit.checks.probe import LintContext, ln_classes, loader_arrays, probe_outputs
+from goodfit.data.scaling import mean_std
 
 __all__ = ["check", "run_lint", "LINT_CHECKS"]
 
@@ -109,22 +111,31 @@ def check_test_use(ctx: LintContext) -> list[Finding]:
     return found
 
 
+def _moments(x: torch.Tensor) -> tuple[int, float, float, float, float]:
+    """(count, mean, std, min, max) of all values, with float64 accumulators and no full-size copy."""
+    a = x.detach().cpu().numpy()
+    mean, std = mean_std(a, tuple(range(a.ndim)))
+    return a.size, float(mean.item()), float(std.item()), float(a.min()), float(a.max())
+
+
 def check_scaling(ctx: LintContext) -> list[Finding]:
     if ctx.train is None or not ctx.train[0].is_floating_point():
         return []
-    x = ctx.train[0].double()
+    x = ctx.train[0]
     found = []
-    lo, hi = float(x.min()), float(x.max())
+    n_tr, m_tr, s_tr, lo, hi = _moments(x)
     integral = bool(torch.equal(x[: 2048], x[: 2048].round()))
     if hi > 20 or (integral and lo >= 0 and hi > 2):
         found.append(finding("unscaled-inputs", f"training inputs range over {lo:g}..{hi:g}"
                              f"{' (integers, like raw pixels)' if integral else ''}.", where="train inputs"))
     if ctx.test is not None:
-        both = torch.cat([x, ctx.test[0].double()])
-        m_tr, s_tr, m_all, s_all = float(x.mean()), float(x.std()), float(both.mean()), float(both.std())
+        n_te, m_te, s_te, lo_te, hi_te = _moments(ctx.test[0])
+        n = n_tr + n_te  # pooled moments of train + test, without concatenating them
+        m_all = (n_tr * m_tr + n_te * m_te) / n
+        s_all = math.sqrt(max((n_tr * (s_tr**2 + m_tr**2) + n_te * (s_te**2 + m_te**2)) / n - m_all**2, 0.0))
+        both_range = (min(lo, lo_te), max(hi, hi_te))
         standardized_on_all = abs(m_all) < 1e-3 and abs(s_all - 1) < 1e-3 and (abs(m_tr) > 5e-3 or abs(s_tr - 1) > 5e-3)
-        ranged_on_all = (float(both.min()), float(both.max())) in ((0.0, 1.0), (-1.0, 1.0)) and (lo, hi) != (
-            float(both.min()), float(both.max()))
+        ranged_on_all = both_range in ((0.0, 1.0), (-1.0, 1.0)) and (lo, hi) != both_range
         if standardized_on_all or ranged_on_all:
             found.append(finding("scaling-leak", "the inputs look scaled with statistics of train+test together "
                                  f"(train mean {m_tr:.3f}, std {s_tr:.3f}; all data mean {m_all:.3f}, std {s_all:.3f}).",
