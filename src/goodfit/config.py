@@ -267,8 +267,11 @@ def dump_config(cfg: Config, path: Path | None = None, *, extra: dict[str, Any] 
 META_KEYS = ("meta",)  # written beside the config in a run's config.yaml, ignored on load
 
 
-def load_config(path: str | Path) -> Config:
-    """Read a YAML config (a run's ``config.yaml`` works too: its ``meta`` block is ignored)."""
+def load_config(path: str | Path, cls: type | None = None) -> Any:
+    """Read a YAML config (a run's ``config.yaml`` or its folder works too: ``meta`` is ignored).
+
+    ``cls`` is the config dataclass to build (default :class:`Config`; the generative runs pass theirs).
+    """
     path = Path(path)
     if path.is_dir():
         path = path / "config.yaml"
@@ -282,7 +285,7 @@ def load_config(path: str | Path) -> Config:
         raise ConfigError(f"{path} must hold a mapping of config keys")
     for key in META_KEYS:
         data.pop(key, None)
-    return config_from_dict(data)
+    return config_from_dict(data, cls or Config)
 
 
 # --------------------------------------------------------------------------- overrides

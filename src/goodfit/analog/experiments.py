@@ -248,7 +248,7 @@ def _compare_page(folder: Path, results: dict[str, Any], curves: dict[str, list]
     per_run = [[r["model"], r["seed"], f"{100 * (r['test_accuracy'] or float('nan')):.2f} %",
                 r["epochs_run"], f"{r['train_time_s']:.1f} s", r["run_dir"]] for r in results["runs"]]
     html = render(
-        "analog.html", title="Float MLP vs analog MLP (BrainScaleS-2 mock)",
+        "sections.html", title="Float MLP vs analog MLP (BrainScaleS-2 mock)",
         subtitle="Same architecture (784-256-256-10), data, optimizer, epochs and seeds; test accuracy "
                  "after training, mean ± sample std over seeds.",
         boxes=[box],
@@ -280,7 +280,7 @@ def _robustness_page(folder: Path, payload: dict[str, Any]) -> None:
         tables.append({"title": title, "header": [sweep["label"], *labels], "rows": rows})
     nominal = [[label, f"{100 * acc:.2f} %"] for label, acc in payload["nominal_accuracy"].items()]
     html = render(
-        "analog.html", title="Analog MLP robustness (BrainScaleS-2 mock)",
+        "sections.html", title="Analog MLP robustness (BrainScaleS-2 mock)",
         subtitle="Test accuracy of analog-mlp trained without and with read-out noise, evaluated on chips "
                  "that differ from the nominal one in one setting at a time.",
         boxes=[{"kind": "info",

@@ -9,31 +9,14 @@ Example:
 
 from __future__ import annotations
 
-import io
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
+from goodfit.report.plots import figure_png, new_figure
+
 __all__ = ["compare_plot", "robustness_plot"]
-
-DPI = 100
-
-
-def _figure(width: float, height: float) -> Any:
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(width, height), dpi=DPI)
-    FigureCanvasAgg(fig)
-    return fig
-
-
-def _png(fig: Any) -> bytes:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=DPI, bbox_inches="tight", metadata={"Software": None})
-    return buf.getvalue()
-
 
 def compare_plot(accuracies: Mapping[str, Sequence[float]],
                  curves: Mapping[str, Sequence[Sequence[float]]]) -> bytes:
@@ -44,7 +27,7 @@ def compare_plot(accuracies: Mapping[str, Sequence[float]],
         accuracies: model name → test accuracy of each seed.
         curves: model name → per seed, the valid accuracy of each epoch.
     """
-    fig = _figure(9.0, 3.4)
+    fig = new_figure(9.0, 3.4)
     left, right = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.6]})
     names = list(accuracies)
     for i, name in enumerate(names):
@@ -66,7 +49,7 @@ def compare_plot(accuracies: Mapping[str, Sequence[float]],
     right.grid(alpha=0.3)
     right.legend(loc="lower right", fontsize=8)
     fig.tight_layout()
-    return _png(fig)
+    return figure_png(fig)
 
 
 def robustness_plot(sweeps: Mapping[str, Mapping[str, Any]]) -> bytes:
@@ -79,7 +62,7 @@ def robustness_plot(sweeps: Mapping[str, Mapping[str, Any]]) -> bytes:
     n = len(sweeps)
     cols = 2 if n > 1 else 1
     rows = -(-n // cols)
-    fig = _figure(4.6 * cols, 3.2 * rows)
+    fig = new_figure(4.6 * cols, 3.2 * rows)
     axes = np.atleast_1d(fig.subplots(rows, cols)).ravel()
     for ax, (name, sweep) in zip(axes[:n], sweeps.items(), strict=True):
         for i, (label, curve) in enumerate(sweep["curves"].items()):
@@ -95,4 +78,4 @@ def robustness_plot(sweeps: Mapping[str, Mapping[str, Any]]) -> bytes:
     for ax in axes[n:]:
         ax.set_visible(False)
     fig.tight_layout()
-    return _png(fig)
+    return figure_png(fig)

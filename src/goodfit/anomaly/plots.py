@@ -14,14 +14,14 @@ import numpy as np
 
 from goodfit.anomaly.metrics import FPR_GRID
 from goodfit.generative.plots import mosaic
-from goodfit.report.plots import _figure, _png
+from goodfit.report.plots import figure_png, new_figure
 
 __all__ = ["roc_plot", "extremes_plot", "contamination_plot"]
 
 
 def roc_plot(curves: dict[str, np.ndarray], *, title: str = "") -> bytes:
     """ROC curves sampled on :data:`FPR_GRID` (one per method), with the chance diagonal."""
-    fig = _figure(5.6, 4.4)
+    fig = new_figure(5.6, 4.4)
     ax = fig.add_subplot()
     for label, tpr in curves.items():
         ax.plot(FPR_GRID, tpr, linewidth=1.3, label=label)
@@ -33,12 +33,12 @@ def roc_plot(curves: dict[str, np.ndarray], *, title: str = "") -> bytes:
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7, loc="lower right")
     ax.set_title(title, fontsize=9)
-    return _png(fig)
+    return figure_png(fig)
 
 
 def extremes_plot(most: np.ndarray, least: np.ndarray, image_shape: Sequence[int], *, title: str = "") -> bytes:
     """Two 5×5 mosaics: the test images a detector finds most anomalous, and most normal."""
-    fig = _figure(6.0, 3.3)
+    fig = new_figure(6.0, 3.3)
     for i, (images, name) in enumerate(((most, "most anomalous"), (least, "least anomalous"))):
         ax = fig.add_subplot(1, 2, i + 1)
         grid = mosaic(np.asarray(images).reshape(len(images), *image_shape), cols=5)
@@ -46,12 +46,12 @@ def extremes_plot(most: np.ndarray, least: np.ndarray, image_shape: Sequence[int
         ax.set_axis_off()
         ax.set_title(name, fontsize=8)
     fig.suptitle(title, fontsize=9)
-    return _png(fig)
+    return figure_png(fig)
 
 
 def contamination_plot(summary: Sequence[dict[str, Any]]) -> bytes:
     """Mean AUROC over classes against the training contamination, ± std over seeds, per method."""
-    fig = _figure(5.6, 3.8)
+    fig = new_figure(5.6, 3.8)
     ax = fig.add_subplot()
     methods = list(dict.fromkeys(s["method"] for s in summary))
     for m in methods:
@@ -63,4 +63,4 @@ def contamination_plot(summary: Sequence[dict[str, Any]]) -> bytes:
     ax.set_ylabel("mean AUROC over classes")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7)
-    return _png(fig)
+    return figure_png(fig)

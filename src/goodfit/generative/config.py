@@ -16,9 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-import yaml
 
-from goodfit.config import META_KEYS, DataConfig, config_from_dict
+from goodfit.config import DataConfig, load_config
 from goodfit.errors import ConfigError
 
 __all__ = ["GenConfig", "GenModelConfig", "GenOptimConfig", "GenTrainConfig", "QualityConfig", "load_gen_config"]
@@ -103,15 +102,4 @@ class GenConfig:
 
 def load_gen_config(path: str | Path) -> GenConfig:
     """Read a generative run's ``config.yaml`` (or the folder holding it); ``meta`` is ignored."""
-    path = Path(path)
-    if path.is_dir():
-        path = path / "config.yaml"
-    try:
-        data = yaml.safe_load(path.read_text()) or {}
-    except FileNotFoundError:
-        raise ConfigError(f"config file {path} not found; pass a generative run folder") from None
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path} must hold a mapping of config keys")
-    for key in META_KEYS:
-        data.pop(key, None)
-    return config_from_dict(data, GenConfig)
+    return load_config(path, GenConfig)

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from goodfit.report.plots import _figure, _png, image_for_display
+from goodfit.report.plots import figure_png, new_figure, image_for_display
 
 __all__ = ["image_grid", "mosaic", "latent_scatter", "generative_curves", "label_bars"]
 
@@ -39,18 +39,18 @@ def image_grid(images: np.ndarray, *, cols: int | None = None, title: str | None
     images = np.asarray(images)
     cols = cols or max(1, int(np.ceil(np.sqrt(len(images)))))
     grid = mosaic(images, cols=cols)
-    fig = _figure(max(cols * cell_inches, 2.0), max(cell_inches * grid.shape[0] / images.shape[-2], 0.6) + 0.3)
+    fig = new_figure(max(cols * cell_inches, 2.0), max(cell_inches * grid.shape[0] / images.shape[-2], 0.6) + 0.3)
     ax = fig.add_subplot()
     ax.imshow(grid, cmap=None if grid.ndim == 3 else "gray", vmin=0, vmax=1, interpolation="nearest")
     ax.set_axis_off()
     if title:
         ax.set_title(title, fontsize=8)
-    return _png(fig)
+    return figure_png(fig)
 
 
 def latent_scatter(z: np.ndarray, y: np.ndarray, classes: Sequence[str], *, title: str = "") -> bytes:
     """Posterior means of test images in a 2-D latent space, coloured by class."""
-    fig = _figure(5.2, 4.4)
+    fig = new_figure(5.2, 4.4)
     ax = fig.add_subplot()
     for c in np.unique(y)[:20]:
         m = y == c
@@ -60,12 +60,12 @@ def latent_scatter(z: np.ndarray, y: np.ndarray, classes: Sequence[str], *, titl
     ax.legend(fontsize=7, markerscale=4, loc="center left", bbox_to_anchor=(1.0, 0.5))
     ax.set_title(title, fontsize=9)
     ax.grid(alpha=0.3)
-    return _png(fig)
+    return figure_png(fig)
 
 
 def generative_curves(history: Sequence[dict[str, Any]]) -> bytes:
     """VAE: train / valid negative ELBO per epoch. GAN: generator and discriminator losses."""
-    fig = _figure(5.0, 3.2)
+    fig = new_figure(5.0, 3.2)
     ax = fig.add_subplot()
     epochs = [row["epoch"] for row in history]
     gan = any("d_loss" in row for row in history)
@@ -79,13 +79,13 @@ def generative_curves(history: Sequence[dict[str, Any]]) -> bytes:
     ax.set_ylabel("loss (BCE)" if gan else "nats per image")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
-    return _png(fig)
+    return figure_png(fig)
 
 
 def label_bars(shares: Sequence[float], classes: Sequence[str], *, reference: Sequence[float] | None = None,
                title: str = "") -> bytes:
     """The classifier's label shares over samples (bars) beside those over real test images (ticks)."""
-    fig = _figure(max(3.5, 0.45 * len(classes) + 1.5), 3.0)
+    fig = new_figure(max(3.5, 0.45 * len(classes) + 1.5), 3.0)
     ax = fig.add_subplot()
     x = np.arange(len(classes))
     ax.bar(x, shares, color="#7b93c9", label="samples")
@@ -98,4 +98,4 @@ def label_bars(shares: Sequence[float], classes: Sequence[str], *, reference: Se
     ax.set_ylabel("share of predicted labels")
     ax.set_title(title, fontsize=9)
     ax.legend(fontsize=7)
-    return _png(fig)
+    return figure_png(fig)

@@ -28,13 +28,16 @@ __all__ = [
     "samples_grid",
     "table_features_plot",
     "image_for_display",
+    "new_figure",
+    "figure_png",
 ]
 
 DPI = 100
 ANNOTATE_MAX_CLASSES = 20  # beyond this, counts in the confusion-matrix cells become unreadable
 
 
-def _figure(width: float, height: float) -> Any:
+def new_figure(width: float, height: float) -> Any:
+    """A matplotlib Figure on an Agg canvas (no pyplot state), ``width`` x ``height`` inches."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -43,7 +46,8 @@ def _figure(width: float, height: float) -> Any:
     return fig
 
 
-def _png(fig: Any) -> bytes:
+def figure_png(fig: Any) -> bytes:
+    """The figure as PNG bytes, tightly cropped, without a timestamp or software tag (reproducible)."""
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=DPI, bbox_inches="tight", metadata={"Software": None})
     return buf.getvalue()
@@ -65,7 +69,7 @@ def _curve(history: Sequence[dict[str, Any]], metric: str, ylabel: str, *, best_
            reference: float | None, reference_label: str) -> Any:
     from matplotlib.ticker import MaxNLocator
 
-    fig = _figure(5.0, 3.2)
+    fig = new_figure(5.0, 3.2)
     ax = fig.add_subplot()
     epochs = _column(history, "epoch")
     epochs = np.arange(1, len(history) + 1) if epochs is None else epochs
@@ -99,7 +103,7 @@ def loss_curve(history: Sequence[dict[str, Any]], *, best_epoch: int | None = No
     finite = values[np.isfinite(values)]
     if finite.size and finite.min() > 0 and finite.max() / finite.min() > 50:
         ax.set_yscale("log")
-    return _png(fig)
+    return figure_png(fig)
 
 
 def accuracy_curve(history: Sequence[dict[str, Any]], *, best_epoch: int | None = None,
@@ -108,7 +112,7 @@ def accuracy_curve(history: Sequence[dict[str, Any]], *, best_epoch: int | None 
     fig, ax = _curve(history, "acc", "accuracy", best_epoch=best_epoch,
                      reference=majority, reference_label="majority class")
     ax.set_ylim(-0.02, 1.02)
-    return _png(fig)
+    return figure_png(fig)
 
 
 def confusion_matrix_plot(cm: Any, classes: Sequence[str], *, title: str = "test set") -> bytes:
@@ -116,7 +120,7 @@ def confusion_matrix_plot(cm: Any, classes: Sequence[str], *, title: str = "test
     cm = np.asarray(cm, dtype=np.int64)
     n = len(cm)
     side = float(np.clip(0.45 * n + 1.8, 3.5, 10.0))
-    fig = _figure(side + 0.8, side)
+    fig = new_figure(side + 0.8, side)
     ax = fig.add_subplot()
     im = ax.imshow(cm, cmap="Blues", interpolation="nearest")
     fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04)
@@ -134,7 +138,7 @@ def confusion_matrix_plot(cm: Any, classes: Sequence[str], *, title: str = "test
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")
     ax.set_title(f"Confusion matrix ({title})", fontsize=10)
-    return _png(fig)
+    return figure_png(fig)
 
 
 def image_for_display(img: np.ndarray) -> tuple[np.ndarray, str | None]:
@@ -171,7 +175,7 @@ def worst_images_grid(images: np.ndarray, y_true: Sequence[int], y_pred: Sequenc
     top = max(2, round((0.13 * lines + 0.06) * (w + gap)))  # room for the title, in pixels of the mosaic
     mosaic = np.ones((rows * (h + top), cols * (w + gap)) + ((3,) if color else ()))
     width = cols * 1.4
-    fig = _figure(width, width * rows * (h + top) / (cols * (w + gap)) + 0.2)
+    fig = new_figure(width, width * rows * (h + top) / (cols * (w + gap)) + 0.2)
     ax = fig.add_subplot()
     for k, (arr, cmap) in enumerate(shown):
         r, c = divmod(k, cols)
@@ -185,7 +189,7 @@ def worst_images_grid(images: np.ndarray, y_true: Sequence[int], y_pred: Sequenc
                 color="tab:red" if wrong else "black")
     ax.imshow(mosaic, cmap=None if color else "gray", vmin=0, vmax=1, interpolation="nearest")
     ax.set_axis_off()
-    return _png(fig)
+    return figure_png(fig)
 
 
 def _worst_title(true: str, pred: str, p: float, max_len: int = 14) -> str:
@@ -224,7 +228,7 @@ def samples_grid(x: np.ndarray, y: np.ndarray, classes: Sequence[str], *, per_cl
             if not color:
                 arr = _minmax(arr)
             mosaic[r * (h + pad): r * (h + pad) + h, k * (w + pad): k * (w + pad) + w] = arr
-    fig = _figure(min(1.0 + 0.6 * per_class, 8.0), min(0.6 * len(shown) + 0.5, 14.0))
+    fig = new_figure(min(1.0 + 0.6 * per_class, 8.0), min(0.6 * len(shown) + 0.5, 14.0))
     ax = fig.add_subplot()
     ax.imshow(mosaic, cmap=None if color else "gray", vmin=0, vmax=1, interpolation="nearest")
     ax.set_yticks([r * (h + pad) + h / 2 for r in range(len(shown))], [str(classes[c]) for c in shown],
@@ -234,7 +238,7 @@ def samples_grid(x: np.ndarray, y: np.ndarray, classes: Sequence[str], *, per_cl
         spine.set_visible(False)
     if len(shown) < len(classes):
         ax.set_title(f"first {len(shown)} of {len(classes)} classes", fontsize=8)
-    return _png(fig)
+    return figure_png(fig)
 
 
 def table_features_plot(x: np.ndarray, y: np.ndarray, classes: Sequence[str], *,
@@ -243,7 +247,7 @@ def table_features_plot(x: np.ndarray, y: np.ndarray, classes: Sequence[str], *,
     x = np.asarray(x, dtype=np.float64).reshape(len(x), -1)
     k = min(max_features, x.shape[1])
     panels = (1 if x.shape[1] >= 2 else 0) + k
-    fig = _figure(3.2 * panels, 3.0)
+    fig = new_figure(3.2 * panels, 3.0)
     shown = np.unique(y)[:10]  # legends and colours stay readable for up to 10 classes
     pos = 1
     if x.shape[1] >= 2:
@@ -262,4 +266,4 @@ def table_features_plot(x: np.ndarray, y: np.ndarray, classes: Sequence[str], *,
         ax.set_xlabel(f"feature {j}")
         ax.set_ylabel("count" if j == 0 else "")
     fig.subplots_adjust(wspace=0.35)
-    return _png(fig)
+    return figure_png(fig)
