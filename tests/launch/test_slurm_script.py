@@ -1,7 +1,10 @@
 """The sbatch scripts goodfit would submit (no cluster needed)."""
 
+import signal
 import subprocess
 import sys
+
+import pytest
 
 from goodfit.launch.slurm import SlurmOptions, sbatch_script
 
@@ -33,3 +36,26 @@ def test_cli_search_user_errors_are_one_line(tmp_path):
                            f"out_dir={tmp_path}"], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2 and proc.stderr.strip().count("\n") == 0
     assert "unknown config key 'optim.lrr'" in proc.stderr
+
+
+@pytest.mark.parametrize("returncode, raises", [(-signal.SIGTERM, False), (1, True)])
+def test_requeue_killed_by_its_own_requeue_counts_as_done(monkeypatch, returncode, raises):
+    from submitit.slurm import slurm as submitit_slurm
+
+    from goodfit.launch.slurm import _tolerate_requeue_race
+
+    monkeypatch.setattr(submitit_slurm.SlurmJobEnvironment, "_requeue", submitit_slurm.SlurmJobEnvironment._requeue)
+    monkeypatch.setenv("SLURM_JOB_ID", "7")
+
+    def scontrol(cmd, **kwargs):
+        raise subprocess.CalledProcessError(returncode, cmd)
+
+    monkeypatch.setattr(submitit_slurm.subprocess, "check_call", scontrol)
+    _tolerate_requeue_race()
+    _tolerate_requeue_race()  # idempotent: wraps once
+    env = object.__new__(submitit_slurm.SlurmJobEnvironment)
+    if raises:
+        with pytest.raises(subprocess.CalledProcessError):
+            env._requeue(3)
+    else:
+        env._requeue(3)

@@ -106,6 +106,7 @@ class TrainTask:
         """
         import submitit
 
+        _tolerate_requeue_race()
         return submitit.helpers.DelayedSubmission(self, config, run_dir)
 
 
@@ -120,7 +121,37 @@ class SearchWorker:
     def checkpoint(self, study_dir: str, worker: int) -> Any:
         import submitit
 
+        _tolerate_requeue_race()
         return submitit.helpers.DelayedSubmission(self, study_dir, worker)
+
+
+def _tolerate_requeue_race() -> None:
+    """Make submitit's ``scontrol requeue`` accept being killed by the requeue it asked for.
+
+    Once slurmctld accepts the requeue, slurmd sends SIGTERM to every process of the job, the
+    ``scontrol`` child included; when that lands before ``scontrol`` exits (seen in CI on a busy
+    machine), submitit raises CalledProcessError and records the job as failed although it was
+    requeued. A SIGTERM-killed ``scontrol`` therefore counts as done; any other failure still raises.
+    Runs in the job's own process, just before submitit requeues.
+    """
+    import signal
+    import subprocess
+
+    from submitit.slurm.slurm import SlurmJobEnvironment
+
+    original = SlurmJobEnvironment._requeue
+    if getattr(original, "_goodfit_tolerant", False):
+        return
+
+    def requeue(self: Any, countdown: int) -> None:
+        try:
+            original(self, countdown)
+        except subprocess.CalledProcessError as exc:
+            if exc.returncode != -signal.SIGTERM:
+                raise
+
+    requeue._goodfit_tolerant = True  # type: ignore[attr-defined]
+    SlurmJobEnvironment._requeue = requeue  # type: ignore[method-assign]
 
 
 def _fresh_folder(folder: str | Path | None, default: Path) -> Path:
