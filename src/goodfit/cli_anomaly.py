@@ -6,7 +6,6 @@ Registered in :mod:`goodfit.cli` as a sub-app; heavy imports happen inside the c
 from __future__ import annotations
 
 from pathlib import Path
-from typing import List, Optional
 
 import typer
 
@@ -24,7 +23,7 @@ DataRoot = typer.Option(None, "--data-root", help="Folder with data sets (else $
 Quiet = typer.Option(False, "--quiet", "-q", help="No line per (seed, task, method).")
 
 
-def _ints(text: Optional[str], what: str) -> Optional[list[int]]:
+def _ints(text: str | None, what: str) -> list[int] | None:
     if text is None:
         return None
     try:
@@ -46,12 +45,12 @@ def _print_summary(result, *, key: str = "method") -> None:
 @app.command("ovr")
 def ovr(
     dataset: str = typer.Option("mnist", "--dataset", "-d", help="An image data set (mnist, fashion-mnist, ...)."),
-    methods: Optional[List[str]] = Methods,
-    classes: Optional[str] = typer.Option(None, "--classes", help="Normal classes to run, e.g. 0,1,2 (default all)."),
+    methods: list[str] | None = Methods,
+    classes: str | None = typer.Option(None, "--classes", help="Normal classes to run, e.g. 0,1,2 (default all)."),
     seeds: int = Seeds,
-    max_train: Optional[int] = MaxTrain,
+    max_train: int | None = MaxTrain,
     out_dir: Path = OutDir,
-    data_root: Optional[str] = DataRoot,
+    data_root: str | None = DataRoot,
     quiet: bool = Quiet,
 ) -> None:
     """One-vs-rest: each class in turn is normal, trained on its training images, the whole test set scored."""
@@ -66,13 +65,13 @@ def ovr(
 @app.command("ood")
 def ood(
     dataset: str = typer.Option("mnist", "--dataset", "-d", help="The in-distribution data set."),
-    ood_dataset: Optional[str] = typer.Option(None, "--ood-dataset", help="Anomaly data set (default: "
+    ood_dataset: str | None = typer.Option(None, "--ood-dataset", help="Anomaly data set (default: "
                                               "fashion-mnist for mnist, else mnist)."),
-    methods: Optional[List[str]] = Methods,
+    methods: list[str] | None = Methods,
     seeds: int = Seeds,
-    max_train: Optional[int] = MaxTrain,
+    max_train: int | None = MaxTrain,
     out_dir: Path = OutDir,
-    data_root: Optional[str] = DataRoot,
+    data_root: str | None = DataRoot,
     quiet: bool = Quiet,
 ) -> None:
     """Out-of-distribution: trained on all of DATASET; anomalies: another data set, noise, rotation."""
@@ -87,13 +86,13 @@ def ood(
 @app.command("contamination")
 def contamination_cmd(
     dataset: str = typer.Option("mnist", "--dataset", "-d", help="An image data set."),
-    methods: Optional[List[str]] = Methods,
+    methods: list[str] | None = Methods,
     fractions: str = typer.Option("0,0.05,0.1,0.2", "--fractions", help="Anomaly shares of the training data."),
-    classes: Optional[str] = typer.Option(None, "--classes", help="Normal classes to run (default all)."),
+    classes: str | None = typer.Option(None, "--classes", help="Normal classes to run (default all)."),
     seeds: int = Seeds,
-    max_train: Optional[int] = MaxTrain,
+    max_train: int | None = MaxTrain,
     out_dir: Path = OutDir,
-    data_root: Optional[str] = DataRoot,
+    data_root: str | None = DataRoot,
     quiet: bool = Quiet,
 ) -> None:
     """Contamination: one-vs-rest with a fraction of anomalies mixed into the training data."""

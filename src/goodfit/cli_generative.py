@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import List, Optional
 
 import typer
 
@@ -14,9 +13,9 @@ __all__ = ["register", "train_generative", "generate"]
 
 
 def train_generative(
-    overrides: List[str] = typer.Argument(None, help="Overrides such as model.name=gan model.latent=2 "
+    overrides: list[str] = typer.Argument(None, help="Overrides such as model.name=gan model.latent=2 "
                                           "data.name=mnist train.epochs=10."),
-    run_dir: Optional[Path] = typer.Option(None, "--run-dir", help="Exact run folder (must not exist)."),
+    run_dir: Path | None = typer.Option(None, "--run-dir", help="Exact run folder (must not exist)."),
     show_config: bool = typer.Option(False, "--show-config", help="Print the resolved config as YAML and exit."),
     progress: str = typer.Option("auto", "--progress", help="auto, bar, lines or quiet."),
 ) -> None:
@@ -52,10 +51,10 @@ def generate(
     n: int = typer.Option(64, "--n", "-n", help="Number of samples in the grid."),
     seed: int = typer.Option(0, "--seed", help="Seed of the prior samples."),
     interpolate: bool = typer.Option(False, "--interpolate", help="Also interpolate between two test images."),
-    pair: Optional[str] = typer.Option(None, "--pair", help="Test positions to interpolate between, e.g. 3,17."),
+    pair: str | None = typer.Option(None, "--pair", help="Test positions to interpolate between, e.g. 3,17."),
     steps: int = typer.Option(10, "--steps", help="Images along the interpolation."),
-    out: Optional[Path] = typer.Option(None, "--out", help="Folder for the PNGs (default RUN/generated)."),
-    data_root: Optional[str] = typer.Option(None, "--data-root", help="Folder with data sets."),
+    out: Path | None = typer.Option(None, "--out", help="Folder for the PNGs (default RUN/generated)."),
+    data_root: str | None = typer.Option(None, "--data-root", help="Folder with data sets."),
 ) -> None:
     """Write a sample grid PNG (and an interpolation; for a 2-D latent, the latent scatter and manifold)."""
     from goodfit.errors import ConfigError

@@ -9,9 +9,10 @@ test set once per run. The result is a table with mean ± std and train-vs-valid
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from goodfit.config import Config, apply_overrides, dump_config
 from goodfit.errors import ConfigError

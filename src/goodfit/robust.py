@@ -14,11 +14,12 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from goodfit.config import Config, config_from_dict, config_to_dict, dump_config
 from goodfit.errors import ConfigError

@@ -1,6 +1,5 @@
 """Overfit-one-batch: each injected fault gets its diagnosis; the healthy setup passes."""
 
-import pytest
 import torch
 import torch.nn.functional as F
 from torch import nn

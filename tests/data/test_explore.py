@@ -13,8 +13,14 @@ import pytest
 import goodfit.data.explore as explore_mod
 from goodfit.data import load_dataset
 from goodfit.data.base import Dataset
-from goodfit.data.explore import (duplicate_counts, explore, explore_dataset, longest_label_run, row_hashes,
-                                  suggest_scaling)
+from goodfit.data.explore import (
+    duplicate_counts,
+    explore,
+    explore_dataset,
+    longest_label_run,
+    row_hashes,
+    suggest_scaling,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 MINMAX_255 = "minmax01 or standardize (inputs are 0..255: do not feed them unscaled)"

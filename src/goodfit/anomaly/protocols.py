@@ -23,9 +23,10 @@ Each writes ``out_dir/anomaly-<protocol>-<time>/`` with ``results.json`` and ``r
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any
 
 import numpy as np
 

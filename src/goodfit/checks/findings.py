@@ -7,8 +7,9 @@ severity and a fix. The :data:`CATALOG` lists each kind of finding once, with wh
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from typing import Any, Iterable, Literal
+from typing import Any, Literal
 
 __all__ = ["Finding", "CheckInfo", "CATALOG", "finding", "summarize", "as_dicts"]
 

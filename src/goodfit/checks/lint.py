@@ -15,7 +15,8 @@ train``) or on your own PyTorch model and DataLoaders:
 from __future__ import annotations
 
 import math
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import torch

@@ -7,8 +7,8 @@ that does not happen, the shape of the loss curve says why (see :func:`diagnose_
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 import torch

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-
 from goodfit.config import DataConfig, load_config
 from goodfit.errors import ConfigError
 

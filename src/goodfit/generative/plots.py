@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from goodfit.report.plots import figure_png, new_figure, image_for_display
+from goodfit.report.plots import figure_png, image_for_display, new_figure
 
 __all__ = ["image_grid", "mosaic", "latent_scatter", "generative_curves", "label_bars"]
 

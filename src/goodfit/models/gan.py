@@ -9,7 +9,7 @@ recipe assumes. Not a classifier and not in ``MODELS``: see ``goodfit.generative
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import torch
 from torch import nn

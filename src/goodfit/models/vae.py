@@ -14,7 +14,8 @@ values: a beta-VAE). It is not a classifier and is not in ``MODELS``: see
 from __future__ import annotations
 
 import math
-from typing import Literal, Sequence
+from collections.abc import Sequence
+from typing import Literal
 
 import torch
 import torch.nn.functional as F
