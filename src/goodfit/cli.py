@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import List, Optional
 
 import typer
 
@@ -35,6 +34,8 @@ Progress = typer.Option("auto", "--progress", help="auto (bar on a terminal), ba
 
 
 def _echo_result(result) -> None:
+    if result.rank:  # data parallel under srun/torchrun: rank 0 prints for every process
+        return
     m = result.metrics
     typer.echo(f"status: {m['status']} ({m.get('stop_reason') or m.get('message')})")
     if "test" in m:
@@ -55,7 +56,7 @@ def _echo_result(result) -> None:
         raise typer.Exit(130 if m["status"] == "interrupted" else 1)
 
 
-def _build_config(config: Optional[Path], overrides: List[str], **shortcuts: Optional[str]):
+def _build_config(config: Path | None, overrides: list[str], **shortcuts: str | None):
     from goodfit.config import Config, apply_overrides, load_config
 
     cfg = load_config(config) if config else Config()
@@ -78,20 +79,21 @@ def demo(
 
 @app.command(context_settings={"help_option_names": ["-h", "--help"]})
 def train(
-    overrides: List[str] = typer.Argument(None, help="Config overrides such as optim.lr=3e-3 model.hidden=128,64."),
-    config: Optional[Path] = typer.Option(None, "--config", "-c", help="YAML config file (a run's config.yaml works)."),
-    dataset: Optional[str] = typer.Option(None, "--dataset", "-d", help="Shortcut for data.name."),
-    model: Optional[str] = typer.Option(None, "--model", "-m", help="Shortcut for model.name."),
-    epochs: Optional[int] = typer.Option(None, "--epochs", "-e", help="Shortcut for train.epochs."),
-    data_root: Optional[str] = DataRoot,
-    run_dir: Optional[Path] = typer.Option(None, "--run-dir", help="Exact run folder (must not exist)."),
-    resume: Optional[Path] = typer.Option(None, "--resume", help="Continue an interrupted run from its last checkpoint."),
+    overrides: list[str] = typer.Argument(None, help="Config overrides such as optim.lr=3e-3 model.hidden=128,64."),
+    config: Path | None = typer.Option(None, "--config", "-c", help="YAML config file (a run's config.yaml works)."),
+    dataset: str | None = typer.Option(None, "--dataset", "-d", help="Shortcut for data.name."),
+    model: str | None = typer.Option(None, "--model", "-m", help="Shortcut for model.name."),
+    epochs: int | None = typer.Option(None, "--epochs", "-e", help="Shortcut for train.epochs."),
+    data_root: str | None = DataRoot,
+    run_dir: Path | None = typer.Option(None, "--run-dir", help="Exact run folder (must not exist)."),
+    resume: Path | None = typer.Option(None, "--resume", help="Continue an interrupted run from its last checkpoint."),
     show_config: bool = typer.Option(False, "--show-config", help="Print the resolved config as YAML and exit."),
     no_check: bool = typer.Option(False, "--no-check", help="Skip the pitfall lint (train.check=false)."),
     sanity: bool = typer.Option(False, "--sanity", help="Overfit one batch first; stop if that fails."),
     seeds: int = typer.Option(1, "--seeds", help="Repeat with N seeds and report mean ± std."),
     folds: int = typer.Option(0, "--folds", help="Stratified k-fold cross-validation on train (test untouched)."),
     jobs: int = typer.Option(1, "--jobs", "-j", help="Parallel processes for --seeds / --folds."),
+    nproc: int | None = typer.Option(None, "--nproc", help="Data-parallel processes, train.nproc (torch.distributed; docs/distributed.md)."),
     progress: str = Progress,
 ) -> None:
     """Train a model: goodfit train --dataset mnist --model mlp --epochs 10 optim.lr=3e-3."""
@@ -99,13 +101,13 @@ def train(
     from goodfit.experiment import fit
 
     if resume is not None:
-        if overrides or config or dataset or model or epochs:
+        if overrides or config or dataset or model or epochs or nproc:
             raise GoodfitError("--resume continues a run with its saved config; drop the other options")
         _echo_result(fit(None, resume=resume, progress=progress))  # type: ignore[arg-type]
         return
-    cfg = _build_config(config, overrides or [], **{"data.name": dataset, "model.name": model,
-                                                     "train.epochs": epochs, "data.root": data_root,
-                                                     "train.check": "false" if no_check else None})
+    shortcuts = {"data.name": dataset, "model.name": model, "train.epochs": epochs, "data.root": data_root,
+                 "train.nproc": nproc, "train.check": "false" if no_check else None}
+    cfg = _build_config(config, overrides or [], **shortcuts)
     if show_config:
         typer.echo(dump_config(cfg), nl=False)
         return
@@ -132,9 +134,9 @@ def _run_study(cfg, *, seeds: int, folds: int, jobs: int) -> None:
 
 @app.command()
 def regularize(
-    overrides: List[str] = typer.Argument(None, help="Overrides of the experiment's base config."),
+    overrides: list[str] = typer.Argument(None, help="Overrides of the experiment's base config."),
     seeds: int = typer.Option(3, "--seeds", help="Seeds per variant."),
-    variants: Optional[str] = typer.Option(None, "--variants", help="Comma-separated subset, e.g. none,l2,dropout."),
+    variants: str | None = typer.Option(None, "--variants", help="Comma-separated subset, e.g. none,l2,dropout."),
     jobs: int = typer.Option(1, "--jobs", "-j", help="Parallel processes."),
 ) -> None:
     """Compare none / L1 / L2 / dropout / batch norm / augmentation / early stopping over seeds."""
@@ -162,11 +164,11 @@ def _run_sanity(cfg, *, steps: int, batch_size: int) -> None:
 
 @app.command()
 def check(
-    target: List[str] = typer.Argument(None, help="A run folder, or config overrides such as model.name=convnet."),
-    config: Optional[Path] = typer.Option(None, "--config", "-c", help="YAML config file."),
-    dataset: Optional[str] = typer.Option(None, "--dataset", "-d", help="Shortcut for data.name."),
-    model: Optional[str] = typer.Option(None, "--model", "-m", help="Shortcut for model.name."),
-    data_root: Optional[str] = DataRoot,
+    target: list[str] = typer.Argument(None, help="A run folder, or config overrides such as model.name=convnet."),
+    config: Path | None = typer.Option(None, "--config", "-c", help="YAML config file."),
+    dataset: str | None = typer.Option(None, "--dataset", "-d", help="Shortcut for data.name."),
+    model: str | None = typer.Option(None, "--model", "-m", help="Shortcut for model.name."),
+    data_root: str | None = DataRoot,
 ) -> None:
     """Lint an experiment for the course's classic pitfalls (exit 1 on errors)."""
     from goodfit.checks import lint_config, lint_run
@@ -187,13 +189,13 @@ def check(
 
 @app.command(name="sanity")
 def sanity_cmd(
-    overrides: List[str] = typer.Argument(None, help="Config overrides such as optim.lr=1e-2."),
-    config: Optional[Path] = typer.Option(None, "--config", "-c", help="YAML config file."),
-    dataset: Optional[str] = typer.Option(None, "--dataset", "-d", help="Shortcut for data.name."),
-    model: Optional[str] = typer.Option(None, "--model", "-m", help="Shortcut for model.name."),
+    overrides: list[str] = typer.Argument(None, help="Config overrides such as optim.lr=1e-2."),
+    config: Path | None = typer.Option(None, "--config", "-c", help="YAML config file."),
+    dataset: str | None = typer.Option(None, "--dataset", "-d", help="Shortcut for data.name."),
+    model: str | None = typer.Option(None, "--model", "-m", help="Shortcut for model.name."),
     steps: int = typer.Option(200, "--steps", help="Optimizer steps on the one batch."),
     batch_size: int = typer.Option(32, "--batch-size", help="Size of the one batch."),
-    data_root: Optional[str] = DataRoot,
+    data_root: str | None = DataRoot,
 ) -> None:
     """Overfit one batch on purpose: a healthy setup reaches ~100 % batch accuracy (exit 1 if not)."""
     cfg = _build_config(config, overrides or [], **{"data.name": dataset, "model.name": model, "data.root": data_root})
@@ -204,7 +206,7 @@ def sanity_cmd(
 def evaluate(
     run: Path = typer.Argument(..., help="A run folder."),
     split: str = typer.Option("valid", "--split", help="valid (default), train, or test (each use is recorded)."),
-    data_root: Optional[str] = DataRoot,
+    data_root: str | None = DataRoot,
 ) -> None:
     """Evaluate a trained run's best model on a split."""
     from goodfit.experiment import evaluate_run
@@ -222,7 +224,7 @@ def evaluate(
 @app.command()
 def predict(
     run: Path = typer.Argument(..., help="A run folder."),
-    images: List[Path] = typer.Argument(..., help="Image files (PNG, JPEG, ...)."),
+    images: list[Path] = typer.Argument(..., help="Image files (PNG, JPEG, ...)."),
     top_k: int = typer.Option(5, "--top-k", "-k", help="How many classes to show."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of text."),
 ) -> None:
@@ -254,7 +256,7 @@ def serve(
 @app.command()
 def explore(
     dataset: str = typer.Argument(..., help="A data set name (see goodfit list)."),
-    data_root: Optional[str] = DataRoot,
+    data_root: str | None = DataRoot,
     out: Path = typer.Option(Path("runs/explore"), "--out", help="Folder for samples.png and explore.html."),
 ) -> None:
     """Look at a data set first: shapes, ranges, class balance, duplicates, suggested scaling."""
@@ -274,8 +276,7 @@ def report(run: Path = typer.Argument(..., help="A run folder.")) -> None:
 
 
 @app.command(name="list")
-def list_(  # noqa: D401
-) -> None:
+def list_() -> None:
     """List the registered data sets and models."""
     from goodfit.data import DATASETS
     from goodfit.models import MODELS
@@ -295,12 +296,12 @@ AnalogOverrides = typer.Argument(None, help="Overrides for every run, e.g. model
 
 @analog_app.command("compare")
 def analog_compare(
-    overrides: List[str] = AnalogOverrides,
+    overrides: list[str] = AnalogOverrides,
     dataset: str = typer.Option("mnist", "--dataset", "-d", help="Data set for both models."),
     seeds: int = typer.Option(3, "--seeds", help="Seeds 0..N-1, each trains both models."),
-    epochs: Optional[int] = typer.Option(None, "--epochs", "-e", help="Epochs per run (default 8)."),
+    epochs: int | None = typer.Option(None, "--epochs", "-e", help="Epochs per run (default 8)."),
     out_dir: Path = typer.Option(Path("runs"), "--out-dir", help="Where the analog-compare-<time> folder goes."),
-    data_root: Optional[str] = DataRoot,
+    data_root: str | None = DataRoot,
     progress: str = Progress,
 ) -> None:
     """Float MLP vs analog-mlp (784-256-256-10), same budget, several seeds: test accuracy mean ± std."""
@@ -317,14 +318,14 @@ def analog_compare(
 
 @analog_app.command("robustness")
 def analog_robustness(
-    overrides: List[str] = AnalogOverrides,
+    overrides: list[str] = AnalogOverrides,
     dataset: str = typer.Option("mnist", "--dataset", "-d", help="Data set."),
     seed: int = typer.Option(0, "--seed", help="Seed of both trainings."),
     train_noise: float = typer.Option(2.0, "--train-noise", help="Read-out noise std of the noise-aware training."),
-    epochs: Optional[int] = typer.Option(None, "--epochs", "-e", help="Epochs per training (default 8)."),
+    epochs: int | None = typer.Option(None, "--epochs", "-e", help="Epochs per training (default 8)."),
     repeats: int = typer.Option(3, "--repeats", help="Noise / mismatch draws per noisy point."),
     out_dir: Path = typer.Option(Path("runs"), "--out-dir", help="Where the analog-robustness-<time> folder goes."),
-    data_root: Optional[str] = DataRoot,
+    data_root: str | None = DataRoot,
     progress: str = Progress,
 ) -> None:
     """Accuracy vs read-out noise, weight bits, input bits and gain mismatch, trained with and without noise."""
@@ -342,8 +343,8 @@ def analog_robustness(
 @analog_app.command("export")
 def analog_export(
     run: Path = typer.Argument(..., help="A run folder of model.name=analog-mlp."),
-    out: Optional[Path] = typer.Option(None, "--out", help="Export folder (default RUN/analog-export; must not exist)."),
-    data_root: Optional[str] = DataRoot,
+    out: Path | None = typer.Option(None, "--out", help="Export folder (default RUN/analog-export; must not exist)."),
+    data_root: str | None = DataRoot,
 ) -> None:
     """Integer weights and activation ranges (.npz + JSON), checked against an integer-only numpy forward."""
     from goodfit.analog.export import export_run

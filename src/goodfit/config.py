@@ -12,9 +12,10 @@ from __future__ import annotations
 import dataclasses
 import types
 import typing
+from collections.abc import Iterable
 from dataclasses import dataclass, field, fields, is_dataclass, replace
 from pathlib import Path
-from typing import Any, Iterable, Literal, get_args, get_origin
+from typing import Any, Literal, get_args, get_origin
 
 import yaml
 
@@ -127,6 +128,7 @@ class TrainConfig:
     select: Literal["best", "last"] = "best"  # evaluate the best-valid-loss weights, or the last ones
     check: bool = True  # run the pitfall lint before training
     monitors: bool = True  # gradient / activation monitors during training (findings.json)
+    nproc: int = 1  # data-parallel processes; batch_size is split over them (docs/distributed.md)
 
 
 @dataclass(frozen=True)
@@ -153,6 +155,10 @@ def _validate(cfg: Config) -> None:
         (0.0 <= cfg.model.dropout < 1.0, "model.dropout must be in [0, 1)"),
         (cfg.optim.weight_decay >= 0, "optim.weight_decay must be >= 0"),
         (cfg.train.num_workers >= 0, "train.num_workers must be >= 0"),
+        (cfg.train.nproc >= 1, f"train.nproc must be >= 1 (got {cfg.train.nproc}); 1 trains in this process"),
+        (cfg.train.nproc < 1 or cfg.train.batch_size % cfg.train.nproc == 0,
+         f"train.batch_size={cfg.train.batch_size} does not split evenly over train.nproc={cfg.train.nproc} "
+         f"processes; use a multiple of {cfg.train.nproc}"),
         (all(h > 0 for h in cfg.model.hidden), "model.hidden sizes must be > 0"),
         (all(c > 0 for c in cfg.model.channels), "model.channels must be > 0"),
         (cfg.train.target is None or 0 < cfg.train.target <= 1, "train.target must be in (0, 1]"),

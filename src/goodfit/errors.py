@@ -14,6 +14,7 @@ __all__ = [
     "UnknownNameError",
     "TrainingError",
     "CheckError",
+    "LaunchError",
 ]
 
 
@@ -46,3 +47,7 @@ class TrainingError(GoodfitError):
 
 class CheckError(GoodfitError):
     """The pitfall lint found errors; fix them, or skip the lint on purpose (``--no-check``)."""
+
+
+class LaunchError(GoodfitError):
+    """A process of a data-parallel run (``train.nproc``) died; the others were stopped."""

@@ -10,9 +10,10 @@ from __future__ import annotations
 import copy
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 import torch
@@ -23,6 +24,7 @@ from goodfit.checks.findings import Finding
 from goodfit.config import Config, config_to_dict, dump_config, load_config
 from goodfit.data import PreparedData, prepare_data
 from goodfit.errors import CheckError, ConfigError, RunDirError, TrainingError
+from goodfit.launch import ddp
 from goodfit.metrics import majority_baseline
 from goodfit.models import MODELS, create_model
 from goodfit.run import RunDir, environment_meta
@@ -38,6 +40,7 @@ from goodfit.train.callbacks import (
     load_checkpoint,
 )
 from goodfit.train.device import amp_dtype, resolve_device, resolve_dtype, seed_everything, set_deterministic
+from goodfit.train.distributed import Rank
 from goodfit.train.evaluate import evaluate_split
 from goodfit.train.loop import train_loop
 from goodfit.train.optim import build_optimizer, build_scheduler
@@ -57,8 +60,9 @@ class FitResult:
     run_dir: Path
     history: list[dict[str, float]]
     metrics: dict[str, Any]
-    model: nn.Module = field(repr=False)
+    model: nn.Module | None = field(repr=False)  # None from a launcher whose rank 0 runs on another node
     findings: list[Finding] = field(default_factory=list)  # lint, monitors, curve diagnosis
+    rank: int = 0  # data parallel: only rank 0's result holds the run's metrics, the others just a status
 
     @property
     def status(self) -> str:
@@ -86,6 +90,9 @@ def fit(
 ) -> FitResult:
     """Train ``config`` in a new run folder (or continue the run ``resume``) and evaluate it.
 
+    With ``train.nproc > 1`` it trains data-parallel on that many processes and returns rank 0's
+    result; a process that torchrun or ``srun`` started trains one rank (docs/distributed.md).
+
     Example:
         >>> from goodfit import Config, apply_overrides
         >>> cfg = apply_overrides(Config(), ["data.name=digits", "train.epochs=10", "out_dir=/tmp/goodfit-doc"])
@@ -95,6 +102,7 @@ def fit(
     """
     if resume is None and config is None:
         raise ConfigError("fit needs a config, or resume=RUN to continue a run")
+    run = None
     if resume is not None:
         run = RunDir.open(resume)
         ckpt_path = run.checkpoints / "last.pt"
@@ -102,18 +110,49 @@ def fit(
             raise RunDirError(f"{run.path} has no checkpoints/last.pt to resume from; start a new run instead")
         config = load_config(run.path / "config.yaml")
     MODELS.get(config.model.name)  # fail on a typo or a taken folder before minutes of data loading
-    if resume is None and run_dir is not None:
+    if resume is None and run_dir is not None and ddp.env_rank() == 0:
         RunDir.ensure_new(run_dir)
+    if config.train.nproc > 1 and not ddp.is_worker():  # start the ranks; each of them comes back here
+        return ddp.launch_fit(config, run_dir=run_dir, resume=resume, progress=progress, report=report,
+                              callbacks=callbacks)
     device = resolve_device(config.train.device)
+    joined = ddp.join(device)  # None: this process trains alone
+    rank, device = joined if joined else (None, device)
+    _check_world(config, rank)
     set_deterministic(config.train.deterministic)
     seed_everything(config.seed)
-    data = prepare_data(config.data)  # before the run folder: bad data leaves nothing behind
-    lint = _lint(config, data, progress) if resume is None and config.train.check else []
-    if resume is None:
-        run = RunDir.create(config.out_dir, config.name, exact=Path(run_dir) if run_dir else None)
-        dump_config(config, run.path / "config.yaml", extra={"meta": environment_meta()})
-    return _train_and_finish(config, data, run, device, progress=progress, callbacks=callbacks,
-                             resume=resume is not None, report=report, lint=lint)
+    data, run, lint = _prepare(config, run, rank, run_dir=run_dir, progress=progress)
+    result = _train_and_finish(config, data, run, device, rank=rank, progress=progress, callbacks=callbacks,
+                               resume=resume is not None, report=report, lint=lint)
+    ddp.leave(rank)  # not on an error: the process group stays up until the launcher stops the other ranks
+    return result
+
+
+def _check_world(config: Config, rank: Rank | None) -> None:
+    if rank is not None and config.train.batch_size % rank.world_size:
+        bs, n = config.train.batch_size, rank.world_size
+        raise ConfigError(f"train.batch_size={bs} does not split evenly over {n} processes; "
+                          f"use a multiple of {n} such as {max(n, bs - bs % n)}")
+
+
+def _prepare(config: Config, run: RunDir | None, rank: Rank | None, *, run_dir: str | Path | None,
+             progress: str) -> tuple[PreparedData, RunDir, list[Finding]]:
+    """Data, lint and the run folder. Rank 0 goes first: it may download, and it owns the folder."""
+    main = rank is None or rank.is_main
+    data, lint = None, []
+    if main:
+        data = prepare_data(config.data)  # before the run folder: bad data leaves nothing behind
+        lint = _lint(config, data, progress) if run is None and config.train.check else []
+        if run is None:
+            run = RunDir.create(config.out_dir, config.name, exact=Path(run_dir) if run_dir else None)
+            meta = environment_meta()
+            if rank is not None:
+                meta["distributed"] = {"world_size": rank.world_size, "backend": rank.backend}
+            dump_config(config, run.path / "config.yaml", extra={"meta": meta})
+    if rank is not None:
+        run = RunDir(rank.broadcast(str(run.path) if main else None))  # the others wait for rank 0 here
+        data = data if main else prepare_data(config.data)
+    return data, run, lint
 
 
 def _lint(config: Config, data: PreparedData, progress: str) -> list[Finding]:
@@ -132,42 +171,47 @@ def _lint(config: Config, data: PreparedData, progress: str) -> list[Finding]:
 
 
 def _train_and_finish(config: Config, data: PreparedData, run: RunDir, device: torch.device, *,
-                      progress: str, callbacks: Sequence[Callback], resume: bool, report: bool,
-                      lint: list[Finding]) -> FitResult:
+                      rank: Rank | None, progress: str, callbacks: Sequence[Callback], resume: bool,
+                      report: bool, lint: list[Finding]) -> FitResult:
+    main = rank is None or rank.is_main  # rank 0 alone validates, logs, checkpoints, tests and reports
     dtype = resolve_dtype(config.train.dtype)
     model = create_model(config.model, input_shape=data.input_shape, n_classes=len(data.classes))
     model = model.to(device=device, dtype=dtype)
     untrained = copy.deepcopy(model.state_dict())
-    batches = _make_batches(config, data, device, dtype)
-    trainable = torch.compile(model) if config.train.compile else model
+    batches = _make_batches(config, data, device, dtype, rank)
+    trainable = model if rank is None else rank.wrap(model, device)  # DDP: rank 0's weights on every rank
+    trainable = torch.compile(trainable) if config.train.compile else trainable
     opt = build_optimizer(model.parameters(), config.optim, device=device)
     total = config.train.epochs * len(batches)
     state = TrainState(trainable, opt, build_scheduler(opt, config.optim, total_steps=total),
                        epochs=config.train.epochs, steps_per_epoch=len(batches))
     early = EarlyStopping(patience=config.train.patience, min_delta=config.train.min_delta,
                           target=config.train.target)
-    meta = _model_meta(config, data)
-    cbs: list[Callback] = [early, _HistoryWriter(run)]
-    if config.train.checkpoint:
-        cbs.append(Checkpoint(run.checkpoints, meta=meta, resume_state=lambda: {
-            "batches": batches.state_dict(), "early_stopping": early.state_dict(), "untrained": untrained}))
-    if config.train.tensorboard:
-        cbs.append(TensorBoard(run.path / "tensorboard"))
-    monitors = _monitors(config, data, device, dtype)
-    cbs += [*monitors, *callbacks, Progress(progress)]
     if resume:
         untrained = _restore(state, model, batches, early, run.checkpoints / "last.pt")
-    valid = _to_device(data.valid, device, dtype) if data.valid is not None else None
+    if not main:  # random draws of its own (dropout, augmentation); rank 0 keeps the single-process ones
+        torch.manual_seed(config.seed + rank.rank + 1_000_003 * state.epoch)
+        if resume:  # the checkpoint holds rank 0's augmentation stream
+            batches.aug_generator.manual_seed(config.seed + 1 + rank.rank + 1_000_003 * state.epoch)
+    cbs, monitors = [], []
+    if main:
+        cbs, monitors = _callbacks(config, data, run, device, dtype, early=early, batches=batches,
+                                   untrained=untrained, progress=progress)
+        cbs[-1:-1] = callbacks  # before Progress
+    valid = _to_device(data.valid, device, dtype) if data.valid is not None and main else None
     status, message = "completed", None
     t0 = time.perf_counter()
     try:
-        train_loop(state, batches, valid=valid, callbacks=cbs, device=device,
+        train_loop(state, batches, valid=valid, callbacks=cbs, device=device, rank=rank,
                    amp_dtype=amp_dtype(device, config.train.amp), penalty=_penalty(config, model))
     except TrainingError as exc:
         status, message = "diverged", str(exc)
     except KeyboardInterrupt:
         status, message = "interrupted", f"interrupted after epoch {state.epoch}; resume with --resume {run.path}"
     train_time = time.perf_counter() - t0
+    if not main:
+        return FitResult(run.path, state.history, {"status": status, "message": message,
+                                                   "stop_reason": state.stop_reason}, model, rank=rank.rank)
     metrics = _finish(config, data, run, model, untrained, state, device, status=status,
                       message=message, train_time=train_time)
     findings = _save_findings(run, lint, monitors, state.history, n_classes=len(data.classes),
@@ -175,6 +219,19 @@ def _train_and_finish(config: Config, data: PreparedData, run: RunDir, device: t
     if report:
         _write_report_safely(run.path)
     return FitResult(run.path, state.history, metrics, model, findings)
+
+
+def _callbacks(config: Config, data: PreparedData, run: RunDir, device: torch.device, dtype: torch.dtype, *,
+               early: EarlyStopping, batches: Any, untrained: dict, progress: str) -> tuple[list, list]:
+    """Rank 0's callbacks (early stopping, history, checkpoints, TensorBoard, monitors, progress)."""
+    cbs: list[Callback] = [early, _HistoryWriter(run)]
+    if config.train.checkpoint:
+        cbs.append(Checkpoint(run.checkpoints, meta=_model_meta(config, data), resume_state=lambda: {
+            "batches": batches.state_dict(), "early_stopping": early.state_dict(), "untrained": untrained}))
+    if config.train.tensorboard:
+        cbs.append(TensorBoard(run.path / "tensorboard"))
+    monitors = _monitors(config, data, device, dtype)
+    return [*cbs, *monitors, Progress(progress)], monitors
 
 
 def _monitors(config: Config, data: PreparedData, device: torch.device, dtype: torch.dtype) -> list[Callback]:
@@ -225,7 +282,8 @@ def _write_report_safely(path: Path) -> None:
                       f"after fixing. Details:\n{traceback.format_exc()}", stacklevel=2)
 
 
-def _make_batches(config: Config, data: PreparedData, device: torch.device, dtype: torch.dtype):
+def _make_batches(config: Config, data: PreparedData, device: torch.device, dtype: torch.dtype,
+                  rank: Rank | None = None):
     x = torch.from_numpy(data.train.x).to(dtype)
     y = torch.from_numpy(data.train.y)
     augment = make_augment(config.data.augment)
@@ -234,11 +292,12 @@ def _make_batches(config: Config, data: PreparedData, device: torch.device, dtyp
     loader = config.train.loader
     if loader == "auto":
         loader = "memory" if x.element_size() * x.numel() <= MEMORY_LIMIT_BYTES else "dataloader"
+    shard = {"rank": rank.rank, "world_size": rank.world_size} if rank is not None else {}
     if loader == "memory":
         return MemoryBatches(x.to(device), y.to(device), batch_size=config.train.batch_size,
-                             seed=config.seed, augment=augment)
+                             seed=config.seed, augment=augment, **shard)
     return LoaderBatches(x, y, batch_size=config.train.batch_size, seed=config.seed, device=device,
-                         num_workers=config.train.num_workers, augment=augment)
+                         num_workers=config.train.num_workers, augment=augment, **shard)
 
 
 def _to_device(split: Any, device: torch.device, dtype: torch.dtype) -> tuple[torch.Tensor, torch.Tensor]:

@@ -4,13 +4,18 @@ The fast path (:class:`MemoryBatches`) keeps the whole split as tensors on the d
 epoch, draws one fresh permutation, gathers once and yields contiguous slices: no per-sample
 Python, no collate, no worker processes. :class:`LoaderBatches` wraps a ``DataLoader`` for data
 that should not be gathered at once (large sets, ``num_workers`` prefetching).
+
+In a data-parallel run (``rank``, ``world_size``) every rank draws the same seeded permutation
+and takes its own part of each global batch (:func:`~goodfit.train.distributed.shard_bounds`).
 """
 
 from __future__ import annotations
 
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 import torch
+
+from goodfit.train.distributed import shard_bounds
 
 __all__ = ["MemoryBatches", "LoaderBatches", "Batches"]
 
@@ -20,10 +25,11 @@ Augment = Callable[[torch.Tensor, torch.Generator | None], torch.Tensor]
 class _Seeded:
     """Seeded generators for the batch order (CPU) and augmentation (device), saved for resume."""
 
-    def _seed(self, seed: int, device: torch.device) -> None:
-        # the permutation is drawn on the CPU so that runs repeat across devices
+    def _seed(self, seed: int, device: torch.device, rank: int = 0) -> None:
+        # the permutation is drawn on the CPU so that runs repeat across devices; it is the same on
+        # every rank, while each rank augments its own samples with its own draws
         self.generator = torch.Generator().manual_seed(seed)
-        self.aug_generator = torch.Generator(device=device).manual_seed(seed + 1)
+        self.aug_generator = torch.Generator(device=device).manual_seed(seed + 1 + 1_000_003 * rank)
 
     def state_dict(self) -> dict:
         return {"generator": self.generator.get_state(), "aug_generator": self.aug_generator.get_state()}
@@ -34,13 +40,15 @@ class _Seeded:
 
 
 class MemoryBatches(_Seeded):
-    """Shuffled mini-batches of in-memory tensors.
+    """Shuffled mini-batches of in-memory tensors (this rank's part of each batch, in a data-parallel run).
 
     Example:
         >>> x, y = torch.arange(10.0).view(10, 1), torch.arange(10)
         >>> b = MemoryBatches(x, y, batch_size=4, seed=0)
         >>> [len(yb) for _, yb in b]
         [4, 4, 2]
+        >>> [len(yb) for _, yb in MemoryBatches(x, y, batch_size=4, seed=0, rank=1, world_size=2)]
+        [2, 2, 1]
     """
 
     def __init__(
@@ -52,37 +60,46 @@ class MemoryBatches(_Seeded):
         seed: int,
         shuffle: bool = True,
         augment: Augment | None = None,
+        rank: int = 0,
+        world_size: int = 1,
     ) -> None:
         self.x, self.y = x, y
         self.batch_size = batch_size
         self.shuffle = shuffle
         self.augment = augment
-        self._seed(seed, x.device)
-        # shuffled copies are gathered into these every epoch: allocating 60k x 784 floats anew each
-        # epoch costs ~5x more than index_select into a reused buffer (page faults), see bench/
-        self._xbuf = torch.empty_like(x) if shuffle else x
-        self._ybuf = torch.empty_like(y) if shuffle else y
+        self._seed(seed, x.device, rank)
+        bounds = shard_bounds(len(y), batch_size, rank=rank, world_size=world_size)
+        self._sizes = [stop - start for start, stop in bounds]
+        # positions in the epoch's permutation this rank trains on, in step order
+        self._positions = torch.cat([torch.arange(0), *(torch.arange(start, stop) for start, stop in bounds)])
+        if not shuffle:  # one fixed order: gathered once (alone, a view of the data)
+            pos = self._positions.to(x.device)
+            self._xbuf, self._ybuf = (x, y) if world_size == 1 else (x[pos], y[pos])
+        else:
+            # shuffled copies are gathered into these every epoch: allocating 60k x 784 floats anew each
+            # epoch costs ~5x more than index_select into a reused buffer (page faults), see bench/
+            self._xbuf = x.new_empty((len(self._positions), *x.shape[1:]))
+            self._ybuf = y.new_empty((len(self._positions), *y.shape[1:]))
 
     def __len__(self) -> int:
-        n = len(self.y)
-        # a trailing batch of one sample breaks batch norm and adds noise: fold it away
-        return max(1, n // self.batch_size if n % self.batch_size == 1 else -(-n // self.batch_size))
+        return len(self._sizes)
 
     def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
         x, y = self._xbuf, self._ybuf
         if self.shuffle:
-            perm = torch.randperm(len(y), generator=self.generator).to(self.x.device)
+            perm = torch.randperm(len(self.y), generator=self.generator)
+            idx = perm[self._positions].to(self.x.device)
             # one gather per epoch into the reused buffers; the batches below are views of them,
             # valid until the next epoch starts
-            torch.index_select(self.x, 0, perm, out=x)
-            torch.index_select(self.y, 0, perm, out=y)
-        bs = self.batch_size
-        for i in range(len(self)):
-            xb, yb = x[i * bs : (i + 1) * bs], y[i * bs : (i + 1) * bs]
+            torch.index_select(self.x, 0, idx, out=x)
+            torch.index_select(self.y, 0, idx, out=y)
+        start = 0
+        for size in self._sizes:
+            xb, yb = x[start : start + size], y[start : start + size]
+            start += size
             if self.augment is not None:
                 xb = self.augment(xb, self.aug_generator)
             yield xb, yb
-
 
 
 class LoaderBatches(_Seeded):
@@ -98,21 +115,27 @@ class LoaderBatches(_Seeded):
         device: torch.device,
         num_workers: int = 0,
         augment: Augment | None = None,
+        rank: int = 0,
+        world_size: int = 1,
     ) -> None:
         from torch.utils.data import DataLoader, TensorDataset
 
-        self._seed(seed, device)
+        self._seed(seed, device, rank)
         self.device = device
         self.augment = augment
+        if world_size == 1:
+            batching: dict = {"batch_size": batch_size, "shuffle": True,
+                              "drop_last": len(y) % batch_size == 1}
+        else:  # this rank's part of each global batch, as in MemoryBatches
+            bounds = shard_bounds(len(y), batch_size, rank=rank, world_size=world_size)
+            batching = {"batch_sampler": _ShardSampler(len(y), bounds, self.generator)}
         self.loader = DataLoader(
             TensorDataset(x, y),
-            batch_size=batch_size,
-            shuffle=True,
             generator=self.generator,
             num_workers=num_workers,
             pin_memory=device.type == "cuda",
-            drop_last=len(y) % batch_size == 1,
             persistent_workers=num_workers > 0,
+            **batching,
         )
 
     def __len__(self) -> int:
@@ -126,6 +149,20 @@ class LoaderBatches(_Seeded):
                 xb = self.augment(xb, self.aug_generator)
             yield xb, yb
 
+
+class _ShardSampler:
+    """Index lists of one rank's batches: slices ``bounds`` of a fresh seeded permutation per epoch."""
+
+    def __init__(self, n: int, bounds: list[tuple[int, int]], generator: torch.Generator) -> None:
+        self.n, self.bounds, self.generator = n, bounds, generator
+
+    def __len__(self) -> int:
+        return len(self.bounds)
+
+    def __iter__(self) -> Iterator[list[int]]:
+        perm = torch.randperm(self.n, generator=self.generator)
+        for start, stop in self.bounds:
+            yield perm[start:stop].tolist()
 
 
 Batches = MemoryBatches | LoaderBatches

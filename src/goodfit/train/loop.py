@@ -3,14 +3,18 @@
 Per epoch: shuffle (fresh permutation), forward, loss, backward, step; then evaluate on the
 validation split in eval mode and hand one history row to the callbacks (early stopping,
 checkpoints, progress). A non-finite loss raises :class:`~goodfit.errors.TrainingError`.
+
+Data parallel (``rank`` given, the model wrapped in DDP): each rank trains on its part of every
+batch, the epoch's train numbers are summed over ranks, and rank 0 alone validates and runs the
+callbacks; its stop decision is shared so that every rank leaves the loop at the same epoch.
 """
 
 from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable, Sequence
 from contextlib import nullcontext
-from typing import Callable, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -19,6 +23,7 @@ from torch import nn
 from goodfit.errors import TrainingError
 from goodfit.train.batching import Batches
 from goodfit.train.callbacks.base import Callback, TrainState
+from goodfit.train.distributed import Rank, unwrap
 from goodfit.train.evaluate import predict_logits
 
 __all__ = ["train_loop", "NAN_CHECK_EVERY"]
@@ -46,6 +51,7 @@ def train_loop(
     callbacks: Sequence[Callback] = (),
     device: torch.device,
     amp_dtype: torch.dtype | None = None,
+    rank: Rank | None = None,
 ) -> TrainState:
     """Train ``state.model`` from ``state.epoch`` to ``state.epochs`` (or until a callback stops).
 
@@ -95,14 +101,19 @@ def train_loop(
             seen += len(yb)
             for cb in per_batch:
                 cb.on_batch_end(state, detached)
-            if (i + 1) % NAN_CHECK_EVERY == 0 and not torch.isfinite(loss_sum):
-                raise TrainingError(_nan_message(state, loss_sum))
+            if (i + 1) % NAN_CHECK_EVERY == 0 and not torch.isfinite(_total(loss_sum, rank)):
+                raise TrainingError(_nan_message(state, loss_sum))  # on every rank at once: none waits
+        if rank is not None:  # each rank trained on its own part: the epoch's numbers are sums over ranks
+            counts = torch.tensor([seen], device=device, dtype=torch.float64)
+            totals = rank.sum(torch.cat([loss_sum.double().view(1), correct.double().view(1), counts]))
+            loss_sum, correct, seen = totals.tolist()
         train_loss = float(loss_sum) / max(seen, 1)
         if not math.isfinite(train_loss):
             raise TrainingError(_nan_message(state, loss_sum))
         row = {"epoch": state.epoch + 1, "train_loss": train_loss, "train_acc": float(correct) / max(seen, 1)}
         if valid is not None:
-            logits = predict_logits(model, valid[0], device=device, amp_dtype=amp_dtype)
+            local = model if rank is None else unwrap(model)  # rank 0 alone: no DDP collectives here
+            logits = predict_logits(local, valid[0], device=device, amp_dtype=amp_dtype)
             row["valid_loss"] = float(F.cross_entropy(logits, valid[1].cpu()))
             row["valid_acc"] = float((logits.argmax(1) == valid[1].cpu()).float().mean())
         row["lr"] = opt.param_groups[0]["lr"]
@@ -110,10 +121,16 @@ def train_loop(
         state.epoch += 1
         state.history.append(row)
         _emit(callbacks, "on_epoch_end", state)
+        if rank is not None:
+            rank.share_stop(state)
     if state.stop_reason is None:
         state.stop_reason = f"completed {state.epochs} epochs"
     _emit(callbacks, "on_fit_end", state)
     return state
+
+
+def _total(value: torch.Tensor, rank: Rank | None) -> torch.Tensor:
+    return value if rank is None else rank.sum(value)
 
 
 def _nan_message(state: TrainState, loss_sum: torch.Tensor) -> str:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import torch
 
 from goodfit.run import atomic_write_bytes
 from goodfit.train.callbacks.base import Callback, TrainState
+from goodfit.train.distributed import unwrap
 
 __all__ = ["Checkpoint", "save_checkpoint", "load_checkpoint"]
 
@@ -40,7 +42,7 @@ class Checkpoint(Callback):
 
     def on_epoch_end(self, state: TrainState) -> None:
         row = state.last
-        weights = state.model.state_dict()
+        weights = unwrap(state.model).state_dict()  # plain keys, whatever wraps the model in training
         if row.get("valid_loss", float("inf")) < state.best_valid_loss or "valid_loss" not in row:
             state.best_valid_loss = row.get("valid_loss", float("inf"))
             state.best_epoch = state.epoch

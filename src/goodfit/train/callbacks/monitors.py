@@ -16,6 +16,7 @@ from torch import nn
 
 from goodfit.checks.findings import Finding, finding
 from goodfit.train.callbacks.base import Callback, TrainState
+from goodfit.train.distributed import unwrap
 
 __all__ = ["Monitors"]
 
@@ -43,7 +44,7 @@ class Monitors(Callback):
         self.found.setdefault((f.id, f.where), f)
 
     def _model(self, state: TrainState) -> nn.Module:
-        return getattr(state.model, "_orig_mod", state.model)
+        return unwrap(state.model)  # probes run on the plain model: no DDP collectives
 
     # ------------------------------------------------------------------ events
     def on_fit_start(self, state: TrainState) -> None:
