@@ -45,6 +45,8 @@ def test_same_config_and_seed_give_identical_metrics(tmp_path):
     assert a.metrics["test"] == b.metrics["test"]
     c = fit(cfg(tmp_path, "seed=1"), progress="quiet", report=False)
     assert [r["train_loss"] for r in c.history] != [r["train_loss"] for r in a.history]
+    unchecked = fit(cfg(tmp_path, "train.check=false"), progress="quiet", report=False)
+    assert [r["train_loss"] for r in unchecked.history] == [r["train_loss"] for r in a.history]  # lint: no RNG
 
 
 def test_interrupt_then_resume_equals_uninterrupted_run(tmp_path):

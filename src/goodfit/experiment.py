@@ -159,7 +159,8 @@ def _lint(config: Config, data: PreparedData, progress: str) -> list[Finding]:
     """The pitfall lint before training: errors stop the run, warnings are shown and kept."""
     from goodfit.checks import lint_config
 
-    findings = lint_config(config, data=data)
+    with torch.random.fork_rng(devices=[]):  # its probe model must not shift the run's random stream
+        findings = lint_config(config, data=data)
     errors = [f for f in findings if f.severity == "error"]
     if errors:
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""

@@ -87,11 +87,12 @@ class Scaler:
         return cls(state["kind"], np.asarray(state["shift"], np.float32), np.asarray(state["scale"], np.float32))
 
 
-def mean_std(x: np.ndarray, axes: tuple[int, ...], chunk: int = 8192) -> tuple[np.ndarray, np.ndarray]:
+def mean_std(x: np.ndarray, axes: tuple[int, ...], chunk: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Mean and (population) standard deviation of ``x`` over ``axes`` (which include 0), keepdims.
 
-    Two passes over chunks of rows with float64 accumulators: as exact as ``np.std`` on a float64
-    copy, but the extra memory is one chunk, not the whole array (full MNIST: 1.5 MB, not 376 MB).
+    Two passes over chunks of ``chunk`` rows (default: ~256k values, 2 MB in float64, so each
+    chunk stays in cache) with float64 accumulators: as exact as ``np.std`` on a float64 copy, but
+    the extra memory is one chunk, not the whole array (full MNIST: 2 MB, not 376 MB), and faster.
 
     Example:
         >>> m, s = mean_std(np.arange(10, dtype=np.float32).reshape(5, 2), (0,))
@@ -99,9 +100,15 @@ def mean_std(x: np.ndarray, axes: tuple[int, ...], chunk: int = 8192) -> tuple[n
         ([[4.0, 5.0]], [[2.8284, 2.8284]])
     """
     n = x.shape[0]
+    row = int(np.prod(x.shape[1:], dtype=np.int64))
+    chunk = chunk or max(1, (1 << 18) // max(row, 1))
     count = np.prod([x.shape[a] for a in axes], dtype=np.float64)
-    total = sum(x[i:i + chunk].sum(axis=axes, keepdims=True, dtype=np.float64) for i in range(0, n, chunk))
+    total = sum(x[i : i + chunk].sum(axis=axes, keepdims=True, dtype=np.float64) for i in range(0, n, chunk))
     mean = total / count
-    squares = sum((np.square(x[i:i + chunk].astype(np.float64) - mean)).sum(axis=axes, keepdims=True)
-                  for i in range(0, n, chunk))
+    squares = 0.0
+    for i in range(0, n, chunk):
+        d = x[i : i + chunk].astype(np.float64)
+        d -= mean
+        np.square(d, out=d)
+        squares = squares + d.sum(axis=axes, keepdims=True)
     return mean, np.sqrt(squares / count)
