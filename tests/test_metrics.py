@@ -12,9 +12,11 @@ def test_against_sklearn(seed):
     y_true = rng.integers(0, k, 300)
     y_pred = np.where(rng.random(300) < 0.6, y_true, rng.integers(0, k - 1, 300))  # class 6 rarely predicted
     assert accuracy(y_true, y_pred) == pytest.approx(skm.accuracy_score(y_true, y_pred))
-    np.testing.assert_array_equal(confusion_matrix(y_true, y_pred, k), skm.confusion_matrix(y_true, y_pred, labels=range(k)))
+    np.testing.assert_array_equal(confusion_matrix(y_true, y_pred, k),
+                                  skm.confusion_matrix(y_true, y_pred, labels=range(k)))
     p, r, f = precision_recall_f1(y_true, y_pred, k)
-    sp, sr, sf, _ = skm.precision_recall_fscore_support(y_true, y_pred, labels=range(k), average="macro", zero_division=0)
+    sp, sr, sf, _ = skm.precision_recall_fscore_support(y_true, y_pred, labels=range(k), average="macro",
+                                                        zero_division=0)
     assert (p, r, f) == pytest.approx((sp, sr, sf))
     pc, rc, fc = precision_recall_f1(y_true, y_pred, k, average="none")
     sp, sr, sf, _ = skm.precision_recall_fscore_support(y_true, y_pred, labels=range(k), zero_division=0)

@@ -11,7 +11,8 @@ def test_regularize_table_and_report(tmp_path):
     assert [r["variant"] for r in result.table] == ["none", "l1", "dropout"]
     for row in result.table:
         assert row["valid_accuracy"]["n"] == 2 and 0 < row["valid_accuracy"]["mean"] <= 1
-        assert row["gap"]["mean"] == pytest.approx(row["train_accuracy"]["mean"] - row["valid_accuracy"]["mean"], abs=1e-9)
+        gap = row["train_accuracy"]["mean"] - row["valid_accuracy"]["mean"]
+        assert row["gap"]["mean"] == pytest.approx(gap, abs=1e-9)
     html = (result.study_dir / "report.html").read_text()
     assert "Regularization compared" in html and "data:image/png;base64" in html
     assert len(list(result.study_dir.glob("*-seed*"))) == 6

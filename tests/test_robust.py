@@ -39,7 +39,8 @@ def test_folds_never_touch_the_test_set(tmp_path):
     assert len(result.runs) == 3 and "test_accuracy" not in result.summary
     for r in result.runs:
         assert "test" not in r["metrics"] and r["metrics"]["test_evaluations"] == []
-    assert sum(r["metrics"]["n_valid"] for r in result.runs) == result.runs[0]["metrics"]["n_train"] + result.runs[0]["metrics"]["n_valid"]
+    first = result.runs[0]["metrics"]
+    assert sum(r["metrics"]["n_valid"] for r in result.runs) == first["n_train"] + first["n_valid"]
 
 
 def test_parallel_jobs(tmp_path):

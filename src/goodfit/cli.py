@@ -93,7 +93,8 @@ def train(
     seeds: int = typer.Option(1, "--seeds", help="Repeat with N seeds and report mean ± std."),
     folds: int = typer.Option(0, "--folds", help="Stratified k-fold cross-validation on train (test untouched)."),
     jobs: int = typer.Option(1, "--jobs", "-j", help="Parallel processes for --seeds / --folds."),
-    nproc: int | None = typer.Option(None, "--nproc", help="Data-parallel processes, train.nproc (torch.distributed; docs/distributed.md)."),
+    nproc: int | None = typer.Option(None, "--nproc", help="Data-parallel processes, train.nproc "
+                                     "(torch.distributed; docs/distributed.md)."),
     progress: str = Progress,
 ) -> None:
     """Train a model: goodfit train --dataset mnist --model mlp --epochs 10 optim.lr=3e-3."""
@@ -212,7 +213,8 @@ def evaluate(
     from goodfit.experiment import evaluate_run
 
     stats = evaluate_run(run, split=split, data_root=data_root)
-    typer.echo(f"{split}: accuracy {stats['accuracy']:.4f} | macro F1 {stats['f1_macro']:.4f} | loss {stats['loss']:.4f}")
+    typer.echo(f"{split}: accuracy {stats['accuracy']:.4f} | macro F1 {stats['f1_macro']:.4f} "
+               f"| loss {stats['loss']:.4f}")
     if split == "test" and stats["test_evaluations"] > 1:
         typer.echo(
             f"warning: the test set of this run has now been evaluated {stats['test_evaluations']} times; "

@@ -39,7 +39,14 @@ from goodfit.train.callbacks import (
     TrainState,
     load_checkpoint,
 )
-from goodfit.train.device import amp_dtype, resolve_device, resolve_dtype, seed_everything, set_deterministic
+from goodfit.train.device import (
+    amp_dtype,
+    place_model,
+    resolve_device,
+    resolve_dtype,
+    seed_everything,
+    set_deterministic,
+)
 from goodfit.train.distributed import Rank
 from goodfit.train.evaluate import evaluate_split
 from goodfit.train.loop import train_loop
@@ -177,7 +184,7 @@ def _train_and_finish(config: Config, data: PreparedData, run: RunDir, device: t
     main = rank is None or rank.is_main  # rank 0 alone validates, logs, checkpoints, tests and reports
     dtype = resolve_dtype(config.train.dtype)
     model = create_model(config.model, input_shape=data.input_shape, n_classes=len(data.classes))
-    model = model.to(device=device, dtype=dtype)
+    model = place_model(model, device, dtype)
     untrained = copy.deepcopy(model.state_dict())
     batches = _make_batches(config, data, device, dtype, rank)
     trainable = model if rank is None else rank.wrap(model, device)  # DDP: rank 0's weights on every rank
@@ -366,7 +373,7 @@ def _baselines(config: Config, data: PreparedData, untrained: dict, x: torch.Ten
                device: torch.device) -> dict[str, Any]:
     """Scores to beat: always the majority class, and the same model before training."""
     fresh = create_model(config.model, input_shape=data.input_shape, n_classes=len(data.classes))
-    fresh = fresh.to(device=device, dtype=resolve_dtype(config.train.dtype))
+    fresh = place_model(fresh, device, resolve_dtype(config.train.dtype))
     fresh.load_state_dict(untrained)
     stats, _ = evaluate_split(fresh, x, y, n_classes=len(data.classes), device=device)
     return {

@@ -118,7 +118,8 @@ def _finish(study: RunDir, config: Config, kind: str, labels: list[str], runs: l
     study.write_json("summary.json", {
         "kind": kind, "summary": result.summary,
         "runs": [{"label": lab, "run_dir": r["run_dir"], "status": r["metrics"]["status"],
-                  "valid": r["metrics"].get("valid"), "test": r["metrics"].get("test")} for lab, r in zip(labels, runs)],
+                  "valid": r["metrics"].get("valid"), "test": r["metrics"].get("test")}
+                 for lab, r in zip(labels, runs)],
     })
     from goodfit.report.study import write_study_report
 

@@ -10,7 +10,8 @@ from goodfit.anomaly.protocols import Task, contamination, one_vs_rest, out_of_d
 from goodfit.errors import ConfigError
 
 FAST_METHODS = ["iforest[n_estimators=50]@raw", "mahalanobis@raw", "knn[metric=cosine]@raw",
-                "vae[epochs=10,hidden=64,batch_size=32]@raw", "vae[epochs=10,hidden=64,batch_size=32,score=reconstruction]@raw"]
+                "vae[epochs=10,hidden=64,batch_size=32]@raw",
+                "vae[epochs=10,hidden=64,batch_size=32,score=reconstruction]@raw"]
 
 
 @pytest.mark.slow  # ~30 s on 2 busy cores: 20 fits and a report with 6 figures

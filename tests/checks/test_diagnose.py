@@ -4,7 +4,8 @@ from goodfit.checks import diagnose_curves
 
 
 def rows(train, valid=None):
-    return [{"epoch": i + 1, "train_loss": t, **({"valid_loss": valid[i]} if valid else {})} for i, t in enumerate(train)]
+    return [{"epoch": i + 1, "train_loss": t, **({"valid_loss": valid[i]} if valid else {})}
+            for i, t in enumerate(train)]
 
 
 def ids(history, **kw):

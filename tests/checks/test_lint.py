@@ -54,7 +54,8 @@ def test_softmax_fine_with_logits_or_nll():
 def test_unshuffled_and_sorted():
     found = ids(check(model=mlp(), train_loader=loader(*data(sort=True), shuffle=False)))
     assert {"unshuffled-train-loader", "sorted-labels"} <= found
-    assert not {"unshuffled-train-loader", "sorted-labels"} & ids(check(model=mlp(), train_loader=loader(*data(sort=True))))
+    found = ids(check(model=mlp(), train_loader=loader(*data(sort=True))))
+    assert not {"unshuffled-train-loader", "sorted-labels"} & found
 
 
 def test_test_set_as_validation():
@@ -73,7 +74,8 @@ def test_train_test_overlap():
     found = check(model=mlp(), train_loader=loader(x, y), test_loader=loader(xt, yt))
     hit = [f for f in found if f.id == "train-test-overlap"]
     assert hit and "3 test samples" in hit[0].message
-    assert "train-test-overlap" not in ids(check(model=mlp(), train_loader=loader(x, y), test_loader=loader(*data(40, seed=5))))
+    other = loader(*data(40, seed=5))
+    assert "train-test-overlap" not in ids(check(model=mlp(), train_loader=loader(x, y), test_loader=other))
 
 
 def test_unscaled_inputs():
@@ -100,7 +102,8 @@ def test_labels_outputs_and_imbalance():
     x, y = data(classes=4)
     found = ids(check(model=mlp(classes=3), train_loader=loader(x, y)))
     assert {"labels-out-of-range", "wrong-output-units"} <= found
-    assert not {"labels-out-of-range", "wrong-output-units"} & ids(check(model=mlp(classes=4), train_loader=loader(x, y)))
+    found = ids(check(model=mlp(classes=4), train_loader=loader(x, y)))
+    assert not {"labels-out-of-range", "wrong-output-units"} & found
     y_imb = torch.where(torch.arange(200) < 170, 0, torch.arange(200) % 4)
     imb = [f for f in check(model=mlp(), train_loader=loader(x, y_imb)) if f.id == "class-imbalance"]
     assert imb and "majority baseline" in imb[0].message
@@ -182,7 +185,8 @@ def test_test_set_reuse_in_a_run(tmp_path):
     from goodfit import evaluate_run, fit
     from goodfit.checks import lint_run
 
-    cfg = apply_overrides(Config(), ["data.name=digits", "train.epochs=1", f"out_dir={tmp_path}", "train.monitors=false"])
+    cfg = apply_overrides(Config(), ["data.name=digits", "train.epochs=1", f"out_dir={tmp_path}",
+                                     "train.monitors=false"])
     run = fit(cfg, progress="quiet", report=False).run_dir
     assert "test-reused" not in ids(lint_run(run))
     evaluate_run(run, split="test")

@@ -10,7 +10,8 @@ from goodfit import Config, apply_overrides, fit
 
 pytestmark = pytest.mark.slow
 
-CONVNET = ["model.name=convnet", "model.channels=16,32", "optim.schedule=onecycle", "optim.lr=1e-2", "train.batch_size=128"]
+CONVNET = ["model.name=convnet", "model.channels=16,32", "optim.schedule=onecycle", "optim.lr=1e-2",
+           "train.batch_size=128"]
 
 
 def _test_acc(tmp_path, *overrides):

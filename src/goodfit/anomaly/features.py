@@ -76,7 +76,8 @@ class ClassifierFeatures:
         X = check_features(X)
         shape = self.loaded_.input_shape
         if X.shape[1] != int(np.prod(shape)):
-            raise DetectorInputError(f"classifier:{self.run} takes inputs of shape {shape}; X has {X.shape[1]} features")
+            raise DetectorInputError(
+                f"classifier:{self.run} takes inputs of shape {shape}; X has {X.shape[1]} features")
         raw = X.reshape(len(X), *shape) * self.input_scale
         return penultimate_features(self.loaded_.model, self.loaded_.scaler.transform(raw))
 

@@ -232,7 +232,8 @@ def one_vs_rest(*, dataset: str = "mnist", methods: Sequence[str] = OVR_METHODS,
 
 
 def out_of_distribution(*, dataset: str = "mnist", ood_dataset: str | None = None,
-                        methods: Sequence[str] = OOD_METHODS, anomalies: Sequence[str] = ("dataset", "noise", "rotation"),
+                        methods: Sequence[str] = OOD_METHODS,
+                        anomalies: Sequence[str] = ("dataset", "noise", "rotation"),
                         seeds: Sequence[int] = (0, 1, 2), valid_fraction: float = 0.1, max_train: int | None = None,
                         out_dir: str | Path = "runs", data_root: str | None = None,
                         progress: bool = False) -> ProtocolResult:

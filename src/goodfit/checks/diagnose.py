@@ -44,7 +44,8 @@ def diagnose_curves(history: Sequence[dict], *, n_classes: int, diverged: bool =
                                  f"({train[best]:.3g} → {train[-1]:.3g}).", where=f"epoch {best + 1}"))
         steps = np.diff(valid)
         trend = abs(valid[-1] - valid[0]) / max(n - 1, 1)
-        if n >= 5 and np.abs(steps).mean() > 3 * max(trend, 1e-3) and (np.sign(steps[1:]) != np.sign(steps[:-1])).mean() > 0.5:
+        alternating = (np.sign(steps[1:]) != np.sign(steps[:-1])).mean() > 0.5
+        if n >= 5 and np.abs(steps).mean() > 3 * max(trend, 1e-3) and alternating:
             found.append(finding("noisy", f"validation loss changes by {np.abs(steps).mean():.3g} per epoch on "
                                  f"average, in alternating directions."))
     if train[-1] > 0.5 * ref:

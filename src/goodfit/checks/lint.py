@@ -139,7 +139,8 @@ def check_scaling(ctx: LintContext) -> list[Finding]:
         ranged_on_all = both_range in ((0.0, 1.0), (-1.0, 1.0)) and (lo, hi) != both_range
         if standardized_on_all or ranged_on_all:
             found.append(finding("scaling-leak", "the inputs look scaled with statistics of train+test together "
-                                 f"(train mean {m_tr:.3f}, std {s_tr:.3f}; all data mean {m_all:.3f}, std {s_all:.3f}).",
+                                 f"(train mean {m_tr:.3f}, std {s_tr:.3f}; "
+                                 f"all data mean {m_all:.3f}, std {s_all:.3f}).",
                                  where="preprocessing"))
     return found
 

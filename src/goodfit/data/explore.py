@@ -220,7 +220,8 @@ def row_hashes(x: np.ndarray, *, chunk: int = 1024) -> np.ndarray:
     flat = np.ascontiguousarray(x).reshape(n, -1).view(np.uint8) if n else np.empty((0, 0), np.uint8)
     pad = (-flat.shape[1]) % 8
     words = (flat.shape[1] + pad) // 8
-    mult = np.random.default_rng(0x600DF17).integers(0, 2**63, size=words, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
+    odd = np.random.default_rng(0x600DF17).integers(0, 2**63, size=words, dtype=np.uint64)
+    mult = odd * np.uint64(2) + np.uint64(1)
     out = np.empty(n, dtype=np.uint64)
     for i in range(0, n, chunk):
         part = flat[i : i + chunk]

@@ -60,13 +60,15 @@ def generate(run: str | Path, *, n: int = 64, seed: int = 0, interpolate: bool =
                 f"interpolate-{i}-{j}.png"
         else:
             images = interpolate_images(gen.model, steps=steps, seed=seed)
-            title, name = f"between two prior samples (seed {seed}; a GAN has no encoder)", f"interpolate-seed{seed}.png"
+            title = f"between two prior samples (seed {seed}; a GAN has no encoder)"
+            name = f"interpolate-seed{seed}.png"
         write("interpolation", name, image_grid(images, cols=steps, title=title, cell_inches=0.7))
     if is_vae and latent_maps and gen.model.latent == 2 and test is not None:
         z = latent_means(gen.model, test.x)
-        write("latent", "latent-scatter.png", latent_scatter(z, test.y, gen.classes, title="test images: posterior means"))
-        write("manifold", "manifold.png", image_grid(manifold(gen.model), cols=15, title="decoded 15×15 prior quantiles",
-                                                     cell_inches=0.35))
+        write("latent", "latent-scatter.png",
+              latent_scatter(z, test.y, gen.classes, title="test images: posterior means"))
+        grid = image_grid(manifold(gen.model), cols=15, title="decoded 15×15 prior quantiles", cell_inches=0.35)
+        write("manifold", "manifold.png", grid)
     return written
 
 

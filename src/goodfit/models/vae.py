@@ -74,7 +74,8 @@ class VAE(nn.Module):
         if variant == "mlp":
             self.encoder = nn.Sequential(nn.Flatten(), _mlp([d, *hidden]))
             width = hidden[-1] if hidden else d
-            self.decoder = nn.Sequential(_mlp([latent, *reversed(hidden)]), nn.Linear(hidden[0] if hidden else latent, d),
+            self.decoder = nn.Sequential(_mlp([latent, *reversed(hidden)]),
+                                         nn.Linear(hidden[0] if hidden else latent, d),
                                          nn.Unflatten(1, self.input_shape))
         elif variant == "conv":
             c, h, w = _conv_shape(input_shape, channels)

@@ -10,7 +10,7 @@ import torch
 
 from goodfit.errors import ConfigError
 
-__all__ = ["resolve_device", "resolve_dtype", "seed_everything", "set_deterministic", "amp_dtype"]
+__all__ = ["resolve_device", "resolve_dtype", "seed_everything", "set_deterministic", "amp_dtype", "place_model"]
 
 
 def resolve_device(name: str) -> torch.device:
@@ -57,3 +57,21 @@ def set_deterministic(enabled: bool) -> None:
     if enabled or torch.are_deterministic_algorithms_enabled():
         torch.use_deterministic_algorithms(enabled, warn_only=False)
     torch.backends.cudnn.benchmark = not enabled
+
+
+def place_model(model: torch.nn.Module, device: torch.device, dtype: torch.dtype | None = None) -> torch.nn.Module:
+    """Move ``model`` to ``device`` (and ``dtype``); models with 2-D convolutions go channels-last.
+
+    oneDNN (CPU) and cuDNN (GPU, mixed precision) run convolutions fastest on NHWC tensors: the
+    course convnet on MNIST trains ~1.45x faster per step on CPU (bench/RESULTS.md). Only the
+    memory layout changes: values, state dicts and checkpoints are the same.
+
+    Example:
+        >>> conv = place_model(torch.nn.Conv2d(3, 8, 3), torch.device("cpu"))
+        >>> conv.weight.is_contiguous(memory_format=torch.channels_last)
+        True
+    """
+    model = model.to(device=device, dtype=dtype) if dtype is not None else model.to(device=device)
+    if device.type in ("cpu", "cuda") and any(isinstance(m, torch.nn.Conv2d) for m in model.modules()):
+        model = model.to(memory_format=torch.channels_last)
+    return model
