@@ -13,6 +13,7 @@ import pytest
 from PIL import Image
 
 from goodfit.serve.app import MAX_BODY_BYTES
+from goodfit.serve.schemas import PredictionOut, SampleOut
 
 
 def _encode(arr: np.ndarray, fmt: str = "PNG") -> bytes:
@@ -98,6 +99,7 @@ def test_predict_accepts_each_input_kind(client, how):
 def test_predict_zero_and_top_k(client):
     r = client.post("/api/predict?top_k=3", content=_encode(_one("0")), headers={"content-type": "image/png"})
     assert r.status_code == 200 and len(r.json()["top"]) == 3 and r.json()["top"][0]["class"] == "0"
+    PredictionOut.model_validate(r.json(), strict=True)  # answers skip FastAPI's re-validation: check here
     r = client.post("/api/predict?top_k=50", json={"pixels": _one("0")[::5, ::5].tolist()})
     assert len(r.json()["top"]) == 10  # capped at the number of classes
     dark_on_white = 255 - _one("1")
@@ -112,6 +114,7 @@ def test_samples_each_class(client, predictor):
         assert r.status_code == 200, r.text
         body = r.json()
         assert body["label"] == label and body["class"] == str(label) and len(body["top"]) == 5
+        SampleOut.model_validate(body, strict=True)
         assert int(predictor._samples.x is not None) and 0 <= body["test_index"] < 10_000
         image = _decode_data_url(body["image_png"])
         assert image.shape == (28, 28)

@@ -112,20 +112,22 @@ def _add_routes(app: FastAPI) -> None:
     async def predict(request: Request, top_k: int = Query(5, ge=1, le=1000, description="classes returned")):
         kind, payload = await _read_payload(request)
         predictor = request.app.state.predictor
-        return await anyio.to_thread.run_sync(_predict_payload, predictor, kind, payload, top_k,
-                                              limiter=request.app.state.limiter)
+        answer = await anyio.to_thread.run_sync(_predict_payload, predictor, kind, payload, top_k,
+                                                limiter=request.app.state.limiter)
+        return JSONResponse(answer)  # built by goodfit, already of PredictionOut's shape: not validated again
 
     @app.get("/api/samples/{label}", response_model=SampleOut, responses=SAMPLE_ERRORS,
              summary="A random test image of class index `label` and its prediction")
     async def sample(request: Request, label: int, top_k: int = Query(5, ge=1, le=1000)):
         predictor = request.app.state.predictor
         try:
-            return await anyio.to_thread.run_sync(lambda: predictor.sample(label, top_k=top_k),
-                                                  limiter=request.app.state.limiter)
+            answer = await anyio.to_thread.run_sync(lambda: predictor.sample(label, top_k=top_k),
+                                                    limiter=request.app.state.limiter)
         except SamplesUnavailableError as exc:
             raise ApiError(503, str(exc), "samples_unavailable") from None
         except DataError as exc:
             raise ApiError(404, str(exc), "unknown_class") from None
+        return JSONResponse(answer)
 
 
 def _add_docs(app: FastAPI) -> None:
