@@ -106,3 +106,16 @@ def test_cli_grid_search_mnist5k(tmp_path):
     assert "evaluated exactly once" in html
     assert html.count("data:image/png") >= 3  # heatmap, history, importances
     assert "test accuracy" in proc.stdout
+
+
+@pytest.mark.parametrize("url, fragment", [
+    ("mysql://someone@localhost/db", "driver is not installed"),
+    ("sqlite:////nonexistent/folder/study.db", "cannot be used"),
+    ("nosuchdialect://x", "cannot be used"),
+])
+def test_bad_storage_is_one_line_and_leaves_no_study_folder(tmp_path, url, fragment):
+    from goodfit.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=fragment) as info:
+        create_search(_cfg(tmp_path, "data.name=digits"), grid={"optim.lr": [1e-3]}, storage=url)
+    assert "\n" not in str(info.value) and not list(tmp_path.iterdir())

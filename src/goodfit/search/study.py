@@ -86,6 +86,8 @@ def create_search(
     space = _grid_space(grid) if grid is not None else check_space(space or {})
     if grid is not None:
         check_space(space)
+    if storage:
+        check_storage(storage)  # before the study folder: a bad URL leaves nothing behind
     study = RunDir.create(config.out_dir, f"{config.name}-search")
     dump_config(config, study.path / "config.yaml", extra={"meta": {**environment_meta(), "study": "search"}})
     spec = {
@@ -103,6 +105,20 @@ def create_search(
     if grid is not None:
         enqueue_missing(optuna_study, spec)
     return study.path
+
+
+def check_storage(url: str) -> None:
+    """Connect to the Optuna storage ``url`` (creating its tables); a one-line ConfigError if that fails."""
+    import optuna
+
+    try:
+        optuna.storages.RDBStorage(url)
+    except ImportError:
+        raise ConfigError(f"--storage {url}: its database driver is not installed; for PostgreSQL "
+                          "pip install 'goodfit[postgres]' (psycopg), for MySQL pip install pymysql") from None
+    except Exception as exc:  # SQLAlchemy's errors (bad URL, refused connection, unknown database)
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ConfigError(f"--storage {url} cannot be used: {first}") from None
 
 
 def _fail_interrupted(study: Any) -> None:
