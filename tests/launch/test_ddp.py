@@ -194,7 +194,10 @@ def test_ctrl_c_saves_an_interrupted_run_that_resumes_on_two_processes(tmp_path,
     run = tmp_path / "ddp"
     cmd = [*GOODFIT, "train", "--nproc", "2", "--run-dir", str(run), "--progress", "lines", *EXACT,
            "train.epochs=30"]  # ~3 s of epochs: the Ctrl-C after epoch 1 lands mid-run, even on a fast machine
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # a background job of a non-interactive shell (CI's nohup/&) starts with SIGINT ignored, and Python
+    # then never raises KeyboardInterrupt: give the launcher the default disposition, as a terminal would
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         for line in proc.stderr:
             if line.startswith("epoch 1 "):
