@@ -41,3 +41,18 @@ def test_loader_batches_cover_data():
     b = LoaderBatches(x, y, batch_size=8, seed=0, device=torch.device("cpu"))
     got = torch.cat([yb for _, yb in b])
     assert sorted(got.tolist()) == list(range(30)) and not torch.equal(got, torch.arange(30))
+
+
+def test_batches_follow_the_seeded_permutation_and_own_their_memory():
+    x, y = torch.randn(100, 3), torch.arange(100)
+    batches = list(MemoryBatches(x, y, batch_size=32, seed=7))  # kept: none is overwritten by the next
+    perm = torch.randperm(100, generator=torch.Generator().manual_seed(7))
+    assert torch.equal(torch.cat([yb for _, yb in batches]), perm)
+    assert torch.equal(torch.cat([xb for xb, _ in batches]), x[perm])
+
+
+def test_unshuffled_batches_are_views_in_order():
+    x, y = torch.randn(10, 2), torch.arange(10)
+    batches = list(MemoryBatches(x, y, batch_size=4, seed=0, shuffle=False))
+    assert [yb.tolist() for _, yb in batches] == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]
+    assert batches[0][0].data_ptr() == x.data_ptr()  # no copy

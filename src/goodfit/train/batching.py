@@ -1,7 +1,7 @@
 """Batches for the training loop.
 
 The fast path (:class:`MemoryBatches`) keeps the whole split as tensors on the device and, each
-epoch, draws one fresh permutation, gathers once and yields contiguous slices: no per-sample
+epoch, draws one fresh permutation and gathers each batch with one ``index_select``: no per-sample
 Python, no collate, no worker processes. :class:`LoaderBatches` wraps a ``DataLoader`` for data
 that should not be gathered at once (large sets, ``num_workers`` prefetching).
 
@@ -72,31 +72,26 @@ class MemoryBatches(_Seeded):
         self._sizes = [stop - start for start, stop in bounds]
         # positions in the epoch's permutation this rank trains on, in step order
         self._positions = torch.cat([torch.arange(0), *(torch.arange(start, stop) for start, stop in bounds)])
-        if not shuffle:  # one fixed order: gathered once (alone, a view of the data)
+        self._fixed: tuple[torch.Tensor, torch.Tensor] | None = None
+        if not shuffle:  # one fixed order: the data themselves (alone) or this rank's rows, gathered once
             pos = self._positions.to(x.device)
-            self._xbuf, self._ybuf = (x, y) if world_size == 1 else (x[pos], y[pos])
-        else:
-            # shuffled copies are gathered into these every epoch: allocating 60k x 784 floats anew each
-            # epoch costs ~5x more than index_select into a reused buffer (page faults), see bench/
-            self._xbuf = x.new_empty((len(self._positions), *x.shape[1:]))
-            self._ybuf = y.new_empty((len(self._positions), *y.shape[1:]))
+            self._fixed = (x, y) if world_size == 1 else (x[pos], y[pos])
 
     def __len__(self) -> int:
         return len(self._sizes)
 
     def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
-        x, y = self._xbuf, self._ybuf
-        if self.shuffle:
+        if self._fixed is None:
             perm = torch.randperm(len(self.y), generator=self.generator)
             idx = perm[self._positions].to(self.x.device)
-            # one gather per epoch into the reused buffers; the batches below are views of them,
-            # valid until the next epoch starts
-            torch.index_select(self.x, 0, idx, out=x)
-            torch.index_select(self.y, 0, idx, out=y)
-        start = 0
-        for size in self._sizes:
-            xb, yb = x[start : start + size], y[start : start + size]
-            start += size
+            # each batch is gathered on its own, into a fresh tensor that is still in cache for its step;
+            # one epoch-sized gather costs the data's size again in memory and, in the first epoch, as
+            # many page faults (~0.15 s for MNIST), for no faster steps (bench/RESULTS.md)
+            parts = ((self.x.index_select(0, i), self.y.index_select(0, i)) for i in idx.split(self._sizes))
+        else:
+            x, y = self._fixed
+            parts = zip(x.split(self._sizes), y.split(self._sizes))
+        for xb, yb in parts:
             if self.augment is not None:
                 xb = self.augment(xb, self.aug_generator)
             yield xb, yb
