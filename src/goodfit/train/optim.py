@@ -5,21 +5,25 @@ from __future__ import annotations
 import torch
 
 from goodfit.config import OptimConfig
+from goodfit.train.lean_adam import LeanAdam, LeanAdamW
 
 __all__ = ["build_optimizer", "build_scheduler"]
 
 
 def build_optimizer(params, cfg: OptimConfig, *, device: torch.device) -> torch.optim.Optimizer:
-    """Adam / AdamW / SGD. Adam-family optimizers use the fused kernel (one launch per step
-    instead of one per tensor), which torch provides on CPU and CUDA."""
-    fused = {"fused": True} if device.type in ("cpu", "cuda") else {}
-    if cfg.name == "adam":
-        return torch.optim.Adam(params, lr=cfg.lr, weight_decay=cfg.weight_decay, **fused)
-    if cfg.name == "adamw":
-        return torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay, **fused)
+    """Adam / AdamW / SGD. Where torch has fused kernels (CPU, CUDA) they are used: one launch per
+    step instead of one per tensor; Adam and AdamW also skip torch's per-parameter Python around
+    the kernel (:class:`~goodfit.train.lean_adam.LeanAdam`, same updates, same state dict)."""
+    fused = device.type in ("cpu", "cuda")
+    if cfg.name in ("adam", "adamw"):
+        if fused:
+            cls = LeanAdam if cfg.name == "adam" else LeanAdamW
+            return cls(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+        cls = torch.optim.Adam if cfg.name == "adam" else torch.optim.AdamW
+        return cls(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
     return torch.optim.SGD(
         params, lr=cfg.lr, momentum=cfg.momentum, nesterov=cfg.nesterov and cfg.momentum > 0,
-        weight_decay=cfg.weight_decay, **fused,
+        weight_decay=cfg.weight_decay, **({"fused": True} if fused else {}),
     )
 
 
