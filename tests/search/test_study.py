@@ -119,3 +119,11 @@ def test_bad_storage_is_one_line_and_leaves_no_study_folder(tmp_path, url, fragm
     with pytest.raises(ConfigError, match=fragment) as info:
         create_search(_cfg(tmp_path, "data.name=digits"), grid={"optim.lr": [1e-3]}, storage=url)
     assert "\n" not in str(info.value) and not list(tmp_path.iterdir())
+
+
+def test_python_api_grid_takes_tuples(tmp_path):
+    study_dir = create_search(_cfg(tmp_path, "data.name=digits"), grid={"model.hidden": [(16,), (32, 16)]})
+    spec = json.loads((study_dir / "search.json").read_text())
+    assert spec["grid"] == {"model.hidden": ["16", "32,16"]}  # what --grid model.hidden=16|32,16 gives
+    waiting = load_study(study_dir).get_trials(states=(optuna.trial.TrialState.WAITING,))
+    assert sorted(t.system_attrs["fixed_params"]["model.hidden"] for t in waiting) == ["16", "32,16"]

@@ -83,9 +83,9 @@ def create_search(
     pruner = pruner or ("none" if grid is not None else "median")
     if pruner not in PRUNERS:
         raise ConfigError(f"--pruner {pruner!r} is not known; choose one of {', '.join(PRUNERS)}")
-    space = _grid_space(grid) if grid is not None else check_space(space or {})
-    if grid is not None:
-        check_space(space)
+    space = check_space(_grid_space(grid) if grid is not None else space or {})
+    if grid is not None:  # tuple choices as Optuna stores them, e.g. model.hidden (64, 64) -> "64,64"
+        grid = {key: spec["choices"] for key, spec in space.items()}
     if storage:
         check_storage(storage)  # before the study folder: a bad URL leaves nothing behind
     study = RunDir.create(config.out_dir, f"{config.name}-search")
