@@ -38,7 +38,12 @@ class _LeanStep:
         with torch.no_grad():
             for group, tensors in plan:
                 params, grads, avgs, sqs, maxs, steps = tensors
-                torch._foreach_add_(steps, 1)
+                if steps[0].device.type == "cpu":  # there torch._foreach_add_(steps, 1) is 5 ops per tensor
+                    one = self._one(steps[0])
+                    for t in steps:
+                        t.add_(one)
+                else:
+                    torch._foreach_add_(steps, 1)
                 beta1, beta2 = group["betas"]
                 _KERNELS[group["decoupled_weight_decay"]](
                     params, grads, avgs, sqs, maxs, steps, amsgrad=group["amsgrad"], lr=group["lr"],
@@ -46,6 +51,13 @@ class _LeanStep:
                     maximize=group["maximize"],
                 )
         return None
+
+    def _one(self, step: torch.Tensor) -> torch.Tensor:
+        """A cached 1 of the step counters' dtype: adding it costs no scalar conversion."""
+        ones: dict = self.__dict__.setdefault("_ones", {})
+        if step.dtype not in ones:
+            ones[step.dtype] = torch.ones((), dtype=step.dtype)
+        return ones[step.dtype]
 
     def _torch_step(self, closure: Callable[[], float] | None) -> float | None:
         """torch's own step, without its hook wrapper: this class's step is wrapped already, and

@@ -15,6 +15,7 @@ import math
 import time
 from collections.abc import Callable, Sequence
 from contextlib import nullcontext
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -65,7 +66,7 @@ def train_loop(
         >>> len(train_loop(s, batches, valid=None, device=torch.device("cpu")).history)
         2
     """
-    model, opt, sched = state.model, state.optimizer, state.scheduler
+    model, opt = state.model, state.optimizer
     loss_fn = loss_fn or nn.CrossEntropyLoss()
     per_batch = _wants_batches(callbacks)
     # float16 autocast needs loss scaling; without AMP both context and scaler are skipped (per-step cost)
@@ -75,34 +76,8 @@ def train_loop(
     while state.epoch < state.epochs and not state.should_stop:
         t0 = time.perf_counter()
         model.train()
-        loss_sum = torch.zeros((), device=device)
-        correct = torch.zeros((), dtype=torch.long, device=device)
-        seen = 0
-        for i, (xb, yb) in enumerate(batches):
-            with autocast():
-                logits = model(xb)  # (B, C)
-                loss = loss_fn(logits, yb)
-                if penalty is not None:  # e.g. L1: reported train_loss includes it
-                    loss = loss + penalty()
-            opt.zero_grad(set_to_none=True)
-            if scaler is None:
-                loss.backward()
-                opt.step()
-            else:
-                scaler.scale(loss).backward()
-                scaler.step(opt)
-                scaler.update()
-            if sched is not None:
-                sched.step()
-            state.step += 1
-            detached = loss.detach()
-            loss_sum.add_(detached, alpha=len(yb))  # one op each: ~2 % of a small model's step
-            correct.add_((logits.detach().argmax(1) == yb).sum())
-            seen += len(yb)
-            for cb in per_batch:
-                cb.on_batch_end(state, detached)
-            if (i + 1) % NAN_CHECK_EVERY == 0 and not torch.isfinite(_total(loss_sum, rank)):
-                raise TrainingError(_nan_message(state, loss_sum))  # on every rank at once: none waits
+        loss_sum, correct, seen = _train_epoch(state, batches, loss_fn=loss_fn, penalty=penalty, per_batch=per_batch,
+                                               autocast=autocast, scaler=scaler, rank=rank, device=device)
         if rank is not None:  # each rank trained on its own part: the epoch's numbers are sums over ranks
             counts = torch.tensor([seen], device=device, dtype=torch.float64)
             totals = rank.sum(torch.cat([loss_sum.double().view(1), correct.double().view(1), counts]))
@@ -127,6 +102,72 @@ def train_loop(
         state.stop_reason = f"completed {state.epochs} epochs"
     _emit(callbacks, "on_fit_end", state)
     return state
+
+
+def _train_epoch(
+    state: TrainState,
+    batches: Batches,
+    *,
+    loss_fn: nn.Module,
+    penalty: Callable[[], torch.Tensor] | None,
+    per_batch: Sequence[Callback],
+    autocast: Callable[[], Any],
+    scaler: torch.amp.GradScaler | None,
+    rank: Rank | None,
+    device: torch.device,
+) -> tuple[torch.Tensor, torch.Tensor, int]:
+    """One pass over ``batches``: forward, loss, backward, step. Returns the summed loss, the number
+    of correct predictions and of samples (this rank's)."""
+    model, opt, sched = state.model, state.optimizer, state.scheduler
+    # per-step values, reduced once per epoch: each op in a small model's step costs ~20 us
+    losses: list[torch.Tensor] = []
+    sizes: list[int] = []
+    preds: list[torch.Tensor] = []
+    labels: list[torch.Tensor] = []
+    for i, (xb, yb) in enumerate(batches):
+        with autocast():
+            logits = model(xb)  # (B, C)
+            loss = loss_fn(logits, yb)
+            if penalty is not None:  # e.g. L1: reported train_loss includes it
+                loss = loss + penalty()
+        opt.zero_grad(set_to_none=True)
+        if scaler is None:
+            loss.backward()
+            opt.step()
+        else:
+            scaler.scale(loss).backward()
+            scaler.step(opt)
+            scaler.update()
+        if sched is not None:
+            sched.step()
+        state.step += 1
+        detached = loss.detach()
+        losses.append(detached)
+        sizes.append(len(yb))
+        preds.append(logits.argmax(1))  # an integer result: no graph, no detach needed
+        labels.append(yb)
+        for cb in per_batch:
+            cb.on_batch_end(state, detached)
+        if (i + 1) % NAN_CHECK_EVERY == 0:
+            recent = _total(torch.stack(losses[-NAN_CHECK_EVERY:]).sum(), rank)
+            if not torch.isfinite(recent):
+                raise TrainingError(_nan_message(state, recent))  # on every rank at once: none waits
+    return _epoch_totals(losses, sizes, preds, labels, device)
+
+
+def _epoch_totals(
+    losses: list[torch.Tensor],
+    sizes: list[int],
+    preds: list[torch.Tensor],
+    labels: list[torch.Tensor],
+    device: torch.device,
+) -> tuple[torch.Tensor, torch.Tensor, int]:
+    """The epoch's summed loss (float64), number of correct predictions and of samples."""
+    if not losses:
+        return torch.zeros((), dtype=torch.float64, device=device), torch.zeros((), dtype=torch.long, device=device), 0
+    weights = torch.tensor(sizes, dtype=torch.float64, device=losses[0].device)
+    loss_sum = torch.stack(losses).double().mul_(weights).sum()
+    return loss_sum, (torch.cat(preds) == torch.cat(labels)).sum(), sum(sizes)
 
 
 def _total(value: torch.Tensor, rank: Rank | None) -> torch.Tensor:
