@@ -3,12 +3,13 @@
 Each variant runs the MNIST MLP (784-64-64-64-10, batch 256, Adam lr 3e-3) on real, standardized
 MNIST for ``--steps`` steps after a warm-up; variants are interleaved over ``--repeats`` rounds and
 the *minimum* per-step time counts (other processes only ever add time). The ``goodfit`` variant
-copies the body of ``goodfit.train.loop.train_loop`` (autocast context, GradScaler(enabled=False),
-fused Adam, contiguous slices, per-step loss/accuracy accumulation); each ``-x`` variant removes
-or swaps one piece. Also timed: the per-epoch gather ``MemoryBatches`` does, evaluation under
-``no_grad`` vs ``inference_mode``, and the loop at 1 and 2 threads. ``--loops`` also times whole
-epochs of goodfit's real ``train_loop`` with the alternatives swapped in (a reused shuffle buffer,
-for-loop Adam, the training monitors) against the hand loop.
+copies the body of ``goodfit.train.loop.train_loop`` as it was at commit dbb203d (autocast context,
+GradScaler(enabled=False), torch's fused Adam, contiguous slices of an epoch-sized gather, per-step
+loss/accuracy accumulation), the code the first findings in ``bench/RESULTS.md`` are about; each
+``-x`` variant removes or swaps one piece. Also timed: an epoch-sized gather, evaluation under
+``no_grad`` vs ``inference_mode``, and the loop at 1 and 2 threads. ``--loops`` times whole epochs
+of today's real ``train_loop`` (per-batch gather, LeanAdam) with alternatives swapped in (the old
+epoch buffer, torch's fused Adam, for-loop Adam, the training monitors) against the hand loop.
 
 Usage::
 
@@ -41,7 +42,7 @@ OUT = Path(__file__).resolve().parent / "out" / "step_profile.json"
 @dataclass(frozen=True)
 class Variant:
     name: str
-    optim: str = "fused"  # fused | foreach | forloop (torch's CPU default)
+    optim: str = "fused"  # lean (goodfit's LeanAdam) | fused | foreach | forloop (torch's CPU default)
     batches: str = "slice"  # slice: views of a pre-permuted copy | gather: x[perm[i:i+B]]
     accumulate: bool = True  # loss_sum += loss.detach() * B; correct += (argmax == y).sum()
     scaler: bool = True  # GradScaler(enabled=False).scale/step/update instead of backward/step
@@ -71,6 +72,10 @@ COMPILED = [replace(GOODFIT, name="goodfit + torch.compile", compile=True),
 
 
 def _optimizer(params, kind: str) -> torch.optim.Optimizer:
+    if kind == "lean":  # goodfit's default since cd86513: the fused kernel without torch's per-parameter Python
+        from goodfit.train.lean_adam import LeanAdam
+
+        return LeanAdam(params, lr=LR)
     kw = {"fused": {"fused": True}, "foreach": {"foreach": True}, "forloop": {"foreach": False}}[kind]
     return torch.optim.Adam(params, lr=LR, **kw)
 
@@ -185,7 +190,7 @@ def _loop_variants(x, y, *, epochs: int, repeats: int) -> dict[str, float]:
     from goodfit.train.loop import train_loop
 
     class BufferedBatches(MemoryBatches):
-        """MemoryBatches, but each epoch's shuffled copy goes into buffers allocated once."""
+        """Each epoch's shuffled copy gathered into buffers allocated once (goodfit's batching before cd86513)."""
 
         def __iter__(self):
             if not hasattr(self, "_xbuf"):
@@ -224,10 +229,11 @@ def _loop_variants(x, y, *, epochs: int, repeats: int) -> dict[str, float]:
         return time.perf_counter() - t0
 
     runs = {
-        "train_loop, MemoryBatches, fused Adam (goodfit today)": lambda: goodfit_loop(MemoryBatches, "fused"),
-        "train_loop, buffered batches, fused Adam": lambda: goodfit_loop(BufferedBatches, "fused"),
+        "train_loop, MemoryBatches, LeanAdam (goodfit today)": lambda: goodfit_loop(MemoryBatches, "lean"),
+        "train_loop, MemoryBatches, torch's fused Adam": lambda: goodfit_loop(MemoryBatches, "fused"),
+        "train_loop, epoch-buffered batches, LeanAdam": lambda: goodfit_loop(BufferedBatches, "lean"),
         "train_loop, MemoryBatches, for-loop Adam": lambda: goodfit_loop(MemoryBatches, "forloop"),
-        "train_loop, MemoryBatches, fused Adam, Monitors": lambda: goodfit_loop(MemoryBatches, "fused", True),
+        "train_loop, MemoryBatches, LeanAdam, Monitors": lambda: goodfit_loop(MemoryBatches, "lean", True),
         "hand loop (gather, for-loop Adam)": hand_loop,
     }
     times: dict[str, list[float]] = {k: [] for k in runs}
