@@ -45,12 +45,16 @@ class _LeanStep:
                 else:
                     torch._foreach_add_(steps, 1)
                 beta1, beta2 = group["betas"]
-                _KERNELS[group["decoupled_weight_decay"]](
+                _KERNELS[self._decoupled(group)](
                     params, grads, avgs, sqs, maxs, steps, amsgrad=group["amsgrad"], lr=group["lr"],
                     beta1=beta1, beta2=beta2, weight_decay=group["weight_decay"], eps=group["eps"],
                     maximize=group["maximize"],
                 )
         return None
+
+    def _decoupled(self, group: dict) -> bool:
+        """AdamW's weight decay? (A group key since torch 2.6; before, AdamW was its own class.)"""
+        return bool(group.get("decoupled_weight_decay", isinstance(self, torch.optim.AdamW)))
 
     def _one(self, step: torch.Tensor) -> torch.Tensor:
         """A cached 1 of the step counters' dtype: adding it costs no scalar conversion."""
@@ -72,7 +76,7 @@ class _LeanStep:
         plan = []
         kind = None
         for group in self.param_groups:
-            if not group["fused"] or torch.is_tensor(group["lr"]) or _KERNELS[group["decoupled_weight_decay"]] is None:
+            if not group["fused"] or torch.is_tensor(group["lr"]) or _KERNELS[self._decoupled(group)] is None:
                 return None
             params, grads, avgs, sqs, maxs, steps = tensors = ([], [], [], [], [], [])
             for p in group["params"]:
