@@ -372,6 +372,11 @@ app.add_typer(anomaly_app, name="anomaly")
 register_generative(app)
 
 
+def _click_exceptions() -> tuple[type, ...]:
+    """ClickException as this Typer raises it: click's own, or the copy newer Typers vendor."""
+    return tuple(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
+
+
 def main() -> None:
     """Console entry point: user errors print one line and exit 2; Ctrl-C exits 130."""
     try:
@@ -387,10 +392,8 @@ def main() -> None:
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)
         sys.exit(130)
-    except Exception as exc:  # click usage errors
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
+    except Exception as exc:  # usage errors: an unknown option, a missing argument
+        if isinstance(exc, _click_exceptions()):
             exc.show()
             sys.exit(exc.exit_code)
         raise

@@ -134,6 +134,18 @@ def test_bad_input_gets_one_clear_line(args, fragments):
     assert_one_line_error(run(*args, check=False), *fragments)
 
 
+@pytest.mark.parametrize(("args", "fragment"), [
+    (["list", "--bogus"], "No such option: --bogus"),
+    (["predict"], "Missing argument"),
+    (["anomaly", "list", "--nope"], "No such option: --nope"),
+    (["nosuchcommand"], "No such command"),
+])
+def test_usage_errors_print_usage_not_a_traceback(args, fragment):
+    proc = run(*args, check=False)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+    assert fragment in proc.stderr and "--help" in proc.stderr
+
+
 def test_existing_run_dir_refused(trained_run):
     before = (trained_run / "metrics.json").read_bytes()
     proc = run("train", "--dataset", "digits", "--run-dir", trained_run, check=False)
