@@ -120,6 +120,8 @@ def test_unknown_names_and_parameters():
         create_detector("iforrest")
     with pytest.raises(Exception, match="has no parameter 'kk'; known: k, metric"):
         create_detector("knn", kk=3)
+    with pytest.raises(DetectorInputError, match="covariance of 3 training samples in 4 dimensions is singular"):
+        create_detector("mahalanobis").fit(np.ones((3, 4)))  # all samples equal: nothing to shrink towards
     with pytest.raises(DetectorInputError, match="covariance='robust' is unknown"):
         create_detector("mahalanobis", covariance="robust").fit(np.random.rand(20, 3))
     with pytest.raises(DetectorInputError, match="pca:50"):

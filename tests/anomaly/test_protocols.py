@@ -98,6 +98,8 @@ def test_protocol_argument_errors(tmp_path):
         out_of_distribution(anomalies=["blur"], out_dir=tmp_path)
     with pytest.raises(ConfigError, match="fractions must lie"):
         contamination(fractions=[1.0], out_dir=tmp_path)
+    with pytest.raises(ConfigError, match="max_train must be at least 2"):
+        one_vs_rest(dataset="mnist-5k", max_train=0, out_dir=tmp_path)
     assert not list(tmp_path.iterdir())  # no folder is left behind by a bad call
 
 

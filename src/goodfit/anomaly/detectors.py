@@ -81,8 +81,12 @@ class MahalanobisDetector(Detector):
         self.location_ = est.location_
         self.covariance_ = est.covariance_
         # shrinkage makes Ledoit-Wolf's estimate positive definite; the others may be singular (constant pixels)
-        self.precision_ = np.linalg.inv(est.covariance_) if self.covariance == "ledoit-wolf" else \
-            np.linalg.pinv(est.covariance_, hermitian=True)
+        try:
+            self.precision_ = np.linalg.inv(est.covariance_) if self.covariance == "ledoit-wolf" else \
+                np.linalg.pinv(est.covariance_, hermitian=True)
+        except np.linalg.LinAlgError:  # e.g. a handful of samples, or all of them equal
+            raise DetectorInputError(f"the covariance of {len(X)} training samples in {X.shape[1]} dimensions is "
+                                     "singular; give more (and varied) training samples") from None
 
     def _score(self, X: np.ndarray) -> np.ndarray:
         d = X.astype(np.float64) - self.location_  # (N, D)

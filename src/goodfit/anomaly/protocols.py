@@ -176,10 +176,13 @@ def _cap(idx: np.ndarray, max_train: int | None, seed: int) -> np.ndarray:
     return np.random.default_rng(seed).permutation(idx)[:max_train]
 
 
-def _check(seeds: Sequence[int], valid_fraction: float, methods: Sequence[str]) -> list[str]:
+def _check(seeds: Sequence[int], valid_fraction: float, methods: Sequence[str],
+           max_train: int | None = None) -> list[str]:
     """Argument checks before any data loads; returns the methods' canonical labels."""
     if not seeds:
         raise ConfigError("pass at least one seed")
+    if max_train is not None and max_train < 2:
+        raise ConfigError(f"max_train must be at least 2 training images per task (or unset), got {max_train}")
     if not 0 < valid_fraction < 1:
         raise ConfigError(f"valid_fraction must be in (0, 1), got {valid_fraction}")
     if not methods:
@@ -204,7 +207,7 @@ def one_vs_rest(*, dataset: str = "mnist", methods: Sequence[str] = OVR_METHODS,
         >>> r.summary[0]["auroc"]["mean"] > 0.9  # doctest: +SKIP
         True
     """
-    methods = _check(seeds, valid_fraction, methods)
+    methods = _check(seeds, valid_fraction, methods, max_train)
     ds, x_tr, x_te = _load_unit(dataset, data_root)
     classes = list(range(ds.n_classes)) if classes is None else [int(c) for c in classes]
     if not classes or any(not 0 <= c < ds.n_classes for c in classes):
@@ -241,7 +244,7 @@ def out_of_distribution(*, dataset: str = "mnist", ood_dataset: str | None = Non
 
     ``ood_dataset`` defaults to Fashion-MNIST for MNIST and to MNIST otherwise.
     """
-    methods = _check(seeds, valid_fraction, methods)
+    methods = _check(seeds, valid_fraction, methods, max_train)
     unknown = sorted(set(anomalies) - {"dataset", "noise", "rotation"})
     if unknown:
         raise ConfigError(f"unknown anomaly kind {unknown[0]!r}; choose dataset, noise or rotation")
@@ -292,7 +295,7 @@ def contamination(*, dataset: str = "mnist", methods: Sequence[str] = CONTAMINAT
     added (seeded), so that c of the training set is anomalous; validation and test are as in
     :func:`one_vs_rest` (the threshold still comes from clean validation images of class k).
     """
-    methods = _check(seeds, valid_fraction, methods)
+    methods = _check(seeds, valid_fraction, methods, max_train)
     if any(not 0 <= f < 1 for f in fractions):
         raise ConfigError(f"contamination fractions must lie in [0, 1), got {list(fractions)}")
     ds, x_tr, x_te = _load_unit(dataset, data_root)
