@@ -246,7 +246,7 @@ def predict(
 def serve(
     run: Path = typer.Argument(..., help="A run folder of an image classifier."),
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (0.0.0.0: every interface)."),
-    port: int = typer.Option(8000, "--port", help="Port to listen on (0: any free port, printed)."),
+    port: int = typer.Option(8000, "--port", min=0, max=65535, help="Port to listen on (0: any free port, printed)."),
     workers: int = typer.Option(1, "--workers", help="Server processes (each about one CPU core)."),
 ) -> None:
     """Serve a draw-a-digit web page with live top-5 predictions of a trained run."""
@@ -290,84 +290,17 @@ def list_() -> None:
             typer.echo(f"  {name:<18} {entry.description}")
 
 
-analog_app = typer.Typer(help="Hardware-aware training on a mock BrainScaleS-2 analog chip (docs/analog.md).",
-                         no_args_is_help=True)
-app.add_typer(analog_app, name="analog")
-AnalogOverrides = typer.Argument(None, help="Overrides for every run, e.g. model.analog.noise=1 train.device=cuda.")
-
-
-@analog_app.command("compare")
-def analog_compare(
-    overrides: list[str] = AnalogOverrides,
-    dataset: str = typer.Option("mnist", "--dataset", "-d", help="Data set for both models."),
-    seeds: int = typer.Option(3, "--seeds", help="Seeds 0..N-1, each trains both models."),
-    epochs: int | None = typer.Option(None, "--epochs", "-e", help="Epochs per run (default 8)."),
-    out_dir: Path = typer.Option(Path("runs"), "--out-dir", help="Where the analog-compare-<time> folder goes."),
-    data_root: str | None = DataRoot,
-    progress: str = Progress,
-) -> None:
-    """Float MLP vs analog-mlp (784-256-256-10), same budget, several seeds: test accuracy mean ± std."""
-    from goodfit.analog.experiments import DEFAULT_EPOCHS, compare
-
-    result = compare(dataset=dataset, seeds=tuple(range(seeds)), epochs=epochs or DEFAULT_EPOCHS, out_dir=out_dir,
-                     data_root=data_root, overrides=overrides or [], progress=progress)
-    for model, s in result.summary.items():
-        typer.echo(f"{model:<11} test accuracy {100 * s['mean']:.2f} ± {100 * s['std']:.2f} % over {s['n']} seeds "
-                   f"({s['train_time_s']:.1f} s training per run)")
-    typer.echo(f"results: {result.path / 'results.json'}")
-    typer.echo(f"report: {result.path / 'compare.html'}")
-
-
-@analog_app.command("robustness")
-def analog_robustness(
-    overrides: list[str] = AnalogOverrides,
-    dataset: str = typer.Option("mnist", "--dataset", "-d", help="Data set."),
-    seed: int = typer.Option(0, "--seed", help="Seed of both trainings."),
-    train_noise: float = typer.Option(2.0, "--train-noise", help="Read-out noise std of the noise-aware training."),
-    epochs: int | None = typer.Option(None, "--epochs", "-e", help="Epochs per training (default 8)."),
-    repeats: int = typer.Option(3, "--repeats", help="Noise / mismatch draws per noisy point."),
-    out_dir: Path = typer.Option(Path("runs"), "--out-dir", help="Where the analog-robustness-<time> folder goes."),
-    data_root: str | None = DataRoot,
-    progress: str = Progress,
-) -> None:
-    """Accuracy vs read-out noise, weight bits, input bits and gain mismatch, trained with and without noise."""
-    from goodfit.analog.experiments import DEFAULT_EPOCHS, robustness
-
-    result = robustness(dataset=dataset, epochs=epochs or DEFAULT_EPOCHS, seed=seed, train_noise=train_noise,
-                        out_dir=out_dir, data_root=data_root, repeats=repeats, overrides=overrides or [],
-                        progress=progress)
-    for label, acc in result.nominal.items():
-        typer.echo(f"{label}: test accuracy {100 * acc:.2f} % on the nominal chip")
-    typer.echo(f"results: {result.path / 'results.json'}")
-    typer.echo(f"report: {result.path / 'robustness.html'}")
-
-
-@analog_app.command("export")
-def analog_export(
-    run: Path = typer.Argument(..., help="A run folder of model.name=analog-mlp."),
-    out: Path | None = typer.Option(None, "--out", help="Export folder (default RUN/analog-export; must not exist)."),
-    data_root: str | None = DataRoot,
-) -> None:
-    """Integer weights and activation ranges (.npz + JSON), checked against an integer-only numpy forward."""
-    from goodfit.analog.export import export_run
-
-    result = export_run(run, out=out, data_root=data_root)
-    typer.echo(f"integer re-implementation: {result.predictions_equal}/{result.n_checked} predictions equal, "
-               f"logits {'identical' if result.logits_equal else 'DIFFERENT'}")
-    typer.echo(f"export: {result.path}")
-    if not result.exact:
-        raise typer.Exit(1)
-
-
 from goodfit import cli_search, cli_slurm  # noqa: E402  (goodfit search / goodfit slurm: own modules)
 
 cli_search.register(app)
 cli_slurm.register(app)
 
 
+from goodfit.cli_analog import app as analog_app  # noqa: E402  (issue #8: analog hardware)
 from goodfit.cli_anomaly import app as anomaly_app  # noqa: E402  (issue #6: generative models, anomalies)
 from goodfit.cli_generative import register as register_generative  # noqa: E402
 
+app.add_typer(analog_app, name="analog")
 app.add_typer(anomaly_app, name="anomaly")
 register_generative(app)
 
@@ -378,7 +311,7 @@ def _click_exceptions() -> tuple[type, ...]:
 
 
 def main() -> None:
-    """Console entry point: user errors print one line and exit 2; Ctrl-C exits 130."""
+    """Console entry point: user errors print one line and exit 2 (file-system errors: 1); Ctrl-C exits 130."""
     try:
         code = app(standalone_mode=False)  # returns the exit code of a typer.Exit
     except GoodfitError as exc:
@@ -392,6 +325,10 @@ def main() -> None:
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)
         sys.exit(130)
+    except OSError as exc:  # a folder that cannot be made, a read-only place, a full disk
+        where = f": {exc.filename}" if exc.filename else ""
+        typer.echo(f"error: {exc.strerror or exc}{where}", err=True)
+        sys.exit(1)
     except Exception as exc:  # usage errors: an unknown option, a missing argument
         if isinstance(exc, _click_exceptions()):
             exc.show()

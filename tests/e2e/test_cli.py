@@ -134,6 +134,15 @@ def test_bad_input_gets_one_clear_line(args, fragments):
     assert_one_line_error(run(*args, check=False), *fragments)
 
 
+def test_file_system_errors_are_one_line(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    proc = run("explore", "digits", "--out", blocker / "explore", check=False)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: ") and str(blocker) in lines[0], proc.stderr
+
+
 @pytest.mark.parametrize(("args", "fragment"), [
     (["list", "--bogus"], "No such option: --bogus"),
     (["predict"], "Missing argument"),

@@ -59,3 +59,14 @@ def test_requeue_killed_by_its_own_requeue_counts_as_done(monkeypatch, returncod
             env._requeue(3)
     else:
         env._requeue(3)
+
+
+def test_sbatch_refusing_a_job_is_one_line():
+    from submitit.core.utils import FailedJobError
+
+    from goodfit.errors import LaunchError
+    from goodfit.launch.slurm import _sbatch_errors
+
+    with pytest.raises(LaunchError, match="did not accept the job: Batch job submission failed: Invalid partition"):
+        with _sbatch_errors():
+            raise FailedJobError("sbatch: error: Batch job submission failed: Invalid partition name specified\n")

@@ -9,13 +9,15 @@ epoch (stdout is not a TTY there).
 
 from __future__ import annotations
 
+import contextlib
 import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from goodfit.config import Config, config_from_dict, config_to_dict
-from goodfit.errors import ConfigError
+from goodfit.errors import ConfigError, LaunchError
 
 __all__ = [
     "SlurmOptions",
@@ -178,7 +180,8 @@ def submit_fit(
     if dry_run:
         return sbatch_script(folder, opts)
     ex = executor(folder, opts)
-    return ex.submit(TrainTask(), config_to_dict(config), str(run_dir))
+    with _sbatch_errors():
+        return ex.submit(TrainTask(), config_to_dict(config), str(run_dir))
 
 
 def submit_search(
@@ -200,4 +203,21 @@ def submit_search(
         print(script)
         return script
     ex = executor(folder, opts)
-    return ex.map_array(SearchWorker(), [str(study_dir)] * n_tasks, list(range(n_tasks)))
+    with _sbatch_errors():
+        return ex.map_array(SearchWorker(), [str(study_dir)] * n_tasks, list(range(n_tasks)))
+
+
+@contextlib.contextmanager
+def _sbatch_errors() -> Iterator[None]:
+    """sbatch refusing a job (no controller, unknown partition, bad limits): one line naming why."""
+    from submitit.core.utils import FailedJobError
+
+    try:
+        yield
+    except FailedJobError as exc:
+        lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+        reason = next((line for line in lines if "error" in line.lower()), lines[0] if lines else "no message")
+        reason = reason.removeprefix("sbatch: error: ")
+        raise LaunchError(
+            f"Slurm did not accept the job: {reason}; is Slurm running here? See docs/search.md"
+        ) from None
