@@ -85,6 +85,8 @@ def test_bad_data_leaves_no_run_folder(tmp_path):
     assert not (tmp_path / "runs").exists()
     with pytest.raises(ConfigError, match="fit needs a config"):
         fit(None)
+    with pytest.raises(ConfigError, match="needs a goodfit.Config, not dict"):
+        fit({"data": {"name": "digits"}})
 
 
 def test_evaluate_records_every_test_look_and_load_model(tmp_path):

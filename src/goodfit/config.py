@@ -306,6 +306,8 @@ def apply_overrides(cfg: Config, overrides: Iterable[str]) -> Config:
         >>> apply_overrides(Config(), ["optim.lr=0.01", "model.hidden=128,64"]).model.hidden
         (128, 64)
     """
+    if isinstance(overrides, str):  # one override given bare: not its characters one by one
+        overrides = [overrides]
     data = config_to_dict(cfg)
     for item in overrides:
         key, sep, raw = item.partition("=")

@@ -109,6 +109,9 @@ def fit(
     """
     if resume is None and config is None:
         raise ConfigError("fit needs a config, or resume=RUN to continue a run")
+    if config is not None and not isinstance(config, Config):
+        raise ConfigError(f"fit needs a goodfit.Config, not {type(config).__name__}; build one with "
+                          "apply_overrides(Config(), ['key=value', ...]) or load_config('run.yaml')")
     run = None
     if resume is not None:
         run = RunDir.open(resume)
