@@ -41,6 +41,10 @@ def test_overrides_parse_by_type(override, path, expected):
     assert value == expected
 
 
+def test_one_bare_override_string_is_one_override():
+    assert apply_overrides(Config(), "optim.lr=0.5").optim.lr == 0.5
+
+
 @pytest.mark.parametrize(
     "override, message",
     [
@@ -55,10 +59,6 @@ def test_overrides_parse_by_type(override, path, expected):
         ("train.amp=maybe", "expected true or false"),
     ],
 )
-def test_one_bare_override_string_is_one_override():
-    assert apply_overrides(Config(), "optim.lr=0.5").optim.lr == 0.5
-
-
 def test_bad_overrides_give_one_clear_error(override, message):
     with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace("[", r"\[")) as info:
         apply_overrides(Config(), [override])
