@@ -154,6 +154,7 @@ BAD = [
     ("Infinity", dict(content=b"[[0, Infinity], [255, 0]]", headers=JSON),
      422, "bad_pixels", "NaN or infinite"),
     ("null", dict(json={"pixels": [[0, None], [255, 0]]}), 422, "bad_pixels", "NaN"),
+    ("beyond float32", dict(content=b"[[0, 1e300], [255, 0]]", headers=JSON), 422, "bad_pixels", "NaN or infinite"),
     ("out of range", dict(json={"pixels": [[0, 300], [-1, 0]]}), 422, "bad_pixels", "0..255"),
     ("invalid JSON", dict(content=b"{pixels:", headers=JSON), 400, "bad_json", "JSON"),
     ("unsupported type", dict(content=b"1,2,3", headers={"content-type": "text/csv"}), 415,

@@ -194,7 +194,8 @@ def _pixels(body: bytes, predictor: Predictor) -> np.ndarray:
     if not isinstance(pixels, list):
         raise DataError('send {"pixels": [[...], ...]}: an (H, W) or (C, H, W) array of grey levels 0-255')
     try:
-        arr = np.asarray(pixels, dtype=np.float32)
+        with np.errstate(over="ignore"):  # 1e300 becomes inf, rejected below with the NaN check's message
+            arr = np.asarray(pixels, dtype=np.float32)
     except (ValueError, TypeError):
         raise DataError("pixels must be a rectangular array of numbers, (H, W) or (C, H, W)") from None
     channels = predictor.input_shape[0]

@@ -31,7 +31,7 @@ def l1_penalty(model: nn.Module) -> torch.Tensor:
         >>> m = nn.Linear(2, 1)
         >>> with torch.no_grad():
         ...     _ = m.weight.copy_(torch.tensor([[1.0, -2.0]])); _ = m.bias.fill_(5.0)
-        >>> float(l1_penalty(m))  # the bias is not penalized
+        >>> l1_penalty(m).item()  # the bias is not penalized
         3.0
     """
     weights = weight_tensors(model)
