@@ -72,16 +72,17 @@ class MemoryBatches(_Seeded):
         self._sizes = [stop - start for start, stop in bounds]
         # positions in the epoch's permutation this rank trains on, in step order
         self._positions = torch.cat([torch.arange(0), *(torch.arange(start, stop) for start, stop in bounds)])
-        self._fixed: tuple[torch.Tensor, torch.Tensor] | None = None
-        if not shuffle:  # one fixed order: the data themselves (alone) or this rank's rows, gathered once
+        # the rows iterated in order when not shuffling: the data themselves, or this rank's rows gathered once
+        self._fixed = (x, y)
+        if not shuffle and world_size > 1:
             pos = self._positions.to(x.device)
-            self._fixed = (x, y) if world_size == 1 else (x[pos], y[pos])
+            self._fixed = (x[pos], y[pos])
 
     def __len__(self) -> int:
         return len(self._sizes)
 
     def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
-        if self._fixed is None:
+        if self.shuffle:
             perm = torch.randperm(len(self.y), generator=self.generator)
             idx = perm[self._positions].to(self.x.device)
             # each batch is gathered on its own, into a fresh tensor that is still in cache for its step;
