@@ -58,7 +58,7 @@ def test_the_lean_path_runs_after_the_first_step():
     assert opt._plan() is None  # no state yet: torch's step initializes it
     opt.step()
     plan = opt._plan()
-    assert plan is not None and len(plan[0][1][0]) == 4  # all four tensors in one kernel call
+    assert plan is not None and len(plan[0][2][0]) == 4  # all four tensors in one kernel call
 
 
 def test_a_parameter_without_gradient_is_left_alone():

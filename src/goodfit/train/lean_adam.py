@@ -17,6 +17,7 @@ bit-identical (``tests/train/test_lean_adam.py``).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 import torch
@@ -24,6 +25,12 @@ import torch
 __all__ = ["LeanAdam", "LeanAdamW"]
 
 _KERNELS = {False: getattr(torch, "_fused_adam_", None), True: getattr(torch, "_fused_adamw_", None)}
+
+
+@functools.cache
+def _one(dtype: torch.dtype) -> torch.Tensor:
+    """A 1 of the step counters' dtype (never written to): adding it costs no scalar conversion."""
+    return torch.ones((), dtype=dtype)
 
 
 class _LeanStep:
@@ -37,16 +44,16 @@ class _LeanStep:
         if plan is None:
             return self._torch_step(closure)
         with torch.no_grad():
-            for group, tensors in plan:
+            for group, kernel, tensors in plan:
                 params, grads, avgs, sqs, maxs, steps = tensors
                 if steps[0].device.type == "cpu":  # there torch._foreach_add_(steps, 1) is 5 ops per tensor
-                    one = self._one(steps[0])
+                    one = _one(steps[0].dtype)
                     for t in steps:
                         t.add_(one)
                 else:
                     torch._foreach_add_(steps, 1)
                 beta1, beta2 = group["betas"]
-                _KERNELS[self._decoupled(group)](
+                kernel(
                     params, grads, avgs, sqs, maxs, steps, amsgrad=group["amsgrad"], lr=group["lr"],
                     beta1=beta1, beta2=beta2, weight_decay=group["weight_decay"], eps=group["eps"],
                     maximize=group["maximize"],
@@ -57,13 +64,6 @@ class _LeanStep:
         """AdamW's weight decay? (A group key since torch 2.6; before, AdamW was its own class.)"""
         return bool(group.get("decoupled_weight_decay", isinstance(self, torch.optim.AdamW)))
 
-    def _one(self, step: torch.Tensor) -> torch.Tensor:
-        """A cached 1 of the step counters' dtype: adding it costs no scalar conversion."""
-        ones: dict = self.__dict__.setdefault("_ones", {})
-        if step.dtype not in ones:
-            ones[step.dtype] = torch.ones((), dtype=step.dtype)
-        return ones[step.dtype]
-
     def _torch_step(self, closure: Callable[[], float] | None) -> float | None:
         """torch's own step, without its hook wrapper: this class's step is wrapped already, and
         the hooks must run once per step."""
@@ -72,12 +72,13 @@ class _LeanStep:
             func = func.__wrapped__
         return func(self, closure)
 
-    def _plan(self) -> list[tuple[dict, tuple[list[torch.Tensor], ...]]] | None:
-        """The kernel's tensor lists per group, or None when torch's own step must run."""
+    def _plan(self) -> list[tuple[dict, Callable, tuple[list[torch.Tensor], ...]]] | None:
+        """Per group its kernel and the kernel's tensor lists, or None when torch's own step must run."""
         plan = []
         kind = None
         for group in self.param_groups:
-            if not group["fused"] or torch.is_tensor(group["lr"]) or _KERNELS[self._decoupled(group)] is None:
+            kernel = _KERNELS[self._decoupled(group)]
+            if not group["fused"] or torch.is_tensor(group["lr"]) or kernel is None:
                 return None
             params, grads, avgs, sqs, maxs, steps = tensors = ([], [], [], [], [], [])
             for p in group["params"]:
@@ -99,7 +100,7 @@ class _LeanStep:
                 if group["amsgrad"]:
                     maxs.append(state["max_exp_avg_sq"])
             if params:
-                plan.append((group, tensors))
+                plan.append((group, kernel, tensors))
         return plan
 
 
