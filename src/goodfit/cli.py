@@ -11,6 +11,7 @@ from pathlib import Path
 
 import typer
 
+from goodfit.cli_options import DataRoot, Progress
 from goodfit.errors import GoodfitError
 
 app = typer.Typer(
@@ -28,9 +29,6 @@ DEMO_OVERRIDES = (
     "optim.schedule=onecycle",
     "train.epochs=30",
 )
-
-DataRoot = typer.Option(None, "--data-root", help="Folder with data sets (else $GOODFIT_DATA, else the user cache).")
-Progress = typer.Option("auto", "--progress", help="auto (bar on a terminal), bar, lines or quiet.")
 
 
 def _echo_result(result) -> None:

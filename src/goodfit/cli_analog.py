@@ -9,8 +9,7 @@ from pathlib import Path
 
 import typer
 
-DataRoot = typer.Option(None, "--data-root", help="Folder with data sets (else $GOODFIT_DATA, else the user cache).")
-Progress = typer.Option("auto", "--progress", help="auto (bar on a terminal), bar, lines or quiet.")
+from goodfit.cli_options import DataRoot, Progress
 
 app = typer.Typer(help="Hardware-aware training on a mock BrainScaleS-2 analog chip (docs/analog.md).",
                   no_args_is_help=True)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import typer
 
+from goodfit.cli_options import DataRoot
 from goodfit.errors import ConfigError
 
 app = typer.Typer(help="Anomaly detection: detectors x feature spaces under seeded protocols (AUROC, AP).",
@@ -19,7 +20,6 @@ Methods = typer.Option(None, "--method", "-m", help="DETECTOR[key=value,...]@FEA
 Seeds = typer.Option(3, "--seeds", help="Seeds 0..N-1 (splits, initializations).")
 MaxTrain = typer.Option(None, "--max-train", help="Cap the normal training images per task (seeded subset).")
 OutDir = typer.Option(Path("runs"), "--out-dir", help="Where the anomaly-<protocol>-<time> folder goes.")
-DataRoot = typer.Option(None, "--data-root", help="Folder with data sets (else $GOODFIT_DATA).")
 Quiet = typer.Option(False, "--quiet", "-q", help="No line per (seed, task, method).")
 
 

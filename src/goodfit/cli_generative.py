@@ -9,6 +9,8 @@ from pathlib import Path
 
 import typer
 
+from goodfit.cli_options import DataRoot, Progress
+
 __all__ = ["register", "train_generative", "generate"]
 
 
@@ -17,7 +19,7 @@ def train_generative(
                                           "data.name=mnist train.epochs=10."),
     run_dir: Path | None = typer.Option(None, "--run-dir", help="Exact run folder (must not exist)."),
     show_config: bool = typer.Option(False, "--show-config", help="Print the resolved config as YAML and exit."),
-    progress: str = typer.Option("auto", "--progress", help="auto, bar, lines or quiet."),
+    progress: str = Progress,
 ) -> None:
     """Train a VAE or a GAN (goodfit.generative) and write its report: test ELBO, Fréchet distance, modes."""
     from goodfit.config import apply_overrides, dump_config
@@ -54,7 +56,7 @@ def generate(
     pair: str | None = typer.Option(None, "--pair", help="Test positions to interpolate between, e.g. 3,17."),
     steps: int = typer.Option(10, "--steps", help="Images along the interpolation."),
     out: Path | None = typer.Option(None, "--out", help="Folder for the PNGs (default RUN/generated)."),
-    data_root: str | None = typer.Option(None, "--data-root", help="Folder with data sets."),
+    data_root: str | None = DataRoot,
 ) -> None:
     """Write a sample grid PNG (and an interpolation; for a 2-D latent, the latent scatter and manifold)."""
     from goodfit.errors import ConfigError
