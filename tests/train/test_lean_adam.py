@@ -5,6 +5,7 @@ import copy
 import pytest
 import torch
 from torch import nn
+from torch.optim.optimizer import register_optimizer_step_pre_hook
 
 from goodfit.config import OptimConfig
 from goodfit.train.lean_adam import LeanAdam, LeanAdamW
@@ -112,3 +113,71 @@ def test_build_optimizer_picks_lean_adam_on_cpu():
     assert type(build_optimizer(params, OptimConfig(name="adam"), device=cpu)) is LeanAdam
     assert type(build_optimizer(params, OptimConfig(name="adamw"), device=cpu)) is LeanAdamW
     assert type(build_optimizer(params, OptimConfig(name="adam"), device=torch.device("meta"))) is torch.optim.Adam
+
+
+def test_step_counters_are_one_tensor_and_survive_a_checkpoint(tmp_path):
+    a = _model()
+    opt_a = LeanAdam(a.parameters(), lr=0.01)
+    _train(a, opt_a, 3)
+    steps = [opt_a.state[p]["step"] for p in a.parameters()]
+    base = steps[0]._base
+    assert base is not None and all(t._base is base for t in steps)  # one add_ counts them all
+    torch.save({"model": a.state_dict(), "opt": opt_a.state_dict()}, tmp_path / "ckpt.pt")
+    ckpt = torch.load(tmp_path / "ckpt.pt")
+    b, c = _model(), _model()
+    for m in (b, c):
+        m.load_state_dict(ckpt["model"])
+    opt_b = LeanAdam(b.parameters(), lr=0.01)
+    opt_c = torch.optim.Adam(c.parameters(), lr=0.01, fused=True)
+    opt_b.load_state_dict(ckpt["opt"])
+    opt_c.load_state_dict(torch.load(tmp_path / "ckpt.pt")["opt"])
+    for model, opt in ((a, opt_a), (b, opt_b), (c, opt_c)):
+        _train(model, opt, 4, seed=3)
+    for pa, pb, pc in zip(a.parameters(), b.parameters(), c.parameters(), strict=True):
+        assert torch.equal(pa, pb) and torch.equal(pa, pc)
+    assert [int(opt_b.state[p]["step"]) for p in b.parameters()] == [7] * 4
+
+
+def test_a_parameter_whose_gradient_comes_and_goes():
+    a, b = _model(), _model()
+    opt_a = LeanAdam(a.parameters(), lr=0.01)
+    opt_b = torch.optim.Adam(b.parameters(), lr=0.01, fused=True)
+    gen = torch.Generator().manual_seed(4)
+    for i in range(8):
+        x, y = torch.randn(16, 6, generator=gen), torch.randint(0, 3, (16,), generator=gen)
+        for model, opt in ((a, opt_a), (b, opt_b)):
+            model[0].requires_grad_(i % 3 != 1)  # the first layer sits out every third step
+            opt.zero_grad()
+            nn.functional.cross_entropy(model(x), y).backward()
+            opt.step()
+    for pa, pb in zip(a.parameters(), b.parameters(), strict=True):
+        assert torch.equal(pa, pb)
+    assert str(opt_a.state_dict()) == str(opt_b.state_dict())
+
+
+def test_zero_grad_sets_none_or_zeroes():
+    model = _model()
+    opt = LeanAdam(model.parameters(), lr=0.01)
+    model(torch.ones(2, 6)).sum().backward()
+    opt.zero_grad(set_to_none=False)
+    assert all(p.grad is not None and not p.grad.any() for p in model.parameters())
+    opt.zero_grad()
+    assert all(p.grad is None for p in model.parameters())
+
+
+def test_profiler_ranges_and_global_hooks_are_kept():
+    model = _model()
+    opt = LeanAdam(model.parameters(), lr=0.01)
+    _train(model, opt, 2)
+    calls = []
+    handle = register_optimizer_step_pre_hook(lambda *_: calls.append(1))
+    try:
+        _train(model, opt, 2)
+    finally:
+        handle.remove()
+    _train(model, opt, 1)
+    assert calls == [1, 1]
+    with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU]) as prof:
+        _train(model, opt, 1)
+    names = {e.key for e in prof.key_averages()}
+    assert {"Optimizer.step#LeanAdam.step", "Optimizer.zero_grad#LeanAdam.zero_grad"} <= names

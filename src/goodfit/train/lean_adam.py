@@ -1,18 +1,21 @@
-"""Adam and AdamW with torch's fused kernel and a lean ``step()``.
+"""Adam and AdamW with torch's fused kernel and a lean ``step()`` and ``zero_grad()``.
 
 ``torch.optim.Adam(fused=True)`` updates all parameters in one kernel call, but around that call
 its ``step()`` spends Python time per parameter and per call (lazy-state checks, sparse and complex
-checks, grouping tensors by device and dtype, dynamo guards), and on the CPU its step counters are
-bumped with 5 ops per tensor. For the course's MLP (8 tensors) that is 40-80 µs of a ~1.7 ms
-training step, about as much as the kernel itself (``bench/RESULTS.md``).
+checks, grouping tensors by device and dtype, dynamo guards, a profiler range even when no
+profiler runs), and on the CPU its step counters are bumped with 5 ops per tensor. For the
+course's MLP (8 tensors) that is ~100 µs of a ~1.7 ms training step, more than the kernel itself
+(``bench/RESULTS.md``).
 
 :class:`LeanAdam` and :class:`LeanAdamW` are those torch classes with a shorter ``step()`` for the
 common case — every parameter with a gradient already has its state, all on one device and dtype,
 a float learning rate, no closure, no gradient scaler — which calls the same kernel
 (``torch._fused_adam_`` / ``torch._fused_adamw_``) with the same arguments. Every other case, the
-first step included, goes through torch's own ``step()``. State dicts, parameter groups, schedulers
-and step hooks are torch's: a checkpoint saved with one loads into the other, and the updates are
-bit-identical (``tests/train/test_lean_adam.py``).
+first step included, goes through torch's own ``step()``. On the CPU the step counters of a group
+are made views of one tensor, so that one ``add_`` counts a step for all of them. Step hooks and
+profiler ranges are torch's, taken only when a hook is registered or a profiler runs.
+State dicts, parameter groups and schedulers are torch's: a checkpoint saved with one loads into
+the other, and the updates are bit-identical (``tests/train/test_lean_adam.py``).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import functools
 from collections.abc import Callable
 
 import torch
+from torch.optim import optimizer as _torch_optimizer
 
 __all__ = ["LeanAdam", "LeanAdamW"]
 
@@ -33,6 +37,15 @@ def _one(dtype: torch.dtype) -> torch.Tensor:
     return torch.ones((), dtype=dtype)
 
 
+def _profiling() -> bool:
+    return torch.autograd.profiler._is_profiler_enabled
+
+
+def _hooks_registered(opt: torch.optim.Optimizer) -> bool:
+    return bool(opt._optimizer_step_pre_hooks or opt._optimizer_step_post_hooks
+                or _torch_optimizer._global_optimizer_pre_hooks or _torch_optimizer._global_optimizer_post_hooks)
+
+
 class _LeanStep:
     """The shared ``step()``; mixed into a ``torch.optim.Adam`` subclass built with ``fused=True``."""
 
@@ -40,16 +53,33 @@ class _LeanStep:
     state: dict
 
     def step(self, closure: Callable[[], float] | None = None) -> float | None:
+        if _profiling() or _hooks_registered(self):  # torch's wrapper: a profiler range, the step hooks
+            return _hooked_step(self, closure)
+        return self._step(closure)
+
+    # torch's Optimizer._patch_step_function wraps an unmarked step in that wrapper for every call,
+    # which costs a profiler range (~15 µs) even when no profiler runs; step() takes it when needed
+    step.hooked = True  # type: ignore[attr-defined]
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """torch's ``zero_grad``; with ``set_to_none`` (the default) and no profiler, without its
+        profiler range and per-call bookkeeping: ~1 µs instead of ~15."""
+        if not set_to_none or _profiling():
+            super().zero_grad(set_to_none)  # type: ignore[misc]
+            return
+        for group in self.param_groups:
+            for p in group["params"]:
+                p.grad = None
+
+    def _step(self, closure: Callable[[], float] | None) -> float | None:
         plan = None if closure is not None or getattr(self, "grad_scale", None) is not None else self._plan()
         if plan is None:
             return self._torch_step(closure)
         with torch.no_grad():
-            for group, kernel, tensors in plan:
+            for group, kernel, tensors, counter in plan:
                 params, grads, avgs, sqs, maxs, steps = tensors
-                if steps[0].device.type == "cpu":  # there torch._foreach_add_(steps, 1) is 5 ops per tensor
-                    one = _one(steps[0].dtype)
-                    for t in steps:
-                        t.add_(one)
+                if counter is not None:  # the steps are views of it: one op counts them all
+                    counter.add_(_one(counter.dtype))
                 else:
                     torch._foreach_add_(steps, 1)
                 beta1, beta2 = group["betas"]
@@ -72,8 +102,9 @@ class _LeanStep:
             func = func.__wrapped__
         return func(self, closure)
 
-    def _plan(self) -> list[tuple[dict, Callable, tuple[list[torch.Tensor], ...]]] | None:
-        """Per group its kernel and the kernel's tensor lists, or None when torch's own step must run."""
+    def _plan(self) -> list[tuple[dict, Callable, tuple[list[torch.Tensor], ...], torch.Tensor | None]] | None:
+        """Per group its kernel, the kernel's tensor lists and the CPU step counter (see
+        :meth:`_counter`), or None when torch's own step must run."""
         plan = []
         kind = None
         for group in self.param_groups:
@@ -100,8 +131,24 @@ class _LeanStep:
                 if group["amsgrad"]:
                     maxs.append(state["max_exp_avg_sq"])
             if params:
-                plan.append((group, kernel, tensors))
+                counter = self._counter(params, steps) if steps[0].device.type == "cpu" else None
+                plan.append((group, kernel, tensors, counter))
         return plan
+
+    def _counter(self, params: list[torch.Tensor], steps: list[torch.Tensor]) -> torch.Tensor:
+        """One tensor whose elements are ``steps``, in order, so that one ``add_`` counts a step
+        for all of them (on the CPU ``torch._foreach_add_(steps, 1)`` is 5 ops per tensor). After
+        torch's first step, a ``load_state_dict`` or a change of which parameters have gradients,
+        the counters are copied into a new one and ``state[p]["step"]`` becomes a view of it."""
+        base = steps[0]._base
+        if (base is not None and base.dim() == 1 and len(base) == len(steps)
+                and all(t._base is base and t.storage_offset() == i for i, t in enumerate(steps))):
+            return base
+        base = torch.stack([t.detach() for t in steps])
+        steps[:] = base.unbind()
+        for p, t in zip(params, steps, strict=True):
+            self.state[p]["step"] = t
+        return base
 
 
 class LeanAdam(_LeanStep, torch.optim.Adam):
@@ -127,3 +174,7 @@ class LeanAdamW(_LeanStep, torch.optim.AdamW):
 
     def __init__(self, params, lr: float = 1e-3, **kwargs) -> None:
         super().__init__(params, lr=lr, fused=True, **kwargs)
+
+
+# torch's wrapper around the lean step: a profiler range and the step pre- and post-hooks
+_hooked_step = torch.optim.Optimizer.profile_hook_step(_LeanStep._step)
