@@ -52,6 +52,21 @@ def test_early_stopping_silent_while_improving():
     assert not s.should_stop
 
 
+def test_epoch_numbers_equal_the_whole_data_set_at_lr_zero():
+    """With fixed weights an epoch's train loss and accuracy are those of the whole training set,
+    however the loop folds its steps together (61 steps, a partial last batch)."""
+    torch.manual_seed(0)
+    x, y = _problem(n=32 * 60 + 10)
+    model = nn.Sequential(nn.Linear(2, 8), nn.ReLU(), nn.Linear(8, 2))
+    s = train_loop(_state(model, lr=0.0, epochs=2, steps=61), MemoryBatches(x, y, batch_size=32, seed=0),
+                   valid=None, device=torch.device("cpu"))
+    with torch.no_grad():
+        logits = model(x)
+    for row in s.history:
+        assert row["train_loss"] == pytest.approx(float(nn.functional.cross_entropy(logits, y)), rel=1e-6)
+        assert row["train_acc"] == float((logits.argmax(1) == y).double().mean())
+
+
 def test_nan_loss_raises_training_error():
     x, y = _problem()
     x[5] = float("nan")
