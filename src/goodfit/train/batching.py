@@ -85,10 +85,12 @@ class MemoryBatches(_Seeded):
         if self.shuffle:
             perm = torch.randperm(len(self.y), generator=self.generator)
             idx = perm[self._positions].to(self.x.device)
-            # each batch is gathered on its own, into a fresh tensor that is still in cache for its step;
-            # one epoch-sized gather costs the data's size again in memory and, in the first epoch, as
-            # many page faults (~0.15 s for MNIST), for no faster steps (bench/RESULTS.md)
-            parts = ((self.x.index_select(0, i), self.y.index_select(0, i)) for i in idx.split(self._sizes))
+            # each batch's inputs are gathered on their own, into a fresh tensor that is still in cache for
+            # its step; one epoch-sized gather costs the data's size again in memory and, in the first
+            # epoch, as many page faults (~0.15 s for MNIST), for no faster steps (bench/RESULTS.md).
+            # The labels are small: gathered once per epoch, each batch's are a slice (one op less a step)
+            labels = self.y.index_select(0, idx).split(self._sizes)
+            parts = ((self.x.index_select(0, i), yb) for i, yb in zip(idx.split(self._sizes), labels, strict=True))
         else:
             x, y = self._fixed
             parts = zip(x.split(self._sizes), y.split(self._sizes))
