@@ -95,8 +95,8 @@ class _LeanStep:
         return bool(group.get("decoupled_weight_decay", isinstance(self, torch.optim.AdamW)))
 
     def _torch_step(self, closure: Callable[[], float] | None) -> float | None:
-        """torch's own step, without its hook wrapper: this class's step is wrapped already, and
-        the hooks must run once per step."""
+        """torch's own step, without torch's hook wrapper: :meth:`step` has taken that wrapper
+        already when hooks or a profiler need it, and the hooks must run once per step."""
         func = super().step.__func__  # type: ignore[misc]
         if getattr(func, "hooked", False):  # Optimizer._patch_step_function wrapped it (functools.wraps)
             func = func.__wrapped__
