@@ -2,6 +2,7 @@ import pytest
 import torch
 from torch import nn
 
+import goodfit.train.loop as loop
 from goodfit.errors import TrainingError
 from goodfit.train import EarlyStopping, MemoryBatches, TrainState, train_loop
 from goodfit.train.callbacks import Callback
@@ -52,9 +53,12 @@ def test_early_stopping_silent_while_improving():
     assert not s.should_stop
 
 
-def test_epoch_numbers_equal_the_whole_data_set_at_lr_zero():
+@pytest.mark.parametrize("keep_logits", [loop.KEEP_LOGITS, 100])
+def test_epoch_numbers_equal_the_whole_data_set_at_lr_zero(keep_logits, monkeypatch):
     """With fixed weights an epoch's train loss and accuracy are those of the whole training set,
-    however the loop folds its steps together (61 steps, a partial last batch)."""
+    however the loop folds its steps together (61 steps, a partial last batch; with a small
+    ``KEEP_LOGITS`` the correct predictions are counted every two steps)."""
+    monkeypatch.setattr(loop, "KEEP_LOGITS", keep_logits)
     torch.manual_seed(0)
     x, y = _problem(n=32 * 60 + 10)
     model = nn.Sequential(nn.Linear(2, 8), nn.ReLU(), nn.Linear(8, 2))

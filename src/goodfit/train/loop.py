@@ -30,6 +30,7 @@ from goodfit.train.evaluate import predict_logits
 __all__ = ["train_loop", "NAN_CHECK_EVERY"]
 
 NAN_CHECK_EVERY = 50  # steps between finiteness checks (each one syncs a GPU)
+KEEP_LOGITS = 1 << 22  # most logits elements an epoch's tally holds before counting correct predictions
 
 
 def _emit(callbacks: Sequence[Callback], event: str, *args: object) -> None:
@@ -152,7 +153,9 @@ def _train_epoch(
 class _Tally:
     """An epoch's summed loss (float64), correct predictions and samples, from per-step values
     reduced every :data:`NAN_CHECK_EVERY` steps: inside a small model's training step an op costs
-    ~20 µs (cold caches after the big products), a train accuracy's argmax ~30 (bench/RESULTS.md)."""
+    ~20 µs (cold caches after the big products), a train accuracy's argmax ~30 (bench/RESULTS.md).
+    The correct predictions are counted sooner when the kept logits pass :data:`KEEP_LOGITS`
+    elements (many classes, large batches)."""
 
     def __init__(self, device: torch.device) -> None:
         self.loss_sum = torch.zeros((), dtype=torch.float64, device=device)
@@ -162,12 +165,21 @@ class _Tally:
         self._sizes: list[int] = []
         self._logits: list[torch.Tensor] = []
         self._labels: list[torch.Tensor] = []
+        self._kept = 0  # logits elements held
 
     def add(self, loss: torch.Tensor, logits: torch.Tensor, labels: torch.Tensor) -> None:
         self._losses.append(loss)
         self._sizes.append(len(labels))
         self._logits.append(logits)
         self._labels.append(labels)
+        self._kept += logits.numel()
+        if self._kept > KEEP_LOGITS:  # many classes: count the correct ones now rather than hold 50 steps' logits
+            self._count_correct()
+
+    def _count_correct(self) -> None:
+        if self._logits:
+            self.correct += (torch.cat(self._logits).argmax(1) == torch.cat(self._labels)).sum()
+        self._logits, self._labels, self._kept = [], [], 0
 
     def reduce(self) -> torch.Tensor:
         """Fold the steps since the last call into the totals; returns their summed loss."""
@@ -176,9 +188,9 @@ class _Tally:
         weights = torch.tensor(self._sizes, dtype=torch.float64, device=self._losses[0].device)
         recent = torch.stack(self._losses).double().mul_(weights).sum()
         self.loss_sum += recent
-        self.correct += (torch.cat(self._logits).argmax(1) == torch.cat(self._labels)).sum()
+        self._count_correct()
         self.seen += sum(self._sizes)
-        self._losses, self._sizes, self._logits, self._labels = [], [], [], []
+        self._losses, self._sizes = [], []
         return recent
 
 
