@@ -11,7 +11,7 @@ import optuna
 import pytest
 
 from goodfit import Config, apply_overrides
-from goodfit.search import create_search, load_study, search
+from goodfit.search import create_search, load_study, run_worker, search
 
 FAST = ["train.monitors=false", "train.check=false", "train.checkpoint=false"]
 
@@ -68,6 +68,23 @@ def test_killed_grid_search_resumes_without_repeating(tmp_path):
     assert res.final["test"]["accuracy"] > 0.8
     again = search(None, resume=study_dir, progress=False)  # nothing left: no new trial, same final run
     assert len(again.trials) == len(res.trials) and again.final["run_dir"] == res.final["run_dir"]
+
+
+def test_a_worker_that_finds_the_grid_taken_leaves_a_surplus_trial_out(tmp_path):
+    """Parallel workers race for the last queued grid point; the loser's trial is pruned, marked
+    surplus, left out of the summary and not queued again on resume."""
+    from goodfit.search.study import _objective, _spec
+
+    cfg = _cfg(tmp_path, "data.name=digits", "train.epochs=1", "model.hidden=8")
+    study_dir = create_search(cfg, grid={"optim.lr": [1e-2, 1e-1]})
+    assert run_worker(study_dir) == 2
+    study = load_study(study_dir)  # the loser's late ask: no queued point is left for it
+    study.optimize(lambda t: _objective(t, _spec(study_dir), study_dir), n_trials=1)
+    late = study.get_trials()[-1]
+    assert late.state == optuna.trial.TrialState.PRUNED and late.user_attrs["surplus"] and not late.params
+    res = search(None, resume=study_dir, retrain=False, progress=False)
+    assert res.counts == {"COMPLETE": 2} and len(res.trials) == 2
+    assert len(load_study(study_dir).get_trials()) == 3  # resume queued nothing
 
 
 @pytest.mark.e2e
