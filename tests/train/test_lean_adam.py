@@ -35,6 +35,12 @@ def _train(model: nn.Module, opt: torch.optim.Optimizer, steps: int, *, sched: b
             lr_sched.step()
 
 
+def _assert_same_parameters(model: nn.Module, *others: nn.Module) -> None:
+    for other in others:
+        for pa, pb in zip(model.parameters(), other.parameters(), strict=True):
+            assert torch.equal(pa, pb)
+
+
 @pytest.mark.parametrize(("lean_cls", "torch_cls", "kwargs", "split", "sched"), [
     (LeanAdam, torch.optim.Adam, {}, False, False),
     (LeanAdam, torch.optim.Adam, {"weight_decay": 0.1, "amsgrad": True}, True, True),
@@ -47,8 +53,7 @@ def test_updates_are_bit_identical_to_torch_fused(lean_cls, torch_cls, kwargs, s
     opt_b = torch_cls(_groups(b, split), lr=0.01, fused=True, **kwargs)
     _train(a, opt_a, 25, sched=sched)
     _train(b, opt_b, 25, sched=sched)
-    for pa, pb in zip(a.parameters(), b.parameters(), strict=True):
-        assert torch.equal(pa, pb)
+    _assert_same_parameters(a, b)
     assert str(opt_a.state_dict()) == str(opt_b.state_dict())
 
 
@@ -83,8 +88,7 @@ def test_state_dict_moves_between_lean_and_torch():
     opt_b.load_state_dict(copy.deepcopy(opt_a.state_dict()))  # as a checkpoint would: no shared tensors
     _train(a, opt_a, 5, seed=2)
     _train(b, opt_b, 5, seed=2)
-    for pa, pb in zip(a.parameters(), b.parameters(), strict=True):
-        assert torch.equal(pa, pb)
+    _assert_same_parameters(a, b)
 
 
 def test_a_closure_and_step_hooks_still_work():
@@ -133,8 +137,7 @@ def test_step_counters_are_one_tensor_and_survive_a_checkpoint(tmp_path):
     opt_c.load_state_dict(torch.load(tmp_path / "ckpt.pt")["opt"])
     for model, opt in ((a, opt_a), (b, opt_b), (c, opt_c)):
         _train(model, opt, 4, seed=3)
-    for pa, pb, pc in zip(a.parameters(), b.parameters(), c.parameters(), strict=True):
-        assert torch.equal(pa, pb) and torch.equal(pa, pc)
+    _assert_same_parameters(a, b, c)
     assert [int(opt_b.state[p]["step"]) for p in b.parameters()] == [7] * 4
 
 
@@ -150,8 +153,7 @@ def test_a_parameter_whose_gradient_comes_and_goes():
             opt.zero_grad()
             nn.functional.cross_entropy(model(x), y).backward()
             opt.step()
-    for pa, pb in zip(a.parameters(), b.parameters(), strict=True):
-        assert torch.equal(pa, pb)
+    _assert_same_parameters(a, b)
     assert str(opt_a.state_dict()) == str(opt_b.state_dict())
 
 
