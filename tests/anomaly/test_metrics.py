@@ -54,7 +54,7 @@ def test_precision_recall_at_threshold():
 
 
 def test_metric_input_errors():
-    with pytest.raises(GoodfitError, match="both normal"):
+    with pytest.raises(GoodfitError, match="both negative"):
         auroc(np.ones(3), np.arange(3))
     with pytest.raises(GoodfitError, match="3 labels but 2 scores"):
         auroc(np.array([0, 1, 1]), np.arange(2))

@@ -1,6 +1,6 @@
 """Pure classification metrics on integer label arrays (numpy or anything array-like).
 
-Checked against scikit-learn in ``tests/test_metrics.py``. Zero-division cases (a class never
+Checked against scikit-learn in ``tests/metrics/test_classification.py``. Zero-division cases (a class never
 predicted or never present) score 0, as ``sklearn``'s ``zero_division=0``.
 
 Example:
