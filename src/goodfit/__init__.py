@@ -39,6 +39,7 @@ _EXPORTS = {
     "MODELS": "goodfit.models",
     "create_model": "goodfit.models",
     "fit": "goodfit.experiment",
+    "launch_fit": "goodfit.launch.ddp",
     "FitResult": "goodfit.experiment",
     "load_model": "goodfit.trained",
     "evaluate_run": "goodfit.trained",
@@ -46,7 +47,7 @@ _EXPORTS = {
     "check": "goodfit.checks",
     "Finding": "goodfit.checks",
     "write_report": "goodfit.report",
-    "explore": "goodfit.data.explore",
+    "explore": "goodfit.report.explore",
     "GENERATORS": "goodfit.generative",
     "fit_generative": "goodfit.generative",
     "DETECTORS": "goodfit.anomaly",
@@ -82,7 +83,6 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         load_config,
     )
     from goodfit.data import DATASETS, load_dataset, prepare_data  # noqa: F401
-    from goodfit.data.explore import explore  # noqa: F401
     from goodfit.errors import (  # noqa: F401
         ConfigError,
         DataError,
@@ -93,7 +93,9 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     )
     from goodfit.experiment import FitResult, fit  # noqa: F401
     from goodfit.generative import GENERATORS, fit_generative  # noqa: F401
+    from goodfit.launch.ddp import launch_fit  # noqa: F401
     from goodfit.models import MODELS, create_model  # noqa: F401
     from goodfit.report import write_report  # noqa: F401
+    from goodfit.report.explore import explore  # noqa: F401
     from goodfit.run import RunDir  # noqa: F401
     from goodfit.trained import LoadedModel, evaluate_run, load_model  # noqa: F401

@@ -10,6 +10,7 @@ This module must stay import-light (no torch): the CLI imports it to answer ``--
 from __future__ import annotations
 
 import dataclasses
+import math
 import types
 import typing
 from collections.abc import Iterable
@@ -29,6 +30,7 @@ __all__ = [
     "OptimConfig",
     "TrainConfig",
     "apply_overrides",
+    "build_config",
     "config_from_dict",
     "config_to_dict",
     "load_config",
@@ -37,11 +39,14 @@ __all__ = [
 
 Scaling = Literal["standardize", "minmax01", "minmax11", "none"]
 Augment = Literal["none", "shift", "crop-flip"]
+TaskName = Literal["auto", "classification", "binary", "regression", "reconstruction", "denoising"]
+LossName = Literal["auto", "ce", "bce", "mse", "l1", "huber"]
 
 
 @dataclass(frozen=True)
 class DataConfig:
     name: str = "mnist-5k"
+    task: TaskName = "auto"  # auto: the data set's own (goodfit.tasks); e.g. denoising on an image set
     root: str | None = None  # None: --data-root, else $GOODFIT_DATA, else the user cache dir
     valid_fraction: float = 0.1  # carved from train, stratified
     split_seed: int = 0  # seeds the train/valid split only, so model seeds can vary alone
@@ -51,6 +56,8 @@ class DataConfig:
     train_subset: int = 0  # use only this many training samples (stratified); 0 = all
     folds: int = 0  # k-fold cross-validation: the validation split is fold `fold` of `folds`; 0 = off
     fold: int = 0
+    target_scaling: Literal["standardize", "none"] = "standardize"  # regression targets, fitted on train
+    noise_std: float = 0.5  # denoising: std of the Gaussian noise added to the (scaled) inputs
 
 
 @dataclass(frozen=True)
@@ -100,6 +107,8 @@ class ModelConfig:
 @dataclass(frozen=True)
 class OptimConfig:
     name: Literal["adam", "adamw", "sgd"] = "adam"
+    loss: LossName = "auto"  # auto: the task's own (ce, bce, mse); mse / l1 / huber for real-valued targets
+    label_smoothing: float = 0.0  # cross-entropy only
     lr: float = 3e-3
     weight_decay: float = 0.0
     momentum: float = 0.9  # sgd only
@@ -114,7 +123,7 @@ class TrainConfig:
     batch_size: int = 256
     patience: int = 0  # early stopping on valid loss plateau; 0 = off
     min_delta: float = 0.0
-    target: float | None = None  # stop once valid accuracy reaches this (the "stop at 98 %" rule)
+    target: float | None = None  # stop once the task's valid score reaches this ("stop at 98 %" accuracy)
     device: str = "cpu"  # cpu, cuda, cuda:1, mps, or auto
     dtype: Literal["float32", "float64"] = "float32"
     amp: bool = False  # autocast to bfloat16 (cpu) / float16 (cuda)
@@ -161,7 +170,8 @@ def _validate(cfg: Config) -> None:
          f"processes; use a multiple of {cfg.train.nproc}"),
         (all(h > 0 for h in cfg.model.hidden), "model.hidden sizes must be > 0"),
         (all(c > 0 for c in cfg.model.channels), "model.channels must be > 0"),
-        (cfg.train.target is None or 0 < cfg.train.target <= 1, "train.target must be in (0, 1]"),
+        (cfg.train.target is None or math.isfinite(cfg.train.target), "train.target must be a number"),
+        (0.0 <= cfg.optim.label_smoothing < 1.0, "optim.label_smoothing must be in [0, 1)"),
         (cfg.optim.l1 >= 0, "optim.l1 must be >= 0"),
         (cfg.data.train_subset >= 0, "data.train_subset must be >= 0 (0 uses all training data)"),
         (cfg.data.folds == 0 or cfg.data.folds >= 2, "data.folds must be 0 (off) or >= 2"),
@@ -324,6 +334,28 @@ def apply_overrides(cfg: Config, overrides: Iterable[str]) -> Config:
             raise ConfigError(f"unknown config key {key!r}; run 'goodfit train --show-config' to see all keys")
         node[parts[-1]] = _parse_value(raw)
     return config_from_dict(data, type(cfg))  # any config dataclass, e.g. goodfit.generative's
+
+
+def build_config(file: str | Path | None = None, overrides: Iterable[str] = (), *,
+                 shortcuts: dict[str, Any] | None = None, cls: type = Config) -> Any:
+    """The config a command line asks for: a YAML ``file`` (else the defaults of ``cls``), then the
+    ``shortcuts`` (dotted keys, e.g. ``{"data.name": "mnist"}`` from ``--dataset``; ``None`` values are
+    left out), then the ``key=value`` ``overrides``, which win.
+
+    Example:
+        >>> cfg = build_config(None, ["train.epochs=3"], shortcuts={"data.name": "digits", "model.name": None})
+        >>> cfg.data.name, cfg.model.name, cfg.train.epochs
+        ('digits', 'mlp', 3)
+    """
+    cfg = load_config(file, cls) if file else cls()
+    extra = [f"{key}={_override_text(value)}" for key, value in (shortcuts or {}).items() if value is not None]
+    return apply_overrides(cfg, [*extra, *(overrides or [])])
+
+
+def _override_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 def _parse_value(raw: str) -> Any:

@@ -51,13 +51,26 @@ def regularize_config(overrides: Sequence[str] = ()) -> Config:
 
 
 def _row(variant: str, runs: list[dict[str, Any]]) -> dict[str, Any]:
-    def get(split: str, key: str = "accuracy") -> list[float]:
-        return [r["metrics"][split][key] for r in runs if split in r["metrics"]]
+    """Mean ± std over the variant's seeds of the task's score (accuracy, AUROC, R², PSNR) per split, the
+    train-minus-valid gap of that score, and the valid loss."""
+    score = next((r["metrics"]["score"] for r in runs if "score" in r["metrics"]), "accuracy")
 
-    gaps = [r["metrics"]["train"]["accuracy"] - r["metrics"]["valid"]["accuracy"]
-            for r in runs if "train" in r["metrics"] and "valid" in r["metrics"]]
-    return {"variant": variant, "train_accuracy": mean_std(get("train")), "valid_accuracy": mean_std(get("valid")),
-            "test_accuracy": mean_std(get("test")), "gap": mean_std(gaps), "valid_loss": mean_std(get("valid", "loss"))}
+    def get(split: str, key: str = score) -> list[float]:
+        return [r["metrics"][split][key] for r in runs if split in r["metrics"] and key in r["metrics"][split]]
+
+    gaps = [r["metrics"]["train"][score] - r["metrics"]["valid"][score]
+            for r in runs if score in r["metrics"].get("train", {}) and score in r["metrics"].get("valid", {})]
+    return {"variant": variant, "score": score, "train": mean_std(get("train")), "valid": mean_std(get("valid")),
+            "test": mean_std(get("test")), "gap": mean_std(gaps), "valid_loss": mean_std(get("valid", "loss"))}
+
+
+def _augmentable(config: Config) -> bool:
+    """Image classifiers take shift augmentation; tables and array-to-array tasks do not."""
+    from goodfit.data import load_dataset
+
+    if config.data.task in ("reconstruction", "denoising"):
+        return False
+    return load_dataset(config.data.name, root=config.data.root, download=config.data.download).kind == "image"
 
 
 def regularize(config: Config | None = None, *, seeds: int = 3, variants: Sequence[str] | None = None,
@@ -70,6 +83,11 @@ def regularize(config: Config | None = None, *, seeds: int = 3, variants: Sequen
         raise ConfigError(f"unknown variant {unknown[0]!r}; choose from {', '.join(VARIANTS)}")
     if seeds < 2:
         raise ConfigError("regularize needs --seeds >= 2 to tell an effect from noise")
+    if "augment" in names and not _augmentable(config):
+        if variants:
+            raise ConfigError(f"the augment variant shifts images; {config.data.name} with data.task="
+                              f"{config.data.task} has none to shift: leave it out of --variants")
+        names.remove("augment")  # tables, denoising: augmentation does not apply
     study = RunDir.create(config.out_dir, f"{config.name}-compare")
     dump_config(config, study.path / "config.yaml", extra={"meta": {**environment_meta(), "study": "regularize"}})
     configs, labels = [], []

@@ -25,10 +25,7 @@ from goodfit.config import Config, config_from_dict, config_to_dict, dump_config
 from goodfit.errors import ConfigError
 from goodfit.run import RunDir, environment_meta
 
-__all__ = ["StudyResult", "run_seeds", "run_folds", "run_configs", "mean_std", "METRICS"]
-
-METRICS = (("valid", "accuracy"), ("valid", "f1_macro"), ("valid", "loss"),
-           ("test", "accuracy"), ("test", "f1_macro"), ("test", "loss"))
+__all__ = ["StudyResult", "run_seeds", "run_folds", "run_configs", "mean_std", "summary_metrics"]
 
 
 @dataclass
@@ -60,11 +57,11 @@ def _fit_member(cfg_dict: dict[str, Any], threads: int | None) -> dict[str, Any]
     """Run one member (in this process or a worker process); returns plain data."""
     import torch
 
-    from goodfit.experiment import fit
+    from goodfit.launch.ddp import run_fit
 
     if threads:
         torch.set_num_threads(threads)
-    result = fit(config_from_dict(cfg_dict), progress="quiet")
+    result = run_fit(config_from_dict(cfg_dict), progress="quiet")
     return {"run_dir": str(result.run_dir), "metrics": result.metrics, "history": result.history}
 
 
@@ -94,16 +91,26 @@ def _report_member(label: str, member: dict[str, Any]) -> None:
     import sys
 
     m = member["metrics"]
-    score = m.get("test", m.get("valid", {})).get("accuracy", float("nan"))
-    print(f"{label}: {m['status']}, accuracy {score:.4f} ({member['run_dir']})", file=sys.stderr, flush=True)
+    name = m.get("score", "accuracy")
+    score = m.get("test", m.get("valid", {})).get(name, float("nan"))
+    print(f"{label}: {m['status']}, {name} {score:.4f} ({member['run_dir']})", file=sys.stderr, flush=True)
+
+
+def summary_metrics(metrics: dict[str, Any]) -> tuple[str, ...]:
+    """The metrics a study reports for a run's task, its score first (accuracy, F1, loss for classes)."""
+    from goodfit.tasks import TASKS
+
+    return TASKS.create(metrics.get("task", "classification")).summary
 
 
 def _summarize(runs: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
-    summary = {}
-    for split, key in METRICS:
-        values = [r["metrics"].get(split, {}).get(key) for r in runs]
-        if any(v is not None for v in values):
-            summary[f"{split}_{key}"] = mean_std([v for v in values if v is not None])
+    summary: dict[str, dict[str, float]] = {}
+    keys = summary_metrics(runs[0]["metrics"]) if runs else ()
+    for split in ("valid", "test"):
+        for key in keys:
+            values = [r["metrics"].get(split, {}).get(key) for r in runs]
+            if any(v is not None for v in values):
+                summary[f"{split}_{key}"] = mean_std([v for v in values if v is not None])
     return summary
 
 

@@ -1,9 +1,9 @@
-"""Quantizers of goodfit.analog.quant against hand-computed integers, and their STE gradients."""
+"""Quantizers of goodfit.models.analog.quant against hand-computed integers, and their STE gradients."""
 
 import pytest
 import torch
 
-from goodfit.analog.quant import (
+from goodfit.models.analog.quant import (
     converting_relu,
     encode_input,
     gain_fraction,

@@ -51,7 +51,9 @@ def _dataset(y_train: np.ndarray, *, x_train: np.ndarray | None = None, y_test: 
 @pytest.fixture(scope="module")
 def digits(tmp_path_factory: pytest.TempPathFactory):
     out = tmp_path_factory.mktemp("explore-digits")
-    return explore("digits", out_dir=out), load_dataset("digits"), out
+    from goodfit.report.explore import explore as explore_page
+
+    return explore_page("digits", out_dir=out), load_dataset("digits"), out
 
 
 def test_digits_numbers_match_numpy(digits) -> None:
@@ -214,7 +216,10 @@ def test_table_data_writes_feature_plot(tmp_path: Path) -> None:
     rng = np.random.default_rng(6)
     x = np.c_[rng.normal(size=(90, 2)), rng.normal(500, 100, size=(90, 1))].astype(np.float32)
     ds = _dataset(np.tile(np.arange(3), 30), x_train=x, kind="table")
-    result = explore_dataset(ds, out_dir=tmp_path)
+    from goodfit.report.explore import write_explore_page
+
+    result = explore_dataset(ds)
+    write_explore_page(result, ds, tmp_path)
     assert result.suggested_scaling.startswith("standardize (")
     assert (tmp_path / "samples.png").read_bytes()[:4] == b"\x89PNG"
     assert "Features" in (tmp_path / "explore.html").read_text()

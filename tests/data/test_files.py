@@ -49,3 +49,33 @@ def test_csv_errors(tmp_path):
     (tmp_path / "n.csv").write_text("a,label\n1,1\n,0\n3,1\n4,0\n")
     with pytest.raises(DataError, match="missing values"):
         load_dataset(f"csv:{tmp_path / 'n.csv'}")
+
+
+def _table(tmp_path, label_values, name="t.csv"):
+    rng = np.random.default_rng(1)
+    rows = ["a,b,y"] + [f"{rng.normal():.3f},{rng.normal():.3f},{v}" for v in label_values]
+    (tmp_path / name).write_text("\n".join(rows))
+    return f"csv:{tmp_path / name}"
+
+
+def test_csv_regression_takes_real_values(tmp_path):
+    values = np.round(np.random.default_rng(2).normal(50, 10, 40), 2)
+    name = _table(tmp_path, values)
+    with pytest.raises(DataError, match=r"looks continuous \(\d+ distinct values, not whole numbers\); "
+                                        "for a regression pass data.task=regression"):
+        load_dataset(name)
+    ds = load_dataset(name, task="regression")
+    assert ds.task == "regression" and ds.classes == () and ds.target_names == ("y",)
+    assert len(ds.y_train) == 32 and ds.y_train.dtype == np.float32
+    np.testing.assert_allclose(np.sort(np.r_[ds.y_train, ds.y_test]), np.sort(values.astype(np.float32)))
+
+
+def test_csv_with_one_class_infinite_features_or_text_targets_for_regression(tmp_path):
+    with pytest.raises(DataError, match="holds one class"):
+        load_dataset(_table(tmp_path, ["same"] * 8))
+    (tmp_path / "inf.csv").write_text("a,label\n1,0\ninf,1\n3,0\n4,1\n")
+    with pytest.raises(DataError, match="infinite"):
+        load_dataset(f"csv:{tmp_path / 'inf.csv'}")
+    with pytest.raises(DataError, match="needs numbers in the label column"):
+        load_dataset(_table(tmp_path, ["x", "y"] * 4, name="text.csv"), task="regression")
+    assert load_dataset(_table(tmp_path, [0, 1, 2] * 4, name="ints.csv")).classes == ("0", "1", "2")

@@ -51,13 +51,14 @@ def test_training_job(slurm, tmp_path):
 
 
 def test_search_job_array(slurm, tmp_path):
-    from goodfit.search import create_search, finish_search
+    from goodfit.search import create_search, finish_search, run_worker
 
     cfg = _cfg(tmp_path, "data.name=digits", "train.epochs=2", "model.hidden=16", "train.checkpoint=false")
     study_dir = create_search(cfg, grid={"optim.lr": [1e-3, 1e-2, 0.1, 0.3]})
     jobs = submit_search(
         study_dir,
         SlurmOptions(time_min=10, cpus=1, array_parallelism=2),
+        worker=run_worker,
         n_tasks=2,
         folder=tmp_path / "slurm",
     )

@@ -17,11 +17,11 @@ from helpers import needs_mnist
 
 from goodfit import Config, apply_overrides, fit, load_model
 from goodfit.errors import CheckError, ConfigError, LaunchError
-from goodfit.launch.ddp import Rendezvous, _wait, first_host, launch_fit, outer_rendezvous
+from goodfit.launch.ddp import _wait, launch_fit, run_fit
 from goodfit.run import RunDir
 from goodfit.train.batching import LoaderBatches, MemoryBatches
 from goodfit.train.callbacks import Callback
-from goodfit.train.distributed import shard_bounds, unwrap
+from goodfit.train.distributed import Rendezvous, first_host, outer_rendezvous, shard_bounds, unwrap
 
 GOODFIT = [sys.executable, "-m", "goodfit.cli"]
 # digits: 1,280 training samples = 20 batches of 64, float64: 1 and 2 processes train the same steps
@@ -65,16 +65,11 @@ def test_two_ranks_together_see_the_single_process_batches():
     assert [torch.cat(pair).tolist() for pair in zip(*ranks, strict=True)] == [b.tolist() for b in alone]
 
 
-class _Compiled(torch.nn.Module):  # what torch.compile returns, without the seconds of importing dynamo
-    def __init__(self, model):
-        super().__init__()
-        self._orig_mod = model
-
-
-def test_unwrap_gives_plain_state_dict_keys():
+def test_unwrap_gives_the_plain_model_and_compile_keeps_state_dict_keys():
     m = torch.nn.Linear(2, 2)
-    assert list(_Compiled(m).state_dict()) == ["_orig_mod.weight", "_orig_mod.bias"]
-    assert unwrap(_Compiled(m)) is m and list(unwrap(_Compiled(m)).state_dict()) == ["weight", "bias"]
+    assert unwrap(m) is m
+    m.compile()  # what train.compile does: in place, compiled on the first forward (not run here)
+    assert list(m.state_dict()) == ["weight", "bias"]
 
 
 # --------------------------------------------------------------------------- rendezvous
@@ -124,6 +119,13 @@ def test_a_dying_rank_stops_the_others_with_one_clear_error(tmp_path):
     assert waits.poll() is not None and time.monotonic() - t0 < 30
 
 
+def test_fit_trains_in_this_process_and_says_how_to_start_ranks(tmp_path):
+    cfg = apply_overrides(Config(), ["data.name=digits", "train.nproc=2", f"out_dir={tmp_path}"])
+    with pytest.raises(ConfigError, match=r"train.nproc=2 .*goodfit.launch_fit\(config\)"):
+        fit(cfg, progress="quiet")
+    assert not list(tmp_path.iterdir())
+
+
 def test_cli_nproc_error_is_one_line():
     proc = subprocess.run([*GOODFIT, "train", "--nproc", "0"], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2 and proc.stderr == "error: train.nproc must be >= 1 (got 0); 1 trains in this process\n"
@@ -134,7 +136,7 @@ def test_a_user_error_on_rank_0_alone_stops_the_waiting_rank(tmp_path, capfd):
                                      f"out_dir={tmp_path}"])
     t0 = time.monotonic()
     with pytest.raises(CheckError, match="pitfall lint: .*batch-larger-than-data"):  # the lint: rank 0 only
-        fit(cfg, progress="quiet")
+        launch_fit(cfg, progress="quiet")
     assert time.monotonic() - t0 < 90
     assert "Traceback" not in capfd.readouterr().err  # rank 1 was stopped before it saw rank 0 leave
     assert not list(tmp_path.iterdir())  # no run folder
@@ -208,7 +210,7 @@ def test_ctrl_c_saves_an_interrupted_run_that_resumes_on_two_processes(tmp_path,
         proc.kill()
     assert proc.returncode == 130, err
     assert "status: interrupted" in out and f"resume with --resume {run}" in err
-    resumed = fit(None, resume=run, progress="quiet", report=False)  # two processes again (its config)
+    resumed = launch_fit(None, resume=run, progress="quiet", report=False)  # two processes again (its config)
     assert resumed.rank == 0 and resumed.status == "completed"
     _assert_same_run(run, _alone(tmp_path, "train.epochs=30"))
 
@@ -222,7 +224,7 @@ def test_two_processes_reach_the_single_process_test_accuracy_on_mnist(tmp_path,
     for nproc in (1, 2):
         t0 = time.perf_counter()
         cfg = apply_overrides(Config(), [*base, f"train.nproc={nproc}"])
-        result = fit(cfg, progress="quiet", report=False)
+        result = run_fit(cfg, progress="quiet", report=False)
         accs[nproc], times[nproc] = result.metrics["test"]["accuracy"], time.perf_counter() - t0
     print(f"MNIST MLP 3 epochs: test accuracy 1 process {accs[1]:.4f} ({times[1]:.0f} s), "
           f"2 processes {accs[2]:.4f} ({times[2]:.0f} s)")

@@ -53,12 +53,12 @@ def test_early_stopping_silent_while_improving():
     assert not s.should_stop
 
 
-@pytest.mark.parametrize("keep_logits", [loop.KEEP_LOGITS, 100])
-def test_epoch_numbers_equal_the_whole_data_set_at_lr_zero(keep_logits, monkeypatch):
+@pytest.mark.parametrize("keep_outputs", [loop.KEEP_OUTPUTS, 100])
+def test_epoch_numbers_equal_the_whole_data_set_at_lr_zero(keep_outputs, monkeypatch):
     """With fixed weights an epoch's train loss and accuracy are those of the whole training set,
     however the loop folds its steps together (61 steps, a partial last batch; with a small
-    ``KEEP_LOGITS`` the correct predictions are counted every two steps)."""
-    monkeypatch.setattr(loop, "KEEP_LOGITS", keep_logits)
+    ``KEEP_OUTPUTS`` the correct predictions are counted every two steps)."""
+    monkeypatch.setattr(loop, "KEEP_OUTPUTS", keep_outputs)
     torch.manual_seed(0)
     x, y = _problem(n=32 * 60 + 10)
     model = nn.Sequential(nn.Linear(2, 8), nn.ReLU(), nn.Linear(8, 2))

@@ -1,5 +1,9 @@
 """Hardware-aware training for analog accelerators: a faithful mock of a BrainScaleS-2-style chip.
 
+The chip's layers and the ``analog-mlp`` model live with the models (:mod:`goodfit.models.analog`);
+this package holds what is built on trained runs: the float-vs-analog comparison, the robustness
+study and the integer export (re-exporting the chip's pieces for convenience).
+
 The chip computes a vector-matrix multiply in analog: 5-bit input codes, 6-bit signed weights,
 128-row chunks read out separately by an 8-bit ADC with gain and noise (docs/analog.md). Training
 through this mock (straight-through gradients) makes a network that still works on the chip.
@@ -18,8 +22,12 @@ from typing import Any
 
 import torch  # noqa: F401  (for the doctest namespace)
 
-from goodfit.analog.layers import AnalogLinear, ConvertingReLU, chunk_sums
-from goodfit.analog.quant import (
+from goodfit.config import AnalogConfig
+from goodfit.models.analog import (
+    AnalogLinear,
+    AnalogMLP,
+    ConvertingReLU,
+    chunk_sums,
     converting_relu,
     encode_input,
     gain_fraction,
@@ -30,11 +38,9 @@ from goodfit.analog.quant import (
     read_out,
     weight_max,
 )
-from goodfit.config import AnalogConfig
 
-# defined where they import goodfit.models / goodfit.experiment, which import this package: lazy
+# the studies import goodfit.experiment (torch, data, training): loaded when first used
 _LAZY = {
-    "AnalogMLP": "goodfit.models.analog_mlp",
     "budget_config": "goodfit.analog.experiments",
     "chip_variant": "goodfit.analog.experiments",
     "compare": "goodfit.analog.experiments",

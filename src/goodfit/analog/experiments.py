@@ -25,8 +25,8 @@ from typing import Any
 
 import numpy as np
 
-from goodfit.analog.quant import input_max, weight_max
 from goodfit.config import AnalogConfig, Config, apply_overrides, config_to_dict
+from goodfit.models.analog.quant import input_max, weight_max
 
 __all__ = ["BUDGET", "SWEEPS", "CompareResult", "RobustnessResult", "budget_config", "chip_variant",
            "compare", "robustness"]
@@ -216,7 +216,7 @@ def _accuracy(state: dict, chip: AnalogConfig, test: tuple, repeats: int) -> tup
     """Test accuracy on ``chip`` (mean, std over ``repeats`` seeded draws when it is noisy)."""
     import torch
 
-    from goodfit.models.analog_mlp import AnalogMLP
+    from goodfit.models.analog.mlp import AnalogMLP
     from goodfit.train.evaluate import predict_logits
 
     x, y, input_shape, n_classes = test

@@ -31,9 +31,9 @@ from typing import Any
 import numpy as np
 import torch
 
-from goodfit.analog.quant import gain_fraction, input_max, output_range
 from goodfit.config import AnalogConfig, config_to_dict
 from goodfit.errors import RunDirError
+from goodfit.models.analog.quant import gain_fraction, input_max, output_range
 
 __all__ = ["ExportResult", "encode_codes", "export_run", "integer_forward", "chip_spec"]
 
@@ -132,9 +132,9 @@ def export_run(run: str | Path, *, out: str | Path | None = None,
         True
     """
     from goodfit.data import prepare_data
-    from goodfit.experiment import load_model
-    from goodfit.models.analog_mlp import AnalogMLP
+    from goodfit.models.analog.mlp import AnalogMLP
     from goodfit.train.evaluate import predict_logits
+    from goodfit.trained import load_model
 
     loaded = load_model(run)
     if not isinstance(loaded.model, AnalogMLP):

@@ -1,7 +1,7 @@
 """Neural detectors: VAE (negative ELBO or reconstruction error), auto-encoder, classifier confidence.
 
-The VAE and the auto-encoder are trained here, on the detector's training data only, with
-goodfit's generative loop (:func:`goodfit.generative.train.train_generator`); their random
+The VAE and the auto-encoder are trained here, on the detector's training data only, in goodfit's
+training loop (:func:`goodfit.train.loop.train_loop`, the VAE with its own step); their random
 initialization and sampling are seeded by ``random_state`` without touching the global RNG.
 Inputs already in [0, 1] (pixels / 255) are used as they are; any other features are
 standardized on the training data. Both models measure reconstruction by squared error (a
@@ -44,16 +44,20 @@ class _Scaling:
         return torch.from_numpy(((X - self.shift) / self.scale).astype(np.float32))
 
 
-def _train(model: nn.Module, x: torch.Tensor, step_for: Any, *, epochs: int, batch_size: int, lr: float,
-           seed: int) -> None:
-    from goodfit.generative.train import train_generator
+def _train(model: nn.Module, x: torch.Tensor, *, epochs: int, batch_size: int, lr: float, seed: int,
+           step_for: Any = None, loss_fn: Any = None) -> None:
+    """``epochs`` of the training loop on inputs ``x`` that are also the targets (the model reconstructs
+    them): with ``loss_fn`` in the supervised step, or with ``step_for(model, optimizer)``'s step."""
+    from goodfit.tasks import Reconstruction
     from goodfit.train.batching import MemoryBatches
     from goodfit.train.callbacks import TrainState
+    from goodfit.train.loop import train_loop
 
     opt = torch.optim.Adam(model.parameters(), lr=lr)
-    batches = MemoryBatches(x, torch.zeros(len(x)), batch_size=min(batch_size, len(x)), seed=seed)
+    batches = MemoryBatches(x, x, batch_size=min(batch_size, len(x)), seed=seed)
     state = TrainState(model, opt, None, epochs=epochs, steps_per_epoch=len(batches))
-    train_generator(state, batches, step_for(model, opt))
+    train_loop(state, batches, valid=None, task=Reconstruction(), loss_fn=loss_fn,
+               step=step_for(model, opt) if step_for is not None else None, device=x.device)
     model.eval()
 
 
@@ -86,7 +90,7 @@ class VAEDetector(Detector):
         self.random_state = random_state
 
     def _fit(self, X: np.ndarray) -> None:
-        from goodfit.generative.train import vae_step
+        from goodfit.generative.train import VAEStep
         from goodfit.models.vae import VAE
 
         if self.score not in ("elbo", "reconstruction"):
@@ -102,8 +106,8 @@ class VAEDetector(Detector):
             torch.manual_seed(self.random_state)
             self.model_ = VAE((X.shape[1],), latent=self.latent, hidden=_sizes(self.hidden),
                               likelihood=likelihood, sigma=self.sigma)
-            _train(self.model_, self.scaling_(X), lambda m, o: vae_step(m, o, beta=self.beta), epochs=self.epochs,
-                   batch_size=self.batch_size, lr=self.lr, seed=self.random_state)
+            _train(self.model_, self.scaling_(X), step_for=lambda m, o: VAEStep(m, o, beta=self.beta),
+                   epochs=self.epochs, batch_size=self.batch_size, lr=self.lr, seed=self.random_state)
 
     @torch.inference_mode()
     def _score(self, X: np.ndarray) -> np.ndarray:
@@ -140,6 +144,11 @@ def _ae_errors(model: _AE, x: torch.Tensor) -> torch.Tensor:
     return ((model(x) - x) ** 2).sum(1)  # (B,) squared reconstruction error
 
 
+def _squared_error(output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """The auto-encoder's training loss: the mean over the batch of each sample's squared error."""
+    return ((output - target) ** 2).sum(1).mean()
+
+
 class AutoencoderDetector(Detector):
     """A deterministic auto-encoder; the score is minus the squared reconstruction error.
 
@@ -162,21 +171,11 @@ class AutoencoderDetector(Detector):
 
     def _fit(self, X: np.ndarray) -> None:
         self.scaling_ = _Scaling(X)
-
-        def step_for(model: _AE, opt: torch.optim.Optimizer):
-            def step(xb: torch.Tensor) -> dict[str, torch.Tensor]:
-                loss = _ae_errors(model, xb).mean()
-                opt.zero_grad(set_to_none=True)
-                loss.backward()
-                opt.step()
-                return {"train_loss": loss.detach()}
-            return step
-
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(self.random_state)
             self.model_ = _AE(X.shape[1], _sizes(self.hidden), self.latent)
-            _train(self.model_, self.scaling_(X), step_for, epochs=self.epochs, batch_size=self.batch_size,
-                   lr=self.lr, seed=self.random_state)
+            _train(self.model_, self.scaling_(X), loss_fn=_squared_error, epochs=self.epochs,
+                   batch_size=self.batch_size, lr=self.lr, seed=self.random_state)
 
     @torch.inference_mode()
     def _score(self, X: np.ndarray) -> np.ndarray:

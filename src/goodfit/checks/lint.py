@@ -23,9 +23,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from goodfit.checks.findings import Finding, finding
 from goodfit.checks.probe import LintContext, ln_classes, loader_arrays, probe_outputs
 from goodfit.data.scaling import mean_std
+from goodfit.errors import ConfigError
+from goodfit.findings import Finding, finding
 
 __all__ = ["check", "run_lint", "LINT_CHECKS"]
 
@@ -35,9 +36,16 @@ def _is_ce(loss_fn: Any) -> bool:
 
 
 def check_softmax(ctx: LintContext) -> list[Finding]:
-    if ctx.model is None or not _is_ce(ctx.loss_fn):
+    if ctx.model is None:
         return []
     leaves = [m for m in ctx.model.modules() if not list(m.children())]
+    if isinstance(ctx.loss_fn, nn.BCEWithLogitsLoss) or ctx.loss_fn is F.binary_cross_entropy_with_logits:
+        if leaves and isinstance(leaves[-1], nn.Sigmoid):
+            return [finding("sigmoid-before-bce", "the model's last layer is Sigmoid and the loss is "
+                            "BCEWithLogitsLoss, which applies the sigmoid itself.", where="model")]
+        return []
+    if not _is_ce(ctx.loss_fn) or ctx.kind() != "classification":
+        return []
     if leaves and isinstance(leaves[-1], (nn.Softmax, nn.LogSoftmax)):
         return [finding("softmax-before-ce", f"the model's last layer is {type(leaves[-1]).__name__} and the "
                         "loss is CrossEntropyLoss, which applies log-softmax itself.", where="model")]
@@ -59,13 +67,19 @@ def check_shuffling(ctx: LintContext) -> list[Finding]:
     if loader is not None and isinstance(getattr(loader, "sampler", None), torch.utils.data.SequentialSampler):
         found.append(finding("unshuffled-train-loader", "the training DataLoader uses a SequentialSampler: "
                              "every epoch sees the same order.", where="train_loader"))
-    if loader is not None and ctx.train is not None:
-        y = ctx.train[1].numpy()  # in the loader's order
+    y = ctx.labels("train")  # in the loader's order
+    if loader is not None and y is not None and len(y):
         longest = _longest_run(y)
         n_classes = max(int(y.max()) + 1, 2)
         if longest > max(10, 3 * len(y) / n_classes / 10):
             found.append(finding("sorted-labels", f"the training data come in runs of one class "
                                  f"(longest: {longest} samples in a row).", where="train_loader"))
+    elif loader is not None and ctx.kind() == "regression" and ctx.train is not None and len(ctx.train[1]) > 20:
+        t = ctx.train[1].reshape(len(ctx.train[1]), -1)[:, 0].double()
+        rising = float((t[1:] >= t[:-1]).double().mean())
+        if rising > 0.95 or rising < 0.05:
+            found.append(finding("sorted-labels", f"the training targets come sorted ({rising:.0%} of neighbours "
+                                 "in increasing order).", where="train_loader"))
     return found
 
 
@@ -145,31 +159,84 @@ def check_scaling(ctx: LintContext) -> list[Finding]:
     return found
 
 
+IMBALANCE = {"classification": 1.5, "binary": 4.0}  # largest / smallest class; AUROC and AP take more
+
+
+def check_targets(ctx: LintContext) -> list[Finding]:
+    """Targets against the loss: float or one-hot labels for cross-entropy, class indices for MSE."""
+    data = ctx.train or ctx.valid or ctx.test
+    if data is None or ctx.loss_fn is None:
+        return []
+    y, kind = data[1], ctx.kind()
+    if kind == "classification" and y.is_floating_point():
+        if y.ndim == 2 and y.shape[1] > 1:
+            return [finding("targets-loss-mismatch", f"the targets are one-hot / probability rows {tuple(y.shape[1:])} "
+                            "for cross-entropy.", where="targets", severity="warning",
+                            fix="Pass class indices (y.argmax(1)); keep soft targets only on purpose.")]
+        return [finding("targets-loss-mismatch", "the targets are floats but cross-entropy needs integer class "
+                        "indices (torch raises 'expected scalar type Long').", where="targets",
+                        fix="Convert the labels with y.long(); for real-valued targets use MSELoss.")]
+    if kind == "regression" and not y.is_floating_point():
+        return [finding("targets-loss-mismatch", "the targets are integers (class indices?) but the loss is a "
+                        "regression loss.", where="targets", severity="warning",
+                        fix="For classes use CrossEntropyLoss and one output per class; for values, y.float().")]
+    return []
+
+
 def check_labels(ctx: LintContext) -> list[Finding]:
     found = []
     out = probe_outputs(ctx)
-    n_out = int(out.shape[1]) if out is not None and out.ndim == 2 else None
+    if out is None or ctx.kind() is None:
+        return found
+    if ctx.kind() in ("regression", "arrays", "binary"):
+        return _check_output_shape(ctx, out)
+    n_out = int(out.shape[1]) if out.ndim == 2 else None
     n_classes = ctx.classes()
     for split in ("train", "valid", "test"):
-        data = getattr(ctx, split)
-        if data is None or n_out is None:
+        y = ctx.labels(split)
+        if y is None or n_out is None or not len(y):
             continue
-        y = data[1]
         if int(y.min()) < 0 or int(y.max()) >= n_out:
             found.append(finding("labels-out-of-range", f"{split} labels span {int(y.min())}..{int(y.max())} "
                                  f"but the model has {n_out} outputs.", where=split))
     if n_out is not None and n_classes is not None and n_out != n_classes:
         found.append(finding("wrong-output-units", f"the model has {n_out} outputs for {n_classes} classes.",
                              where="last layer", severity="error" if n_out < n_classes else "warning"))
-    if ctx.train is not None:
-        counts = np.bincount(ctx.train[1].numpy().clip(min=0))
-        present = counts[counts > 0]
-        if len(present) > 1 and present.max() / present.min() > 1.5:
-            base = present.max() / counts.sum()
-            found.append(finding("class-imbalance", f"the largest class has {present.max() / present.min():.1f}x "
-                                 f"the samples of the smallest; always predicting it scores {base:.1%} "
-                                 "(the majority baseline).", where="train"))
-    return found
+    return found + _check_balance(ctx)
+
+
+def _check_output_shape(ctx: LintContext, out: torch.Tensor) -> list[Finding]:
+    """Binary, regression and array targets: the model's output per sample must have the target's shape."""
+    y = (ctx.train or ctx.valid or ctx.test)[1]
+    got, want = tuple(out.shape[1:]), tuple(y.shape[1:])
+    if ctx.kind() == "binary":
+        bad = [split for split in ("train", "valid", "test") if getattr(ctx, split) is not None
+               and not bool(torch.isin(getattr(ctx, split)[1], torch.tensor([0, 1], dtype=y.dtype)).all())]
+        found = [finding("labels-out-of-range", f"{bad[0]} targets of a binary loss must be 0 or 1.", where=bad[0])
+                 ] if bad else []
+        if got not in ((1,), ()) and got != want:
+            found.append(finding("wrong-output-units", f"the model outputs {got} per sample; a binary loss needs "
+                                 "one logit.", where="last layer",
+                                 fix="Give the last layer out_features=1 (or CrossEntropyLoss with 2 outputs)."))
+        return found + _check_balance(ctx)
+    if got != want and not (got == (1,) and want == ()) and not (got == () and want == (1,)):
+        return [finding("wrong-output-units", f"the model outputs {got} per sample but the targets are {want}.",
+                        where="last layer", fix="Make the last layer produce the target's shape.")]
+    return []
+
+
+def _check_balance(ctx: LintContext) -> list[Finding]:
+    y = ctx.labels("train")
+    if y is None or not len(y):
+        return []
+    counts = np.bincount(y.clip(min=0))
+    present = counts[counts > 0]
+    if len(present) > 1 and present.max() / present.min() > IMBALANCE[ctx.kind()]:
+        base = present.max() / counts.sum()
+        return [finding("class-imbalance", f"the largest class has {present.max() / present.min():.1f}x "
+                        f"the samples of the smallest; always predicting it scores {base:.1%} "
+                        "(the majority baseline).", where="train")]
+    return []
 
 
 def check_evaluation(ctx: LintContext) -> list[Finding]:
@@ -240,25 +307,31 @@ def check_hyperparameters(ctx: LintContext) -> list[Finding]:
     if ctx.batch_size is not None and n_train is not None and ctx.batch_size > n_train:
         found.append(finding("batch-larger-than-data", f"batch size {ctx.batch_size} > {n_train} training "
                              "samples.", where="batch_size"))
-    n_classes = ctx.classes()
-    if ctx.valid is not None and n_classes:
-        counts = np.bincount(ctx.valid[1].numpy().clip(min=0), minlength=n_classes)
-        if counts.min() == 0 or len(ctx.valid[1]) < 20 * n_classes:
-            found.append(finding("small-valid-split", f"{len(ctx.valid[1])} validation samples for {n_classes} "
+    n_classes, valid_y = ctx.classes(), ctx.labels("valid")
+    if valid_y is not None and n_classes:
+        counts = np.bincount(valid_y.clip(min=0), minlength=n_classes)
+        if counts.min() == 0 or len(valid_y) < 20 * n_classes:
+            found.append(finding("small-valid-split", f"{len(valid_y)} validation samples for {n_classes} "
                                  f"classes (fewest per class: {counts.min()}).", where="valid"))
+    elif ctx.valid is not None and ctx.kind() in ("regression", "arrays") and len(ctx.valid[1]) < 20:
+        found.append(finding("small-valid-split", f"{len(ctx.valid[1])} validation samples.", where="valid"))
     return found
 
 
 def check_initial_loss(ctx: LintContext) -> list[Finding]:
     out, probe = probe_outputs(ctx), ctx.probe()
     n_classes = ctx.classes()
-    if out is None or probe is None or not n_classes or not _is_ce(ctx.loss_fn) or out.ndim != 2:
+    if out is None or probe is None or not n_classes or out.ndim != 2 or ctx.labels("train") is None:
         return []
-    y = probe[1]
-    if int(y.min()) < 0 or int(y.max()) >= out.shape[1]:
-        return []  # reported as labels-out-of-range
-    loss = float(F.cross_entropy(out, y.long()))
-    ref = ln_classes(n_classes)
+    y = probe[1].reshape(len(probe[1]), -1)[:, 0]
+    if ctx.kind() == "binary" and out.shape[1] == 1 and isinstance(ctx.loss_fn, nn.BCEWithLogitsLoss):
+        loss, ref = float(F.binary_cross_entropy_with_logits(out[:, 0], y.float())), ln_classes(2)
+    elif ctx.kind() == "classification" and _is_ce(ctx.loss_fn):
+        if int(y.min()) < 0 or int(y.max()) >= out.shape[1]:
+            return []  # reported as labels-out-of-range
+        loss, ref = float(F.cross_entropy(out, y.long())), ln_classes(n_classes)
+    else:
+        return []
     if not np.isfinite(loss) or loss > 1.5 * ref + 0.5 or loss < 0.5 * ref:
         return [finding("initial-loss", f"the untrained model's loss is {loss:.3g}; for {n_classes} classes "
                         f"expect about ln({n_classes}) = {ref:.3f}.", where="model init")]
@@ -266,7 +339,7 @@ def check_initial_loss(ctx: LintContext) -> list[Finding]:
 
 
 LINT_CHECKS: tuple[Callable[[LintContext], list[Finding]], ...] = (
-    check_softmax, check_shuffling, check_test_use, check_scaling, check_labels,
+    check_softmax, check_shuffling, check_test_use, check_scaling, check_targets, check_labels,
     check_evaluation, check_penalty, check_hyperparameters, check_initial_loss,
 )
 
@@ -285,18 +358,23 @@ def check(
     loss_fn: Callable | None = None,
     optimizer: torch.optim.Optimizer | None = None,
     n_classes: int | None = None,
+    task: str | None = None,
     penalty_fn: Callable[[nn.Module], torch.Tensor] | None = None,
     evaluate_fn: Callable[[nn.Module, Any], Any] | None = None,
 ) -> list[Finding]:
     """Lint your own PyTorch model, loaders, loss and optimizer for the course's classic pitfalls.
 
-    ``penalty_fn(model)`` is checked as a regularization penalty (e.g. your L1);
-    ``evaluate_fn(model, loader)`` is called on a small probe loader to see how it evaluates.
+    The kind of targets (``task``: classification, binary, regression or arrays) is inferred from
+    the loss and the targets unless given. ``penalty_fn(model)`` is checked as a regularization
+    penalty (e.g. your L1); ``evaluate_fn(model, loader)`` is called on a small probe loader to see
+    how it evaluates.
     """
+    if task not in (None, "classification", "binary", "regression", "arrays"):
+        raise ConfigError(f"task={task!r}: choose classification, binary, regression or arrays (or leave it None)")
     ctx = LintContext(
         model=model, loss_fn=loss_fn, train=loader_arrays(train_loader), valid=loader_arrays(valid_loader),
         test=loader_arrays(test_loader), train_loader=train_loader, valid_loader=valid_loader,
-        test_loader=test_loader, n_classes=n_classes, penalty_fn=penalty_fn, evaluate_fn=evaluate_fn,
+        test_loader=test_loader, n_classes=n_classes, task=task, penalty_fn=penalty_fn, evaluate_fn=evaluate_fn,
         batch_size=getattr(train_loader, "batch_size", None),
     )
     if optimizer is not None:

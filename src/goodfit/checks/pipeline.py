@@ -5,14 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import torch
-import torch.nn.functional as F
 
-from goodfit.checks.findings import Finding
 from goodfit.checks.lint import check_scaling, run_lint
 from goodfit.checks.probe import LintContext
 from goodfit.checks.sanity import SanityResult, overfit_one_batch
 from goodfit.config import Config
 from goodfit.data import PreparedData, prepare_data
+from goodfit.findings import Finding
 
 __all__ = ["lint_config", "lint_run", "sanity_config"]
 
@@ -27,12 +26,14 @@ def lint_config(config: Config, *, data: PreparedData | None = None, model: torc
     what remains to check is the data, the model and the hyperparameters)."""
     from goodfit.models import create_model
 
-    data = data if data is not None else prepare_data(config.data)
+    data = data if data is not None else prepare_data(config.data, optim=config.optim)
     if model is None:
-        model = create_model(config.model, input_shape=data.input_shape, n_classes=len(data.classes))
+        model = create_model(config.model, input_shape=data.input_shape, output_shape=data.output_shape)
+    kind = {"reconstruction": "arrays", "denoising": "arrays"}.get(data.task.name, data.task.name)
     ctx = LintContext(
-        model=model, train=_split(data.train), valid=_split(data.valid),
-        test=_split(data.test) if config.train.evaluate_test else None, n_classes=len(data.classes),
+        model=model, loss_fn=data.task.loss_fn, train=_split(data.train), valid=_split(data.valid),
+        test=_split(data.test) if config.train.evaluate_test else None,
+        n_classes=len(data.classes) if kind in ("classification", "binary") else None, task=kind,
         optimizer=config.optim.name, lr=config.optim.lr, batch_size=config.train.batch_size,
     )
     # goodfit fits its scaler on the training split itself: inputs are scaled and nothing leaks,
@@ -63,12 +64,14 @@ def sanity_config(config: Config, *, steps: int = 200, batch_size: int = 32, dat
     from goodfit.train.optim import build_optimizer
 
     seed_everything(config.seed)
-    data = data if data is not None else prepare_data(config.data)
+    data = data if data is not None else prepare_data(config.data, optim=config.optim)
     device = resolve_device(config.train.device)
-    model = create_model(config.model, input_shape=data.input_shape, n_classes=len(data.classes)).to(device)
+    model = create_model(config.model, input_shape=data.input_shape, output_shape=data.output_shape).to(device)
     g = torch.Generator().manual_seed(config.seed)
     idx = torch.randperm(len(data.train), generator=g)[:batch_size]
     x = torch.from_numpy(data.train.x)[idx].to(device)
     y = torch.from_numpy(data.train.y)[idx].to(device)
+    corrupt = data.task.corrupt()  # denoising: the one batch's noisy inputs, drawn once
+    x = corrupt(x, g) if corrupt is not None else x
     opt = build_optimizer(model.parameters(), config.optim, device=device)
-    return overfit_one_batch(model, x, y, optimizer=opt, loss_fn=F.cross_entropy, steps=steps)
+    return overfit_one_batch(model, x, y, optimizer=opt, task=data.task, steps=steps)

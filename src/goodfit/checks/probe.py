@@ -7,10 +7,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import torch
 from torch import nn
 
-__all__ = ["LintContext", "loader_arrays", "probe_outputs"]
+__all__ = ["LintContext", "infer_task", "loader_arrays", "probe_outputs"]
 
 PROBE_SIZE = 256
 MAX_SAMPLES = 60_000  # enough for hashing MNIST; bounded for huge loaders
@@ -46,6 +47,7 @@ class LintContext:
     valid_loader: Any = None
     test_loader: Any = None
     n_classes: int | None = None
+    task: str | None = None  # classification, binary, regression or arrays; None: inferred (infer_task)
     optimizer: str | None = None  # "adam", "adamw", "sgd", ...
     lr: float | None = None
     batch_size: int | None = None
@@ -54,11 +56,35 @@ class LintContext:
     test_evaluations: int | None = None
     cache: dict[str, Any] = field(default_factory=dict)
 
+    def kind(self) -> str | None:
+        """The kind of targets: ``classification``, ``binary``, ``regression``, ``arrays`` or None (unknown)."""
+        if self.task is None:
+            self.task = infer_task(self.loss_fn, self.train or self.valid or self.test)
+        return self.task
+
+    def has_labels(self) -> bool:
+        """Targets are class labels (classification or binary): counts, balance and order apply."""
+        return self.kind() in ("classification", "binary")
+
     def classes(self) -> int | None:
         if self.n_classes is not None:
             return self.n_classes
-        labels = [s[1] for s in (self.train, self.valid, self.test) if s is not None]
+        if self.kind() == "binary":
+            return 2
+        if self.kind() != "classification":
+            return None
+        labels = [s[1] for s in (self.train, self.valid, self.test) if s is not None and s[1].ndim == 1]
         return int(max(int(y.max()) for y in labels)) + 1 if labels else None
+
+    def labels(self, split: str) -> np.ndarray | None:
+        """A split's targets as 1-D integer labels (binary: 0/1), or None when they are not labels."""
+        data = getattr(self, split)
+        if data is None or not self.has_labels():
+            return None
+        y = data[1].reshape(len(data[1]), -1)
+        if y.shape[1] != 1 or not bool(torch.all(y == y.round())):
+            return None  # one-hot or soft targets: the target checks say so
+        return y[:, 0].long().numpy()
 
     def probe(self) -> tuple[torch.Tensor, torch.Tensor] | None:
         if self.train is None:
@@ -67,6 +93,40 @@ class LintContext:
         g = torch.Generator().manual_seed(0)
         idx = torch.randperm(len(y), generator=g)[:PROBE_SIZE]
         return x[idx], y[idx]
+
+
+_CE = (nn.CrossEntropyLoss, nn.NLLLoss)
+_BCE = (nn.BCEWithLogitsLoss, nn.BCELoss)
+_REGRESSION = (nn.MSELoss, nn.L1Loss, nn.HuberLoss, nn.SmoothL1Loss)
+
+
+def infer_task(loss_fn: Any, data: tuple[torch.Tensor, torch.Tensor] | None) -> str | None:
+    """What kind of targets a set-up trains on, from its loss and its data.
+
+    The loss decides when it is one goodfit knows (cross-entropy: classification, BCE: binary, MSE /
+    L1 / Huber: regression, or arrays when the targets have the inputs' shape); without one, the
+    targets do (integer labels: classification).
+
+    Example:
+        >>> x, y = torch.zeros(4, 3), torch.tensor([0.0, 1.0, 1.0, 0.0])
+        >>> infer_task(nn.BCEWithLogitsLoss(), (x, y)), infer_task(nn.MSELoss(), (x, x)), infer_task(None, (x, y))
+        ('binary', 'arrays', 'regression')
+    """
+    import torch.nn.functional as F
+
+    y = data[1] if data is not None else None
+    same_shape = y is not None and data[0].shape[1:] == y.shape[1:] and y.ndim > 1
+    if isinstance(loss_fn, _CE) or loss_fn in (F.cross_entropy, F.nll_loss):
+        return "classification"
+    if isinstance(loss_fn, _BCE) or loss_fn in (F.binary_cross_entropy_with_logits, F.binary_cross_entropy):
+        return "binary"
+    if isinstance(loss_fn, _REGRESSION) or loss_fn in (F.mse_loss, F.l1_loss, F.huber_loss, F.smooth_l1_loss):
+        return "arrays" if same_shape else "regression"
+    if y is None:
+        return None
+    if not y.is_floating_point():
+        return "classification"
+    return "arrays" if same_shape else "regression"
 
 
 def probe_outputs(ctx: LintContext) -> torch.Tensor | None:

@@ -15,7 +15,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from goodfit.checks.findings import Finding, finding
+from goodfit.findings import Finding, finding
+from goodfit.tasks import Binary, Classification, Task
 
 __all__ = ["SanityResult", "overfit_one_batch", "diagnose_sanity"]
 
@@ -39,15 +40,19 @@ def overfit_one_batch(
     y: torch.Tensor,
     *,
     optimizer: torch.optim.Optimizer,
-    loss_fn: Callable = F.cross_entropy,
+    loss_fn: Callable | None = None,
     steps: int = 200,
     batch_fn: BatchFn | None = None,
+    task: Task | None = None,
 ) -> SanityResult:
     """Train ``model`` on the single batch ``(x, y)`` for ``steps`` steps and diagnose the curve.
 
-    ``batch_fn(step)`` may supply the batch per step instead (tests use it to inject a pipeline
-    whose labels are not paired with their inputs).
+    ``task`` (default: classification) gives the loss (unless ``loss_fn``), whether an accuracy is
+    measured, and the no-skill loss the curve is judged against. ``batch_fn(step)`` may supply the
+    batch per step instead (tests use it to inject a pipeline whose labels are not paired with their
+    inputs).
     """
+    loss_fn = loss_fn if loss_fn is not None else (task.loss_fn if task is not None else F.cross_entropy)
     losses: list[float] = []
     start = [p.detach().clone() for p in model.parameters()]
     model.train()
@@ -65,15 +70,27 @@ def overfit_one_batch(
     model.eval()
     with torch.no_grad():
         out = model(x)
-        accuracy = float((out.argmax(1) == y).float().mean())
+        accuracy = _accuracy(task, out, y)
         moved = [(p.detach() - s).norm() ** 2 for p, s in zip(model.parameters(), start)]
         change = float(torch.stack(moved).sum().sqrt() / torch.stack([s.norm() ** 2 for s in start]).sum().sqrt())
     model.train()
-    n_classes = int(out.shape[1]) if out.ndim == 2 else 2
+    if task is None or isinstance(task, Classification):
+        chance = math.log(max(int(out.shape[1]) if out.ndim == 2 else 2, 2))
+    else:
+        chance = task.baselines(y.cpu(), x.cpu(), y.cpu())["chance_loss"]
     result = SanityResult(losses, accuracy)
-    result.findings = diagnose_sanity(losses, accuracy, n_classes=n_classes, frozen=frozen, outputs=out,
+    result.findings = diagnose_sanity(losses, accuracy, chance_loss=chance, frozen=frozen,
+                                      outputs=out if task is None or isinstance(task, Classification) else None,
                                       lr=optimizer.param_groups[0]["lr"], weight_change=change)
     return result
+
+
+def _accuracy(task: Task | None, out: torch.Tensor, y: torch.Tensor) -> float | None:
+    if task is None or isinstance(task, Classification):
+        return float((out.argmax(1) == y).float().mean())
+    if isinstance(task, Binary):
+        return float(((out > 0) == (y > 0.5)).float().mean())
+    return None  # regression, arrays: judged by the loss alone
 
 
 def _frozen_parameters(model: nn.Module) -> list[str]:
@@ -82,15 +99,17 @@ def _frozen_parameters(model: nn.Module) -> list[str]:
             if not p.requires_grad or p.grad is None or not bool(p.grad.abs().sum() > 0)]
 
 
-def diagnose_sanity(losses: list[float], accuracy: float, *, n_classes: int, frozen: list[str] = (),
-                    outputs: torch.Tensor | None = None, lr: float | None = None,
-                    weight_change: float | None = None) -> list[Finding]:
+def diagnose_sanity(losses: list[float], accuracy: float | None, *, chance_loss: float | None = None,
+                    n_classes: int | None = None, frozen: list[str] = (), outputs: torch.Tensor | None = None,
+                    lr: float | None = None, weight_change: float | None = None) -> list[Finding]:
     """Name what went wrong from the loss curve of an overfit-one-batch run.
 
-    ``weight_change`` (relative L2 change of all parameters over the run) separates a learning
-    rate too low (nothing moves) from labels not paired with inputs (weights move, loss stays).
+    ``chance_loss`` is the task's no-skill loss (``n_classes=C`` is short for ln C); ``accuracy`` is
+    None for tasks without one (regression, arrays: the loss alone decides). ``weight_change``
+    (relative L2 change of all parameters over the run) separates a learning rate too low (nothing
+    moves) from labels not paired with inputs (weights move, loss stays).
     """
-    ref = math.log(max(n_classes, 2))
+    ref = chance_loss if chance_loss is not None else math.log(max(n_classes or 2, 2))
     arr = np.asarray(losses, dtype=float)
     if len(arr) == 0:
         return []
@@ -99,12 +118,13 @@ def diagnose_sanity(losses: list[float], accuracy: float, *, n_classes: int, fro
     if not np.isfinite(arr).all() or end > 10 * max(start, ref) or arr.max() > 1e3 * max(start, 1e-3):
         return [finding("loss-exploding", f"the loss went from {start:.3g} to {arr.max():.3g}"
                         f"{' and then NaN/inf' if not np.isfinite(arr).all() else ''} (lr={lr:g}).")]
-    if accuracy >= 0.99 and end < 0.1 * max(start, ref):
-        return [finding("sanity-passed", f"batch accuracy {accuracy:.0%}, loss {start:.3g} → {end:.3g}.")]
+    if (accuracy is None or accuracy >= 0.99) and end < 0.1 * max(start, ref):
+        shown = f"batch accuracy {accuracy:.0%}, " if accuracy is not None else ""
+        return [finding("sanity-passed", f"{shown}loss {start:.3g} → {end:.3g}.")]
     if outputs is not None and outputs.ndim == 2 and (outputs >= 0).all() and torch.allclose(
             outputs.sum(1), torch.ones(len(outputs)), atol=1e-3):
         return [finding("probabilities-to-loss", f"the model outputs probabilities; the loss stalled at {end:.3g} "
-                        f"(accuracy {accuracy:.0%}).")]
+                        f"(accuracy {accuracy:.0%}).")] if accuracy is not None else []
     if frozen:
         shown = ", ".join(frozen[:5]) + (f" and {len(frozen) - 5} more" if len(frozen) > 5 else "")
         return [finding("frozen-parameters", f"no gradient reaches {shown}; the loss stalled at {end:.3g}.",
@@ -117,8 +137,8 @@ def diagnose_sanity(losses: list[float], accuracy: float, *, n_classes: int, fro
         return [finding("loss-plateau-lr", f"the loss barely moved ({start:.4g} → {end:.4g}) and the weights changed "
                         f"by {weight_change:.1e} in {len(arr)} steps (lr={lr:g}).")]
     if stuck or (tail.mean() > 0.3 * ref and wiggle > 0.05 * tail.mean()):
-        return [finding("loss-oscillating", f"the loss stays around {tail.mean():.3g} (chance: ln {n_classes} = "
-                        f"{ref:.3g}; mean step-to-step change {wiggle:.3g}) although the weights move "
+        return [finding("loss-oscillating", f"the loss stays around {tail.mean():.3g} (no-skill loss {ref:.3g}; "
+                        f"mean step-to-step change {wiggle:.3g}) although the weights move "
                         f"(lr={lr:g}): steps too large, or labels not paired with their inputs.")]
-    return [finding("loss-plateau", f"the loss fell only from {start:.3g} to {end:.3g}; batch accuracy "
-                    f"{accuracy:.0%}.")]
+    shown = f"; batch accuracy {accuracy:.0%}" if accuracy is not None else ""
+    return [finding("loss-plateau", f"the loss fell only from {start:.3g} to {end:.3g}{shown}.")]

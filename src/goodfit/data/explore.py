@@ -16,7 +16,6 @@ Example:
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,6 +32,7 @@ __all__ = [
     "duplicate_counts",
     "longest_label_run",
     "suggest_scaling",
+    "fmt_share",
 ]
 
 IMBALANCE_RATIO = 1.5  # largest / smallest training class count above this is worth a warning
@@ -98,7 +98,7 @@ class ExploreResult:
             *_count_lines("train", self.classes, self.train_counts),
             *_count_lines("test", self.classes, self.test_counts),
             f"  baseline      always predicting class {self.classes[self.majority_class]!r} scores "
-            f"{_pct(self.majority_accuracy)} on the test set: a model must beat this",
+            f"{fmt_share(self.majority_accuracy)} on the test set: a model must beat this",
             f"  balance       largest/smallest training class = {self.imbalance_ratio:.2f}",
             f"  duplicates    {self.duplicates_train} within train, {self.duplicates_train_test} test "
             f"samples also in train, {self.conflicting_duplicates} identical inputs with different labels",
@@ -111,7 +111,8 @@ class ExploreResult:
         return "\n".join(lines)
 
 
-def _pct(v: float) -> str:
+def fmt_share(v: float) -> str:
+    """A fraction as a percentage with two decimals, ``n/a`` when undefined."""
     return "n/a" if not math.isfinite(v) else f"{100 * v:.2f} %"
 
 
@@ -127,25 +128,23 @@ def _count_lines(split: str, classes: tuple[str, ...], counts: list[int], width:
     return [(head if i == 0 else " " * len(head)) + line for i, line in enumerate(lines or ["(empty)"])]
 
 
-def explore(name: str, *, root: str | None = None, out_dir: str | Path | None = None,
-            download: bool = True) -> ExploreResult:
-    """Load the data set ``name`` unscaled and explore it; with ``out_dir``, also write
-    ``samples.png`` and a self-contained ``explore.html`` there.
+def explore(name: str, *, root: str | None = None, download: bool = True) -> ExploreResult:
+    """Load the data set ``name`` unscaled and explore it (:func:`goodfit.report.explore` also
+    writes ``samples.png`` and a self-contained ``explore.html``).
 
     Example:
-        >>> import tempfile
-        >>> r = explore("digits", out_dir=tempfile.mkdtemp())
-        >>> r.html.name, r.samples_png.name, sum(r.train_counts)
-        ('explore.html', 'samples.png', 1438)
+        >>> r = explore("digits")
+        >>> sum(r.train_counts)
+        1438
         >>> print(r.summary().splitlines()[0])
         Data set digits (image, 10 classes) from sklearn.datasets.load_digits
     """
     from goodfit.data import load_dataset
 
-    return explore_dataset(load_dataset(name, root=root, download=download), out_dir=out_dir)
+    return explore_dataset(load_dataset(name, root=root, download=download))
 
 
-def explore_dataset(ds: Dataset, *, out_dir: str | Path | None = None) -> ExploreResult:
+def explore_dataset(ds: Dataset) -> ExploreResult:
     """Explore an in-memory :class:`~goodfit.data.base.Dataset` (see :func:`explore`)."""
     n_classes = len(ds.classes)
     train_counts = np.bincount(ds.y_train, minlength=n_classes)
@@ -169,8 +168,6 @@ def explore_dataset(ds: Dataset, *, out_dir: str | Path | None = None) -> Explor
         suggested_scaling=suggest_scaling(ds.x_train, kind=ds.kind, value_range=(lo, hi)),
     )
     _add_messages(result)
-    if out_dir is not None:
-        _write_outputs(result, ds, Path(out_dir))
     return result
 
 
@@ -302,7 +299,7 @@ def _add_messages(r: ExploreResult) -> None:
         r.warnings.append(
             (f"classes {empty} have no training samples; " if empty else "")
             + f"classes are imbalanced (largest/smallest = {r.imbalance_ratio:.2f} > {IMBALANCE_RATIO}): "
-            f"always predicting {r.classes[r.majority_class]!r} already scores {_pct(r.majority_accuracy)}; "
+            f"always predicting {r.classes[r.majority_class]!r} already scores {fmt_share(r.majority_accuracy)}; "
             "judge models by macro F1 and per-class recall, not accuracy alone")
     if r.duplicates_train_test:
         r.warnings.append(f"{r.duplicates_train_test} test samples have an exact copy in the training set: "
@@ -327,44 +324,3 @@ def _add_messages(r: ExploreResult) -> None:
     unscaled = r.suggested_scaling.startswith("minmax01")
     r.info.append(f"suggested scaling: data.scaling={r.suggested_scaling.split(' ')[0]}"
                   + (" — inputs this large slow training down or stall it" if unscaled else ""))
-
-
-# --------------------------------------------------------------------------- files
-
-
-def _write_outputs(r: ExploreResult, ds: Dataset, out_dir: Path) -> None:
-    from goodfit.report import plots
-    from goodfit.report.html import embed_png, render, write_html
-    from goodfit.run import atomic_write_bytes
-
-    if ds.kind == "image" and ds.x_train.ndim == 4:
-        png = plots.samples_grid(ds.x_train, ds.y_train, ds.classes)
-    else:
-        png = plots.table_features_plot(ds.x_train, ds.y_train, ds.classes)
-    r.samples_png = out_dir / "samples.png"
-    atomic_write_bytes(r.samples_png, png)
-    r.html = out_dir / "explore.html"
-    write_html(r.html, render("explore.html", **_page_context(r, embed_png(png))))
-
-
-def _page_context(r: ExploreResult, samples_uri: str) -> dict[str, Any]:
-    top = max(max(r.train_counts, default=0), 1)
-    counts = [{"name": c, "train": tr, "test": te, "bar": round(120 * tr / top)}
-              for c, tr, te in zip(r.classes, r.train_counts, r.test_counts)]
-    n_train = r.train_shape[0] if r.train_shape else 0
-    facts = [
-        ("Source", r.source or "—"), ("Kind", r.kind), ("Train shape", str(r.train_shape)),
-        ("Test shape", str(r.test_shape)), ("Data type", r.dtype),
-        ("Value range", f"{r.value_min:g} .. {r.value_max:g}"), ("Mean / std", f"{r.mean:.4g} / {r.std:.4g}"),
-        ("Majority-class baseline", f"always “{r.classes[r.majority_class]}”: "
-                                    f"{_pct(r.majority_accuracy)} on the test set"),
-        ("Largest / smallest class", f"{r.imbalance_ratio:.2f}"),
-        ("Duplicates within train", str(r.duplicates_train)),
-        ("Test samples also in train", str(r.duplicates_train_test)),
-        ("Identical inputs, different labels", str(r.conflicting_duplicates)),
-        ("Longest run of one label", f"{r.longest_label_run} ({r.longest_label_run / max(n_train, 1):.1%})"),
-        ("Suggested scaling", r.suggested_scaling),
-    ]
-    return {"title": f"Explore: {r.name}", "facts": facts, "counts": counts, "warnings": r.warnings,
-            "notes": r.info, "samples_uri": samples_uri, "kind": r.kind,
-            "created": time.strftime("%Y-%m-%d %H:%M")}

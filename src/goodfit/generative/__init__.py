@@ -1,8 +1,8 @@
 """Generative models (VAE, GAN): training, sampling, and judging the samples.
 
-- :func:`fit_generative` trains a ``vae`` or ``gan`` (:data:`GENERATORS`) in a new run folder with
-  its own small loop, and measures it: test ELBO (VAE), a Fréchet distance in a goodfit
-  classifier's feature space and mode coverage (both).
+- :func:`fit_generative` trains a ``vae`` or ``gan`` (:data:`GENERATORS`) in a new run folder, in
+  goodfit's training loop with a step of its own, and measures it: test ELBO (VAE), a Fréchet
+  distance in a goodfit classifier's feature space and mode coverage (both).
 - :func:`generate` writes sample grids, interpolations and (2-D latent) latent-space maps.
 
 Example:
@@ -32,10 +32,11 @@ from goodfit.generative.sample import (
     load_generator,
     sample_images,
 )
-from goodfit.generative.train import GenResult, fit_generative, negative_elbo
+from goodfit.generative.train import GANStep, GenResult, VAEStep, fit_generative, negative_elbo
 
 __all__ = [
     "GENERATORS",
+    "GANStep",
     "GenConfig",
     "GenModelConfig",
     "GenOptimConfig",
@@ -55,4 +56,5 @@ __all__ = [
     "negative_elbo",
     "penultimate_features",
     "sample_images",
+    "VAEStep",
 ]

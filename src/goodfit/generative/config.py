@@ -48,6 +48,7 @@ class GenTrainConfig:
     batch_size: int = 128
     device: str = "cpu"  # cpu, cuda, mps, auto
     checkpoint: bool = True
+    monitors: bool = True  # training monitors (the VAE's; findings.json)
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,9 @@
-"""Training a VAE or a GAN: one visible loop, one ``step`` function per model.
+"""Training a VAE or a GAN in goodfit's one training loop, with a step of their own.
 
-The classifier's :func:`goodfit.fit` is built around logits and labels; generative training is not,
-so it gets this small loop instead, reusing goodfit's pieces: :class:`MemoryBatches`, the
-``Checkpoint`` / ``Progress`` callbacks and their events, :class:`RunDir` and the YAML config.
+A VAE step minimizes the (β-weighted) negative ELBO; a GAN step updates its discriminator, then its
+generator, with two optimizers. Both are :class:`~goodfit.train.loop.Step` objects that
+:func:`~goodfit.train.loop.train_loop` runs like the supervised step: the same callbacks, history,
+checkpoints (``--resume`` continues a run), progress and, for the VAE, training monitors.
 
 A run folder (``runs/<name>-<time>/``) holds ``config.yaml``, ``history.csv``, ``metrics.json``
 (test ELBO for the VAE; Fréchet distance and mode coverage for both), ``checkpoints/``, ``plots/``,
@@ -11,9 +12,7 @@ a ``classifier/`` run used to judge the samples, and ``report.html``.
 
 from __future__ import annotations
 
-import math
 import time
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,21 +22,28 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from goodfit.config import config_to_dict, dump_config
+from goodfit.config import config_to_dict, dump_config, load_config
 from goodfit.data import PreparedData, prepare_data
-from goodfit.errors import TrainingError
+from goodfit.errors import ConfigError, RunDirError, TrainingError
 from goodfit.generative.config import GenConfig
 from goodfit.generative.models import GENERATORS, create_generator
 from goodfit.models.gan import GAN
 from goodfit.models.vae import VAE, elbo_terms
 from goodfit.run import RunDir, environment_meta
+from goodfit.tasks import Reconstruction
 from goodfit.train.batching import MemoryBatches
-from goodfit.train.callbacks import Callback, Checkpoint, Progress, TrainState, load_checkpoint
+from goodfit.train.callbacks import (
+    Callback,
+    Checkpoint,
+    Progress,
+    TrainState,
+    load_checkpoint,
+    restore_training,
+)
 from goodfit.train.device import resolve_device, seed_everything
+from goodfit.train.loop import StepOutput, train_loop
 
-__all__ = ["GenResult", "fit_generative", "train_generator", "vae_step", "gan_step", "negative_elbo"]
-
-Step = Callable[[torch.Tensor], dict[str, torch.Tensor]]  # one optimizer step on a batch → losses
+__all__ = ["GenResult", "fit_generative", "VAEStep", "GANStep", "negative_elbo"]
 
 
 @dataclass
@@ -50,90 +56,55 @@ class GenResult:
     model: nn.Module = field(repr=False)
 
 
-def vae_step(model: VAE, opt: torch.optim.Optimizer, *, beta: float = 1.0) -> Step:
-    """One step on the β-weighted negative ELBO, averaged over the batch (nats per image)."""
+class VAEStep:
+    """One step on the β-weighted negative ELBO, averaged over the batch (nats per image).
 
-    def step(xb: torch.Tensor) -> dict[str, torch.Tensor]:
-        recon, kl = elbo_terms(model, xb)  # (B,), (B,)
-        loss = (recon + beta * kl).mean()
-        opt.zero_grad(set_to_none=True)
+    Example:
+        >>> from goodfit.train.loop import train_loop
+        >>> vae = VAE((4,), latent=2, hidden=(8,), likelihood="gaussian")
+        >>> opt = torch.optim.Adam(vae.parameters(), lr=1e-2)
+        >>> b = MemoryBatches(torch.randn(64, 4), torch.zeros(64), batch_size=16, seed=0)
+        >>> s = TrainState(vae, opt, None, epochs=3, steps_per_epoch=len(b))
+        >>> h = train_loop(s, b, valid=None, step=VAEStep(vae, opt), device=torch.device("cpu")).history
+        >>> len(h), h[-1]["train_loss"] < h[0]["train_loss"], sorted(h[0])[:3]
+        (3, True, ['epoch', 'kl', 'lr'])
+    """
+
+    def __init__(self, model: VAE, optimizer: torch.optim.Optimizer, *, beta: float = 1.0) -> None:
+        self.model, self.optimizer, self.beta = model, optimizer, beta
+
+    def __call__(self, xb: torch.Tensor, yb: torch.Tensor) -> StepOutput:
+        recon, kl = elbo_terms(self.model, xb)  # (B,), (B,)
+        loss = (recon + self.beta * kl).mean()
+        self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
-        opt.step()
-        return {"train_loss": loss.detach(), "recon": recon.mean().detach(), "kl": kl.mean().detach()}
-
-    return step
+        self.optimizer.step()
+        return loss.detach(), None, {"recon": recon.mean().detach(), "kl": kl.mean().detach()}
 
 
-def gan_step(gan: GAN, opt_g: torch.optim.Optimizer, opt_d: torch.optim.Optimizer) -> Step:
-    """One discriminator step then one generator step (the non-saturating loss of Goodfellow et al.)."""
+class GANStep:
+    """One discriminator step, then one generator step (the non-saturating loss of Goodfellow et al.);
+    the reported ``train_loss`` is the generator's."""
 
-    def step(xb: torch.Tensor) -> dict[str, torch.Tensor]:
+    def __init__(self, gan: GAN, opt_g: torch.optim.Optimizer, opt_d: torch.optim.Optimizer) -> None:
+        self.gan, self.opt_g, self.opt_d = gan, opt_g, opt_d
+
+    def __call__(self, xb: torch.Tensor, yb: torch.Tensor) -> StepOutput:
+        gan = self.gan
         z = torch.randn(len(xb), gan.latent, device=xb.device)
         fake = gan.generator(z)  # (B, C, H, W)
         ones, zeros = torch.ones(len(xb), device=xb.device), torch.zeros(len(xb), device=xb.device)
         d_real, d_fake = gan.discriminator(xb), gan.discriminator(fake.detach())  # detach: D's step leaves G
         d_loss = F.binary_cross_entropy_with_logits(d_real, ones) + F.binary_cross_entropy_with_logits(d_fake, zeros)
-        opt_d.zero_grad(set_to_none=True)
+        self.opt_d.zero_grad(set_to_none=True)
         d_loss.backward()
-        opt_d.step()
+        self.opt_d.step()
         g_loss = F.binary_cross_entropy_with_logits(gan.discriminator(fake), ones)  # fool the updated D
-        opt_g.zero_grad(set_to_none=True)
+        self.opt_g.zero_grad(set_to_none=True)
         g_loss.backward()
-        opt_g.step()
-        return {"train_loss": g_loss.detach(), "d_loss": d_loss.detach(),
-                "d_real": torch.sigmoid(d_real).mean().detach(), "d_fake": torch.sigmoid(d_fake).mean().detach()}
-
-    return step
-
-
-def _emit(callbacks: Sequence[Callback], event: str, *args: object) -> None:
-    for cb in callbacks:
-        getattr(cb, event)(*args)
-
-
-def train_generator(state: TrainState, batches: MemoryBatches, step: Step, *,
-                    valid_loss: Callable[[], float] | None = None,
-                    callbacks: Sequence[Callback] = ()) -> TrainState:
-    """Run ``step`` over every batch for ``state.epochs`` epochs; one history row per epoch.
-
-    Example:
-        >>> vae = VAE((4,), latent=2, hidden=(8,), likelihood="gaussian")
-        >>> opt = torch.optim.Adam(vae.parameters(), lr=1e-2)
-        >>> b = MemoryBatches(torch.randn(64, 4), torch.zeros(64), batch_size=16, seed=0)
-        >>> s = TrainState(vae, opt, None, epochs=3, steps_per_epoch=len(b))
-        >>> h = train_generator(s, b, vae_step(vae, opt)).history
-        >>> len(h), h[-1]["train_loss"] < h[0]["train_loss"]
-        (3, True)
-    """
-    model = state.model
-    _emit(callbacks, "on_fit_start", state)
-    while state.epoch < state.epochs and not state.should_stop:
-        t0 = time.perf_counter()
-        model.train()
-        sums: dict[str, torch.Tensor] = {}
-        seen = 0
-        for xb, _ in batches:
-            losses = step(xb)
-            state.step += 1
-            for key, value in losses.items():
-                sums[key] = sums.get(key, 0.0) + value * len(xb)
-            seen += len(xb)
-            _emit(callbacks, "on_batch_end", state, losses["train_loss"])
-        row = {"epoch": state.epoch + 1, **{k: float(v) / max(seen, 1) for k, v in sums.items()}}
-        if not all(math.isfinite(v) for v in row.values()):
-            lr = state.optimizer.param_groups[0]["lr"]
-            raise TrainingError(f"loss became non-finite in epoch {state.epoch + 1}; lower optim.lr (now {lr:g})")
-        if valid_loss is not None:
-            row["valid_loss"] = valid_loss()
-        row["lr"] = state.optimizer.param_groups[0]["lr"]
-        row["time"] = time.perf_counter() - t0
-        state.epoch += 1
-        state.history.append(row)
-        _emit(callbacks, "on_epoch_end", state)
-    if state.stop_reason is None:
-        state.stop_reason = f"completed {state.epochs} epochs"
-    _emit(callbacks, "on_fit_end", state)
-    return state
+        self.opt_g.step()
+        return g_loss.detach(), None, {"d_loss": d_loss.detach(), "d_real": torch.sigmoid(d_real).mean().detach(),
+                                       "d_fake": torch.sigmoid(d_fake).mean().detach()}
 
 
 @torch.no_grad()
@@ -170,9 +141,10 @@ class _History(Callback):
         self.run.write_history(state.history)
 
 
-def fit_generative(config: GenConfig, *, run_dir: str | Path | None = None, progress: str = "auto",
-                   report: bool = True) -> GenResult:
-    """Train ``config``'s VAE or GAN in a new run folder, then measure it on the test split.
+def fit_generative(config: GenConfig | None, *, run_dir: str | Path | None = None, resume: str | Path | None = None,
+                   progress: str = "auto", report: bool = True) -> GenResult:
+    """Train ``config``'s VAE or GAN in a new run folder (or continue the run ``resume``), then measure
+    it on the test split.
 
     Example:
         >>> from goodfit.config import apply_overrides
@@ -182,29 +154,43 @@ def fit_generative(config: GenConfig, *, run_dir: str | Path | None = None, prog
         >>> res.metrics["status"], res.metrics["test"]["neg_elbo"] > 0
         ('completed', True)
     """
+    if (config is None) == (resume is None):
+        raise ConfigError("fit_generative needs a config, or resume=RUN to continue a run (not both)")
+    run = RunDir.open(resume) if resume is not None else None
+    if run is not None:
+        if not (run.checkpoints / "last.pt").is_file():
+            raise RunDirError(f"{run.path} has no checkpoints/last.pt to resume from; start a new run instead")
+        config = load_config(run.path, GenConfig)
     GENERATORS.get(config.model.name)  # a typo fails before the data loads
     device = resolve_device(config.train.device)
     seed_everything(config.seed)
     data = prepare_data(config.data)  # before the run folder: bad data leaves nothing behind
     model = create_generator(config.model, input_shape=data.input_shape).to(device)
-    run = RunDir.create(config.out_dir, config.name, exact=Path(run_dir) if run_dir else None)
-    dump_config(config, run.path / "config.yaml", extra={"meta": environment_meta()})
-    state, step, valid_loss, resume_extra = _setup(config, model, data, device)
+    if run is None:
+        run = RunDir.create(config.out_dir, config.name, exact=Path(run_dir) if run_dir else None)
+        dump_config(config, run.path / "config.yaml", extra={"meta": environment_meta()})
+    state, step, valid, extra = _setup(config, model, data, device)
     batches = MemoryBatches(torch.from_numpy(data.train.x).to(device), torch.from_numpy(data.train.y).to(device),
                             batch_size=config.train.batch_size, seed=config.seed)
     state.steps_per_epoch = len(batches)
+    if resume is not None:
+        ckpt = restore_training(run.checkpoints / "last.pt", state, model)
+        batches.load_state_dict(ckpt["batches"])
+        for key, restorable in extra.items():
+            restorable.load_state_dict(ckpt[key])
     cbs: list[Callback] = [_History(run)]
     if config.train.checkpoint:
-        cbs.append(Checkpoint(run.checkpoints, meta=_meta(config, data),
-                              resume_state=lambda: {"batches": batches.state_dict(), **resume_extra()}))
-    cbs.append(Progress(progress))
+        cbs.append(Checkpoint(run.checkpoints, meta=_meta(config, data), resume_state=lambda: {
+            "batches": batches.state_dict(), **{k: r.state_dict() for k, r in extra.items()}}))
+    monitors = _monitors(config, model, data, device)
+    cbs += [*monitors, Progress(progress)]
     status, message, t0 = "completed", None, time.perf_counter()
     try:
-        train_generator(state, batches, step, valid_loss=valid_loss, callbacks=cbs)
+        train_loop(state, batches, valid=valid, task=Reconstruction(), step=step, callbacks=cbs, device=device)
     except TrainingError as exc:
         status, message = "diverged", str(exc)
     except KeyboardInterrupt:
-        status, message = "interrupted", f"interrupted after epoch {state.epoch}"
+        status, message = "interrupted", f"interrupted after epoch {state.epoch}; resume with --resume {run.path}"
     metrics: dict[str, Any] = {
         "status": status, "message": message, "stop_reason": state.stop_reason, "model": config.model.name,
         "epochs_run": state.epoch, "best_epoch": state.best_epoch, "train_time_s": time.perf_counter() - t0,
@@ -214,6 +200,7 @@ def fit_generative(config: GenConfig, *, run_dir: str | Path | None = None, prog
     if status == "completed":
         _finish(config, data, run, model, device, metrics)
     run.write_json("metrics.json", metrics)
+    _save_findings(run, monitors)
     if report and status == "completed":
         from goodfit.generative.report import write_generative_report
 
@@ -222,19 +209,44 @@ def fit_generative(config: GenConfig, *, run_dir: str | Path | None = None, prog
 
 
 def _setup(config: GenConfig, model: nn.Module, data: PreparedData, device: torch.device):
-    """Optimizer(s), the train step, the validation loss and extra resumable state for one model."""
+    """The state, the step, the validation function and extra resumable objects of one model."""
     adam = dict(lr=config.lr, betas=(config.beta1, 0.999), weight_decay=config.optim.weight_decay)
     if isinstance(model, GAN):
         opt_g = torch.optim.Adam(model.generator.parameters(), **adam)
         opt_d = torch.optim.Adam(model.discriminator.parameters(), **adam)
         state = TrainState(model, opt_g, None, epochs=config.train.epochs, steps_per_epoch=0)
-        return state, gan_step(model, opt_g, opt_d), None, lambda: {"optimizer_d": opt_d.state_dict()}
+        return state, GANStep(model, opt_g, opt_d), None, {"optimizer_d": opt_d}
     opt = torch.optim.Adam(model.parameters(), **adam)
-    state = TrainState(model, opt, None, epochs=config.train.epochs, steps_per_epoch=0)
-    valid = data.valid.x if data.valid is not None else None
-    valid_loss = (lambda: negative_elbo(model, valid, seed=config.seed, device=device)["neg_elbo"]) \
-        if valid is not None else None
-    return state, vae_step(model, opt, beta=config.model.beta), valid_loss, lambda: {}
+    state = TrainState(model, opt, None, epochs=config.train.epochs, steps_per_epoch=0, score_key="valid_loss")
+    x_valid = data.valid.x if data.valid is not None else None
+    valid = (lambda m: {"valid_loss": negative_elbo(m, x_valid, seed=config.seed, device=device)["neg_elbo"]}) \
+        if x_valid is not None else None
+    return state, VAEStep(model, opt, beta=config.model.beta), valid, {}
+
+
+def _monitors(config: GenConfig, model: nn.Module, data: PreparedData, device: torch.device) -> list[Callback]:
+    """The training monitors on a VAE (probed on the deterministic ELBO: no random draw, so training is
+    unchanged); a GAN has no one loss to probe."""
+    if not config.train.monitors or not isinstance(model, VAE):
+        return []
+    from goodfit.train.callbacks.monitors import Monitors
+
+    idx = np.random.default_rng(config.seed).permutation(len(data.train))[:256]
+    x = torch.from_numpy(data.train.x[idx]).to(device)
+    beta = config.model.beta
+
+    def probe_loss(m: nn.Module, xb: torch.Tensor) -> torch.Tensor:
+        recon, kl = elbo_terms(m, xb, sample=False)
+        return (recon + beta * kl).mean()
+
+    return [Monitors(x, x, probe_loss=probe_loss)]
+
+
+def _save_findings(run: RunDir, monitors: list[Callback]) -> None:
+    from goodfit.findings import as_dicts
+
+    found = [f for m in monitors for f in getattr(m, "findings", [])]
+    run.write_json("findings.json", [{**d, "stage": "monitor"} for d in as_dicts(found)])
 
 
 def _meta(config: GenConfig, data: PreparedData) -> dict[str, Any]:

@@ -3,15 +3,16 @@
 :func:`launch_fit` starts ``nproc`` copies of this module (``python -m goodfit.launch.ddp``) with
 torchrun's environment (``RANK``, ``WORLD_SIZE``, ``LOCAL_RANK``, ``MASTER_ADDR``, ``MASTER_PORT``
 on a free port). Each copy calls :func:`goodfit.fit`, which joins the process group through
-:func:`join` (``env://`` rendezvous; gloo on the CPU, nccl on CUDA) and trains one rank. Rank 0
+:func:`~goodfit.train.distributed.join` (``env://`` rendezvous; gloo on the CPU, nccl on CUDA) and
+trains one rank: the launcher sits above ``fit``, and ``fit`` never starts processes itself. Rank 0
 writes the run folder and hands its result back through a file. When a rank fails, the others are
 stopped and its error is raised here, on one line: nothing waits forever.
 
 An outer launcher scales the same command to several machines (docs/distributed.md):
 
 - ``srun`` with one task per rank, or ``torchrun`` (``train.nproc=1``): each process *is* a rank;
-  :func:`outer_rendezvous` reads ``SLURM_PROCID``/``SLURM_STEP_NUM_TASKS``/``SLURM_LOCALID`` (master:
-  the first host of the step's node list) or torchrun's variables;
+  :func:`~goodfit.train.distributed.outer_rendezvous` reads ``SLURM_PROCID``/``SLURM_STEP_NUM_TASKS``/
+  ``SLURM_LOCALID`` (master: the first host of the step's node list) or torchrun's variables;
 - ``srun`` with one task per node and ``train.nproc=N``: each task starts N ranks, numbered
   ``task * N + i``.
 """
@@ -20,7 +21,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import signal
 import socket
@@ -28,154 +28,52 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import goodfit.errors
 from goodfit.errors import ConfigError, GoodfitError, LaunchError
+from goodfit.train.distributed import WORKER_FLAG, Rendezvous, outer_rendezvous
 
 if TYPE_CHECKING:
-    import torch
-
     from goodfit.config import Config
     from goodfit.experiment import FitResult
-    from goodfit.train.distributed import Rank
 
-__all__ = ["Rendezvous", "outer_rendezvous", "first_host", "join", "leave", "launch_fit", "is_worker"]
+__all__ = ["launch_fit", "run_fit"]
 
-WORKER_FLAG = "GOODFIT_DDP_WORKER"  # set in the processes launch_fit starts: they train, not launch
 STOP_GRACE_S = 30.0  # after Ctrl-C, how long rank 0 gets to save the run as interrupted
-_OWNED_GROUP = False  # join() created the process group, so leave() destroys it
-
-
-@dataclass(frozen=True)
-class Rendezvous:
-    """A process's place among the processes a launcher started, and where rank 0 listens."""
-
-    rank: int
-    world_size: int
-    local_rank: int
-    master_addr: str
-    master_port: int
-
-
-def outer_rendezvous(environ: Mapping[str, str] | None = None) -> Rendezvous | None:
-    """This process's rank from torchrun-style variables or an ``srun`` step's; None when it is alone.
-
-    ``MASTER_ADDR`` / ``MASTER_PORT`` win when set; under Slurm the master defaults to the first host
-    of the step's node list and the port to 20000 + job id mod 20000 (the same on every node). The
-    batch script itself (no ``srun``) is not a step: it trains alone.
-
-    Example:
-        >>> env = {"SLURM_STEP_NUM_TASKS": "8", "SLURM_PROCID": "5", "SLURM_LOCALID": "1",
-        ...        "SLURM_STEP_NODELIST": "gpu[03-06]", "SLURM_JOB_ID": "4242"}
-        >>> outer_rendezvous(env)
-        Rendezvous(rank=5, world_size=8, local_rank=1, master_addr='gpu03', master_port=24242)
-    """
-    env = os.environ if environ is None else environ
-    if "RANK" in env and "WORLD_SIZE" in env:  # torchrun, or launch_fit
-        here = Rendezvous(int(env["RANK"]), int(env["WORLD_SIZE"]), int(env.get("LOCAL_RANK", "0")),
-                          env.get("MASTER_ADDR", "127.0.0.1"), int(env.get("MASTER_PORT", "29500")))
-    elif "SLURM_STEP_NUM_TASKS" in env:  # one task of an srun step
-        nodes = env.get("SLURM_STEP_NODELIST") or env.get("SLURM_JOB_NODELIST") or "127.0.0.1"
-        port = env.get("MASTER_PORT") or 20000 + int(env.get("SLURM_JOB_ID", "0")) % 20000
-        addr = env.get("MASTER_ADDR") or first_host(nodes)
-        here = Rendezvous(int(env["SLURM_PROCID"]), int(env["SLURM_STEP_NUM_TASKS"]),
-                          int(env.get("SLURM_LOCALID", "0")), addr, int(port))
-    else:
-        return None
-    return here if here.world_size > 1 else None
-
-
-def first_host(nodelist: str) -> str:
-    """The first host of a Slurm node list.
-
-    Example:
-        >>> first_host("gpu[03-06,9],cpu1"), first_host("vm"), first_host("a1,a2")
-        ('gpu03', 'vm', 'a1')
-    """
-    prefix, ranges, suffix = re.match(r"([^,\[]*)(?:\[([^\]]*)\])?([^,]*)", nodelist).groups()
-    return prefix + (re.split(r"[-,]", ranges)[0] if ranges else "") + suffix
-
-
-def is_worker() -> bool:
-    """True in a process :func:`launch_fit` started (it trains one rank instead of launching more)."""
-    return os.environ.get(WORKER_FLAG) == "1"
-
-
-def env_rank() -> int:
-    """This process's rank as the environment tells it (0 when alone): rank 0 owns the run folder."""
-    here = outer_rendezvous()
-    return here.rank if here else 0
-
-
-# --------------------------------------------------------------------------- inside a rank
-
-
-def join(device: torch.device) -> tuple[Rank, torch.device] | None:
-    """Join the process group this process was started for, and pick its device; None when alone.
-
-    gloo on the CPU; nccl on CUDA, one GPU per process (``LOCAL_RANK``).
-    """
-    import torch
-    import torch.distributed as dist
-
-    from goodfit.train.distributed import Rank
-
-    global _OWNED_GROUP
-    here = outer_rendezvous()
-    if here is None:
-        return None
-    if device.type not in ("cpu", "cuda"):
-        raise ConfigError(f"data-parallel training runs on cpu or cuda, not {device.type}; set train.device")
-    if device.type == "cuda":  # one GPU per rank: all of the node's GPUs visible, or Slurm's one per task
-        device = torch.device("cuda", here.local_rank % torch.cuda.device_count())
-        torch.cuda.set_device(device)
-    backend = "nccl" if device.type == "cuda" else "gloo"
-    if not dist.is_initialized():
-        os.environ.setdefault("MASTER_ADDR", here.master_addr)
-        os.environ.setdefault("MASTER_PORT", str(here.master_port))
-        if "OMP_NUM_THREADS" not in os.environ and "SLURM_CPUS_PER_TASK" in os.environ:
-            torch.set_num_threads(int(os.environ["SLURM_CPUS_PER_TASK"]))
-        dist.init_process_group(backend, init_method="env://", rank=here.rank, world_size=here.world_size)
-        _OWNED_GROUP = True
-    return Rank(dist.get_rank(), dist.get_world_size(), here.local_rank, dist.get_backend()), device
-
-
-def leave(rank: Rank | None) -> None:
-    """Destroy the process group if :func:`join` created it."""
-    global _OWNED_GROUP
-    if rank is not None and _OWNED_GROUP:
-        import torch.distributed as dist
-
-        dist.destroy_process_group()
-        _OWNED_GROUP = False
 
 
 # --------------------------------------------------------------------------- the launcher
 
 
-def launch_fit(config: Config, *, run_dir: str | Path | None = None, resume: str | Path | None = None,
+def launch_fit(config: Config | None, *, run_dir: str | Path | None = None, resume: str | Path | None = None,
                progress: str = "auto", report: bool = True, callbacks: Sequence[Any] = ()) -> FitResult:
-    """Train on ``config.train.nproc`` processes of this machine and return rank 0's result.
+    """Train on ``config.train.nproc`` processes of this machine (or continue the run ``resume`` on
+    as many as it was started with) and return rank 0's result.
 
     Under ``srun``/``torchrun`` this process is one of several launchers (one per node): its ranks are
     numbered after the outer rank, and the result it returns is that of its first rank.
     """
+    from goodfit.config import config_to_dict, load_config
+    from goodfit.run import RunDir
+
     if callbacks:
         raise ConfigError("custom callbacks cannot reach the processes of train.nproc > 1; use "
                           "train.nproc=1, or start the ranks with torchrun/srun and pass them to fit in each")
-    nproc = config.train.nproc
-    _check_device(config.train.device, nproc)
+    if config is None and resume is None:
+        raise ConfigError("launch_fit needs a config, or resume=RUN to continue a run")
+    settings = config if config is not None else load_config(RunDir.open(resume).path)
+    nproc = settings.train.nproc
+    _check_device(settings.train.device, nproc)
     base = outer_rendezvous() or Rendezvous(0, 1, 0, "127.0.0.1", _free_port())
+    if resume is None and run_dir is not None and base.rank == 0:
+        RunDir.ensure_new(run_dir)  # before any process starts
     spec_dir = Path(tempfile.mkdtemp(prefix="goodfit-ddp-"))
     procs: list[subprocess.Popen] = []
     try:
-        from goodfit.config import config_to_dict
-
-        spec = {"config": config_to_dict(config), "run_dir": _str(run_dir), "resume": _str(resume),
+        spec = {"config": config_to_dict(settings), "run_dir": _str(run_dir), "resume": _str(resume),
                 "progress": progress, "report": report}
         (spec_dir / "spec.json").write_text(json.dumps(spec))
         cmd = [sys.executable, "-m", "goodfit.launch.ddp", str(spec_dir)]
@@ -188,6 +86,19 @@ def launch_fit(config: Config, *, run_dir: str | Path | None = None, resume: str
                 p.kill()
                 p.wait()
         shutil.rmtree(spec_dir, ignore_errors=True)
+
+
+def run_fit(config: Config | None, *, resume: str | Path | None = None, **kwargs: Any) -> FitResult:
+    """:func:`launch_fit` when the run asks for several processes (``train.nproc > 1``), else
+    :func:`goodfit.fit` in this process: what ``goodfit train``, the studies and Slurm jobs call."""
+    from goodfit.config import load_config
+    from goodfit.experiment import fit
+    from goodfit.run import RunDir
+
+    saved = config if config is not None or resume is None else load_config(RunDir.open(resume).path)
+    if saved is not None and saved.train.nproc > 1:
+        return launch_fit(config, resume=resume, **kwargs)
+    return fit(config, resume=resume, **kwargs)
 
 
 def _check_device(device_name: str, nproc: int) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,7 @@ from goodfit.errors import ConfigError, LaunchError
 __all__ = [
     "SlurmOptions",
     "TrainTask",
-    "SearchWorker",
+    "WorkerTask",
     "submit_fit",
     "submit_search",
     "sbatch_script",
@@ -87,18 +87,21 @@ def sbatch_script(folder: str | Path, opts: SlurmOptions, *, n_tasks: int | None
 
 
 class TrainTask:
-    """``fit`` as a requeueable Slurm task: a requeued job resumes the run from its last checkpoint."""
+    """A training run as a requeueable Slurm task: a requeued job resumes the run from its last checkpoint.
+
+    ``train.nproc > 1`` starts that many ranks inside the task (:func:`~goodfit.launch.ddp.run_fit`).
+    """
 
     def __call__(self, config: dict[str, Any], run_dir: str) -> dict[str, Any]:
-        from goodfit.experiment import fit
+        from goodfit.launch.ddp import run_fit
 
         path = Path(run_dir)
         if (path / "checkpoints" / "last.pt").is_file():
-            result = fit(None, resume=path, progress="lines")
+            result = run_fit(None, resume=path, progress="lines")
         else:
             if path.exists():  # this task's own folder from an attempt stopped before its first epoch ended
                 shutil.rmtree(path)
-            result = fit(config_from_dict(config), run_dir=path, progress="lines")
+            result = run_fit(config_from_dict(config), run_dir=path, progress="lines")
         return {"run_dir": str(result.run_dir), "metrics": result.metrics, "history": result.history}
 
     def checkpoint(self, config: dict[str, Any], run_dir: str) -> Any:
@@ -112,19 +115,21 @@ class TrainTask:
         return submitit.helpers.DelayedSubmission(self, config, run_dir)
 
 
-class SearchWorker:
-    """One search worker (a job-array task): pulls trials from the study's shared storage."""
+class WorkerTask:
+    """One task of a job array, running ``fn(folder, worker=i)`` (a search worker pulling trials from its
+    study's storage, say); on the preemption / time-limit signal the same task is requeued."""
 
-    def __call__(self, study_dir: str, worker: int) -> int:
-        from goodfit.search.study import run_worker
+    def __init__(self, fn: Callable[..., Any]) -> None:
+        self.fn = fn
 
-        return run_worker(study_dir, worker=worker)
+    def __call__(self, folder: str, worker: int) -> Any:
+        return self.fn(folder, worker=worker)
 
-    def checkpoint(self, study_dir: str, worker: int) -> Any:
+    def checkpoint(self, folder: str, worker: int) -> Any:
         import submitit
 
         _tolerate_requeue_race()
-        return submitit.helpers.DelayedSubmission(self, study_dir, worker)
+        return submitit.helpers.DelayedSubmission(self, folder, worker)
 
 
 def _tolerate_requeue_race() -> None:
@@ -188,13 +193,15 @@ def submit_search(
     study_dir: str | Path,
     opts: SlurmOptions,
     *,
+    worker: Callable[[str, int], Any],
     n_tasks: int,
     folder: str | Path | None = None,
     dry_run: bool = False,
 ) -> Any:
-    """Submit a job array of ``n_tasks`` search workers on ``study_dir``.
+    """Submit a job array of ``n_tasks`` tasks, task ``i`` running ``worker(study_dir, worker=i)``
+    (:func:`goodfit.search.run_worker`: it pulls trials from the study's storage).
 
-    Its storage must be reachable from every node (SQLite: one node or a shared file system).
+    The storage must be reachable from every node (SQLite: one node or a shared file system).
     """
     study_dir = Path(study_dir).resolve()
     folder = _fresh_folder(folder, study_dir / "slurm")
@@ -204,7 +211,7 @@ def submit_search(
         return script
     ex = executor(folder, opts)
     with _sbatch_errors():
-        return ex.map_array(SearchWorker(), [str(study_dir)] * n_tasks, list(range(n_tasks)))
+        return ex.map_array(WorkerTask(worker), [str(study_dir)] * n_tasks, list(range(n_tasks)))
 
 
 @contextlib.contextmanager

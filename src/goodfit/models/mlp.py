@@ -1,4 +1,4 @@
-"""The course's multi-layer perceptron: flatten → [Linear → (BN) → act → (Dropout)]* → Linear."""
+"""The course's multi-layer perceptron: flatten → [Linear → (BN) → act → (Dropout)]* → Linear (→ unflatten)."""
 
 from __future__ import annotations
 
@@ -31,17 +31,20 @@ def make_activation(name: str) -> nn.Module:
 
 
 class MLP(nn.Module):
-    """Fully connected classifier returning logits (the loss owns the softmax).
+    """Fully connected network returning raw outputs: logits for a classifier (the loss owns the
+    softmax), values for regression, or an array shaped like the input (an autoencoder / denoiser).
 
     Example:
         >>> MLP((1, 28, 28), 10)(torch.zeros(2, 1, 28, 28)).shape  # 784-64-64-64-10
         torch.Size([2, 10])
+        >>> MLP((1, 8, 8), (1, 8, 8), hidden=(16,))(torch.zeros(2, 1, 8, 8)).shape  # 64-16-64, unflattened
+        torch.Size([2, 1, 8, 8])
     """
 
     def __init__(
         self,
         input_shape: Sequence[int],
-        n_classes: int,
+        output_shape: int | Sequence[int],
         *,
         hidden: Sequence[int] = (64, 64, 64),
         activation: str = "relu",
@@ -59,8 +62,11 @@ class MLP(nn.Module):
             if dropout > 0:
                 layers.append(nn.Dropout(dropout))
             width = h
-        layers.append(nn.Linear(width, n_classes))
+        shape = (output_shape,) if isinstance(output_shape, int) else tuple(output_shape)
+        layers.append(nn.Linear(width, math.prod(shape)))
+        if len(shape) > 1:
+            layers.append(nn.Unflatten(1, shape))
         self.net = nn.Sequential(*layers)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:  # (B, *input_shape) -> (B, n_classes)
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # (B, *input_shape) -> (B, *output_shape)
         return self.net(x)

@@ -22,9 +22,13 @@ from typing import Any
 
 from goodfit.run import atomic_write_text
 
-__all__ = ["embed_png", "render", "write_html", "fmt_pct", "fmt_num"]
+__all__ = ["embed_png", "render", "write_html", "fmt_pct", "fmt_num", "fmt_metric", "is_fraction"]
 
 DASH = "—"  # shown where a number does not exist (partial run, no baseline for that row)
+# metrics that are shares of something (shown as percentages); the others (loss, R², MAE, PSNR) as numbers
+FRACTIONS = frozenset({"accuracy", "f1_macro", "precision_macro", "recall_macro", "auroc", "ap", "f1",
+                       "precision", "recall", "f1_at_threshold", "accuracy_at_threshold",
+                       "precision_at_threshold", "recall_at_threshold"})
 
 
 def embed_png(png: bytes) -> str:
@@ -84,6 +88,23 @@ def fmt_num(value: Any, digits: int = 4) -> str:
     if not math.isfinite(value):
         return str(value)  # a diverged loss must show as nan/inf, not as a blank
     return f"{value:.{digits}g}"
+
+
+def is_fraction(metric: str) -> bool:
+    """Whether ``metric`` is a share (accuracy, F1, AUROC...), shown as a percentage."""
+    return metric.removeprefix("valid_").removeprefix("test_").removeprefix("train_") in FRACTIONS
+
+
+def fmt_metric(metric: str, value: Any) -> str:
+    """A metric value as a person reads it: shares as percentages, PSNR in dB, the rest as numbers.
+
+    Example:
+        >>> fmt_metric("auroc", 0.9912), fmt_metric("r2", 0.4815), fmt_metric("psnr", 17.81)
+        ('99.1 %', '0.4815', '17.81 dB')
+    """
+    if is_fraction(metric):
+        return fmt_pct(value)
+    return f"{fmt_num(value)} dB" if metric.endswith("psnr") and _finite(value) is not None else fmt_num(value)
 
 
 def _finite(value: Any) -> float | None:

@@ -30,6 +30,7 @@ __all__ = [
     "image_for_display",
     "new_figure",
     "figure_png",
+    "curve_figure",
 ]
 
 DPI = 100
@@ -65,8 +66,10 @@ def _column(history: Sequence[dict[str, Any]], key: str) -> np.ndarray | None:
     return None if np.isnan(out).all() else out
 
 
-def _curve(history: Sequence[dict[str, Any]], metric: str, ylabel: str, *, best_epoch: int | None,
+def curve_figure(history: Sequence[dict[str, Any]], metric: str, ylabel: str, *, best_epoch: int | None,
            reference: float | None, reference_label: str) -> Any:
+    """The figure and axes of ``train_<metric>`` and ``valid_<metric>`` per epoch (whichever exist), a
+    horizontal reference line and the best epoch, for the caller to finish."""
     from matplotlib.ticker import MaxNLocator
 
     fig = new_figure(5.0, 3.2)
@@ -91,13 +94,15 @@ def _curve(history: Sequence[dict[str, Any]], metric: str, ylabel: str, *, best_
 
 
 def loss_curve(history: Sequence[dict[str, Any]], *, best_epoch: int | None = None,
-               chance_loss: float | None = None) -> bytes:
-    """Train and valid loss per epoch, the best epoch as a vertical line, ``ln C`` as a reference.
+               chance_loss: float | None = None, ylabel: str = "cross-entropy loss",
+               reference_label: str = "chance (ln C)") -> bytes:
+    """Train and valid loss per epoch, the best epoch as a vertical line, the no-skill loss (``ln C``
+    for a classifier) as a reference.
 
     Non-finite losses (a diverged run) leave gaps; a loss spanning decades switches to a log axis.
     """
-    fig, ax = _curve(history, "loss", "cross-entropy loss", best_epoch=best_epoch,
-                     reference=chance_loss, reference_label="chance (ln C)")
+    fig, ax = curve_figure(history, "loss", ylabel, best_epoch=best_epoch, reference=chance_loss,
+                           reference_label=reference_label)
     values = np.concatenate([c for c in (_column(history, "train_loss"), _column(history, "valid_loss"))
                              if c is not None] or [np.array([np.nan])])
     finite = values[np.isfinite(values)]
@@ -109,7 +114,7 @@ def loss_curve(history: Sequence[dict[str, Any]], *, best_epoch: int | None = No
 def accuracy_curve(history: Sequence[dict[str, Any]], *, best_epoch: int | None = None,
                    majority: float | None = None) -> bytes:
     """Train and valid accuracy per epoch, with the majority-class accuracy as a reference line."""
-    fig, ax = _curve(history, "acc", "accuracy", best_epoch=best_epoch,
+    fig, ax = curve_figure(history, "acc", "accuracy", best_epoch=best_epoch,
                      reference=majority, reference_label="majority class")
     ax.set_ylim(-0.02, 1.02)
     return figure_png(fig)

@@ -16,7 +16,8 @@ import numpy as np
 import yaml
 
 from goodfit.report import plots as P
-from goodfit.report.html import DASH, embed_png, fmt_num, fmt_pct, render, write_html
+from goodfit.report.html import DASH, embed_png, fmt_pct, render, write_html
+from goodfit.report.key_numbers import key_rows, verdicts
 from goodfit.run import RunDir, atomic_write_bytes
 
 __all__ = ["RunFiles", "read_run", "write_report"]
@@ -118,6 +119,7 @@ def write_report(run_dir: str | Path) -> Path:
 def _make_plots(rf: RunFiles) -> list[dict[str, Any]]:
     """The figures this run's files allow, each with its PNG bytes and an inline data URI."""
     m = rf.metrics or {}
+    task = m.get("task", "classification")
     baselines = m.get("baselines") or {}
     best = m.get("best_epoch")
     out: list[dict[str, Any]] = []
@@ -127,18 +129,23 @@ def _make_plots(rf: RunFiles) -> list[dict[str, Any]]:
                     "uri": embed_png(png)})
 
     if any("train_loss" in row for row in rf.history):
+        classes = task == "classification"
         add("loss.png", "Loss per epoch", "Train and validation loss; the dashed line marks the epoch "
             "with the lowest validation loss, whose weights were kept. A validation curve that turns "
             "up while training loss still falls is overfitting.",
-            P.loss_curve(rf.history, best_epoch=best, chance_loss=baselines.get("chance_loss")))
-    if any("train_acc" in row for row in rf.history):
+            P.loss_curve(rf.history, best_epoch=best, chance_loss=baselines.get("chance_loss"),
+                         ylabel="cross-entropy loss" if classes else "loss",
+                         reference_label="chance (ln C)" if classes else "no skill"))
+    if any("train_acc" in row for row in rf.history) and task == "classification":
         add("accuracy.png", "Accuracy per epoch", "Train and validation accuracy; the dotted line is "
             "what always predicting the majority class scores on the test set.",
             P.accuracy_curve(rf.history, best_epoch=best,
                              majority=(baselines.get("majority") or {}).get("accuracy")))
+    out += _task_plots(rf, task, add)
     cm = (m.get("test") or {}).get("confusion_matrix")
     if cm:
-        add("confusion_matrix.png", "Confusion matrix (test set)", "Rows are true classes, columns the "
+        title = "Confusion matrix (test set)" + (" at the threshold chosen on validation" if task == "binary" else "")
+        add("confusion_matrix.png", title, "Rows are true classes, columns the "
             "predicted ones; off-diagonal cells are the mistakes.",
             P.confusion_matrix_plot(cm, rf.classes or [str(i) for i in range(len(cm))]))
     worst = _worst(rf)
@@ -147,6 +154,35 @@ def _make_plots(rf: RunFiles) -> list[dict[str, Any]]:
             "true → predicted class, with the probability the model gave its prediction. Look for "
             "label errors and for what the confusions have in common.", P.worst_images_grid(*worst))
     return out
+
+
+def _task_plots(rf: RunFiles, task: str, add: Any) -> list[dict[str, Any]]:
+    """The score curve and the test figure of tasks beyond classes (ROC, predicted vs true, examples)."""
+    from goodfit.report import task_plots as T
+    from goodfit.report.html import is_fraction
+    from goodfit.report.key_numbers import METRIC_NAMES
+
+    m, p, best = rf.metrics or {}, rf.predictions or {}, (rf.metrics or {}).get("best_epoch")
+    score = m.get("score", "accuracy")
+    name = METRIC_NAMES.get(score, score)
+    if task != "classification" and any(f"valid_{score}" in row for row in rf.history):
+        add(f"{score}.png", f"Validation {name} per epoch", "The score that selects models, on the validation "
+            "split after each epoch.", T.score_curve(rf.history, score, name, best_epoch=best,
+                                                     fraction=is_fraction(score)))
+    test = m.get("test") or {}
+    if task == "binary" and {"y_true", "probs"} <= set(p):
+        add("roc.png", "ROC curve (test set)", "How many positives the model finds (true positive rate) for "
+            "each share of false alarms, over every threshold; the diagonal is a score with no skill.",
+            T.roc_plot(p["y_true"], p["probs"], auroc=test.get("auroc")))
+    elif task == "regression" and {"y_true", "y_pred"} <= set(p):
+        target = ((rf.config.get("data") or {}).get("name") or "target") if isinstance(rf.config, dict) else "target"
+        add("predicted_vs_true.png", "Predicted against true values (test set)", "Each dot is a test sample; "
+            "on the dotted line the prediction is exact. The dashed line is the mean: a model no better than "
+            "it has not learned anything.", T.regression_scatter(p["y_true"], p["y_pred"], name=f"{target} target"))
+    elif {"example_inputs", "example_outputs", "example_targets"} <= set(p) and p["example_inputs"].ndim == 4:
+        add("examples.png", "Test examples", "Top: what the model was given; middle: what it made of it; "
+            "bottom: the target.", T.examples_grid(p["example_inputs"], p["example_outputs"], p["example_targets"]))
+    return []
 
 
 def _worst(rf: RunFiles) -> tuple | None:
@@ -176,9 +212,9 @@ def _context(rf: RunFiles, figures: list[dict[str, Any]]) -> dict[str, Any]:
         "status": _status(rf),
         "notes": rf.notes,
         "training": _training(m),
-        "key_rows": _key_rows(m),
+        "key": key_rows(m),
         "majority_label": _majority_label(m),
-        "verdicts": _verdicts(m),
+        "verdicts": verdicts(m),
         "test_evals": _test_evals(m),
         "findings": [_finding(f) for f in rf.findings] if rf.findings is not None else None,
         "per_class": _per_class(m),
@@ -206,56 +242,14 @@ def _training(m: dict[str, Any]) -> list[tuple[str, str]]:
     return [(label, str(v)) for label, v in rows if v is not None]
 
 
-def _key_rows(m: dict[str, Any]) -> list[dict[str, str]]:
-    test, valid = m.get("test") or {}, m.get("valid") or {}
-    if not test and not valid:
-        return []
-    b = m.get("baselines") or {}
-    maj, untrained = b.get("majority") or {}, b.get("untrained") or {}
-    n_classes = len(m.get("classes") or [])
-    rows = [
-        {"label": "Test accuracy", "model": fmt_pct(test.get("accuracy")),
-         "majority": fmt_pct(maj.get("accuracy")), "untrained": fmt_pct(untrained.get("accuracy")),
-         "chance": fmt_pct(1 / n_classes if n_classes else None)},
-        {"label": "Test macro F1", "model": fmt_pct(test.get("f1_macro")), "majority": DASH,
-         "untrained": DASH, "chance": DASH},
-        {"label": "Test loss (cross-entropy)", "model": fmt_num(test.get("loss")), "majority": DASH,
-         "untrained": fmt_num(untrained.get("loss")), "chance": fmt_num(b.get("chance_loss"))},
-        {"label": "Validation accuracy", "model": fmt_pct(valid.get("accuracy")), "majority": DASH,
-         "untrained": DASH, "chance": DASH},
-    ]
-    return rows
-
-
 def _majority_label(m: dict[str, Any]) -> str | None:
     maj = (m.get("baselines") or {}).get("majority") or {}
-    if "class" not in maj:
+    if "class" not in maj or m.get("task", "classification") != "classification":
         return None
     classes = m.get("classes") or []
     c = maj["class"]
     name = classes[c] if isinstance(c, int) and 0 <= c < len(classes) else c
     return f"always “{name}”"
-
-
-def _verdicts(m: dict[str, Any]) -> list[dict[str, str]]:
-    acc = (m.get("test") or {}).get("accuracy")
-    b = m.get("baselines") or {}
-    maj = (b.get("majority") or {}).get("accuracy")
-    out = []
-    if isinstance(acc, (int, float)) and isinstance(maj, (int, float)):
-        gain = 100 * (acc - maj)
-        if gain > 0:
-            out.append({"css": "ok", "text": f"The trained model beats always predicting the majority class "
-                        f"by {gain:.1f} percentage points on the test set."})
-        else:
-            out.append({"css": "bad", "text": "The trained model does no better than always predicting the "
-                        "majority class: it has not learned anything useful yet."})
-    loss, chance = (b.get("untrained") or {}).get("loss"), b.get("chance_loss")
-    if isinstance(loss, (int, float)) and isinstance(chance, (int, float)) and loss > 1.5 * chance:
-        out.append({"css": "warn", "text": f"Before training the loss was {loss:.3g}, well above the chance "
-                    f"loss ln C = {chance:.3g}: the initial outputs are over-confident (check the output "
-                    "layer's initialisation and the input scaling)."})
-    return out
 
 
 def _test_evals(m: dict[str, Any]) -> dict[str, Any]:
@@ -282,7 +276,7 @@ def _finding(f: dict[str, Any]) -> dict[str, str]:
 
 def _per_class(m: dict[str, Any]) -> list[dict[str, str]]:
     cm = (m.get("test") or {}).get("confusion_matrix")
-    if not cm:
+    if not cm or m.get("task", "classification") != "classification":
         return []
     cm = np.asarray(cm, dtype=np.float64)
     tp, predicted, actual = np.diag(cm), cm.sum(axis=0), cm.sum(axis=1)

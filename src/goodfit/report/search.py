@@ -6,7 +6,7 @@ import io
 from pathlib import Path
 from typing import Any
 
-from goodfit.report.html import embed_png, fmt_num, render, write_html
+from goodfit.report.html import embed_png, fmt_num, is_fraction, render, write_html
 
 __all__ = ["write_search_report", "grid_heatmap", "history_plot", "importances"]
 
@@ -20,8 +20,9 @@ def _png(fig: Any) -> bytes:
     return buf.getvalue()
 
 
-def grid_heatmap(rows: list[dict[str, Any]], keys: list[str], grid: dict[str, list]) -> bytes:
-    """Valid accuracy over a 2-D grid (``keys[0]`` down, ``keys[1]`` across); pruned/missing cells blank."""
+def grid_heatmap(rows: list[dict[str, Any]], keys: list[str], grid: dict[str, list], *,
+                 score: str = "accuracy") -> bytes:
+    """The valid score over a 2-D grid (``keys[0]`` down, ``keys[1]`` across); pruned/missing cells blank."""
     import numpy as np
     from matplotlib.figure import Figure
 
@@ -41,19 +42,20 @@ def grid_heatmap(rows: list[dict[str, Any]], keys: list[str], grid: dict[str, li
     for i in range(len(ys)):
         for j in range(len(xs)):
             if np.isfinite(acc[i, j]):
-                ax.text(j, i, f"{100 * acc[i, j]:.1f}", ha="center", va="center", color="w", fontsize=9)
-    fig.colorbar(im, ax=ax, label="valid accuracy")
+                text = f"{100 * acc[i, j]:.1f}" if is_fraction(score) else f"{acc[i, j]:.3g}"
+                ax.text(j, i, text, ha="center", va="center", color="w", fontsize=9)
+    fig.colorbar(im, ax=ax, label=f"valid {score}")
     return _png(fig)
 
 
-def history_plot(rows: list[dict[str, Any]]) -> bytes:
-    """Each finished trial's valid accuracy in trial order, and the best so far."""
+def history_plot(rows: list[dict[str, Any]], *, score: str = "accuracy") -> bytes:
+    """Each finished trial's valid score in trial order, and the best so far."""
     from matplotlib.figure import Figure
 
     done = [r for r in rows if r["state"] == "COMPLETE" and r["value"] is not None]
     fig = Figure(figsize=(7, 3.5), dpi=100)
     ax = fig.add_subplot()
-    best, running = [], -1.0
+    best, running = [], float("-inf")
     for r in done:
         running = max(running, r["value"])
         best.append(running)
@@ -69,7 +71,7 @@ def history_plot(rows: list[dict[str, Any]]) -> bytes:
             label="pruned",
         )
     ax.set_xlabel("trial")
-    ax.set_ylabel("valid accuracy")
+    ax.set_ylabel(f"valid {score}")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
     return _png(fig)
@@ -107,31 +109,24 @@ def write_search_report(study_dir: str | Path, result: Any, *, study: Any, spec:
     study_dir = Path(study_dir)
     rows, best, final = result.trials, result.best, result.final
     keys = list(spec["space"])
+    score = next((r["score"] for r in rows if r.get("score")), "accuracy")
     summary = [
         ["trials", ", ".join(f"{n} {s.lower()}" for s, n in result.counts.items())],
         ["best trial", best["number"] if best else "—"],
-        ["best valid accuracy", fmt_num(best["value"]) if best else "—"],
+        [f"best valid {score}", fmt_num(best["value"]) if best else "—"],
     ]
     summary += [[f"best {k}", best["params"].get(k)] for k in keys] if best else []
     if final and final.get("test"):
         summary.append(
-            ["test accuracy (retrained on train+valid, evaluated once)", fmt_num(final["test"]["accuracy"])]
+            [f"test {score} (retrained on train+valid, evaluated once)", fmt_num(final["test"].get(score))]
         )
     images = []
     if spec["kind"] == "grid" and len(keys) == 2:
-        images.append(
-            (
-                f"Valid accuracy over the grid ({keys[0]} × {keys[1]}).",
-                embed_png(grid_heatmap(rows, keys, spec["grid"])),
-            )
-        )
+        images.append((f"Valid {score} over the grid ({keys[0]} × {keys[1]}).",
+                       embed_png(grid_heatmap(rows, keys, spec["grid"], score=score))))
     if any(r["state"] == "COMPLETE" for r in rows):
-        images.append(
-            (
-                "Optimization history: valid accuracy per trial and the best so far.",
-                embed_png(history_plot(rows)),
-            )
-        )
+        images.append((f"Optimization history: valid {score} per trial and the best so far.",
+                       embed_png(history_plot(rows, score=score))))
     imp = importances(study)
     if imp:
         images.append(
@@ -146,7 +141,8 @@ def write_search_report(study_dir: str | Path, result: Any, *, study: Any, spec:
             fmt_num(r["duration_s"], 3),
             *(r["params"].get(k) for k in keys),
         ]
-        for r in sorted(rows, key=lambda r: -(r["value"] or -1))
+        for r in sorted(rows, key=lambda r: -(r["value"] if r["value"] is not None and r["value"] == r["value"]
+                                              else float("-inf")))
     ]
     html = render(
         "study.html",
@@ -154,7 +150,7 @@ def write_search_report(study_dir: str | Path, result: Any, *, study: Any, spec:
         n_runs=len(rows),
         intro=[
             "Every trial trained on the training split and was scored on the validation split only "
-            "(train.evaluate_test=false); the best trial was chosen on validation accuracy."
+            f"(train.evaluate_test=false); the best trial was chosen on validation {score}."
         ],
         notes=[
             "The best config was then retrained on train+valid (data.valid_fraction=0) and the test set "
@@ -166,7 +162,7 @@ def write_search_report(study_dir: str | Path, result: Any, *, study: Any, spec:
         summary_title="Best trial and the one test",
         summary_headers=["", "value"],
         summary_rows=summary,
-        run_headers=["trial", "state", "valid accuracy", "epochs", "seconds", *keys],
+        run_headers=["trial", "state", f"valid {score}", "epochs", "seconds", *keys],
         run_rows=run_rows,
         images=images,
         config_yaml=(study_dir / "config.yaml").read_text() if (study_dir / "config.yaml").is_file() else "",

@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from goodfit.report.html import embed_png, fmt_num, render, write_html
+from goodfit.report.html import embed_png, fmt_num, is_fraction, render, write_html
 
 __all__ = ["write_study_report", "fmt_mean_std", "curves_plot"]
 
 
 def fmt_mean_std(stats: dict[str, float] | None, *, pct: bool = True) -> str:
-    """``{'mean': 0.91, 'std': 0.012}`` → ``'91.00 ± 1.20 %'``.
+    """``{'mean': 0.91, 'std': 0.012}`` → ``'91.00 ± 1.20 %'`` (``pct=False``: ``'0.9100 ± 0.0120'``).
 
     Example:
         >>> fmt_mean_std({"mean": 0.91, "std": 0.012, "n": 3})
@@ -52,13 +52,14 @@ def curves_plot(groups: dict[str, list[list[dict[str, Any]]]], *, key: str = "lo
 def write_study_report(study_dir: str | Path, result: Any, *, title: str) -> Path:
     """Write ``report.html`` for a seeds / folds study (``result``: a ``StudyResult``)."""
     study_dir = Path(study_dir)
-    summary_rows = [[name.replace("_", " "), fmt_mean_std(stats, pct="loss" not in name), stats["n"]]
+    summary_rows = [[name.replace("_", " "), fmt_mean_std(stats, pct=is_fraction(name)), stats["n"]]
                     for name, stats in result.summary.items()]
+    score = result.runs[0]["metrics"].get("score", "accuracy") if result.runs else "accuracy"
     run_rows = []
     for label, run in zip(result.labels, result.runs):
         m = run["metrics"]
-        run_rows.append([label, m["status"], fmt_num(m.get("valid", {}).get("accuracy")),
-                         fmt_num(m.get("test", {}).get("accuracy")), m.get("best_epoch"),
+        run_rows.append([label, m["status"], fmt_num(m.get("valid", {}).get(score)),
+                         fmt_num(m.get("test", {}).get(score)), m.get("best_epoch"),
                          Path(run["run_dir"]).name])
     png = curves_plot({"runs": [r["history"] for r in result.runs if r["history"]]})
     folds = "folds" in title
@@ -70,7 +71,7 @@ def write_study_report(study_dir: str | Path, result: Any, *, title: str) -> Pat
                "that fold's training part. The test set was not evaluated."] if folds else
               ["Each seed's test score was evaluated once, at the end of its run."],
         summary_headers=["metric", "mean ± std", "runs"], summary_rows=summary_rows,
-        run_headers=["run", "status", "valid accuracy", "test accuracy", "best epoch", "folder"], run_rows=run_rows,
+        run_headers=["run", "status", f"valid {score}", f"test {score}", "best epoch", "folder"], run_rows=run_rows,
         images=[("Loss per epoch of every run (solid: valid, dashed: train).", embed_png(png))],
         config_yaml=(study_dir / "config.yaml").read_text() if (study_dir / "config.yaml").is_file() else "",
     )

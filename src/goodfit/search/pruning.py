@@ -10,7 +10,8 @@ __all__ = ["PruneOnValid"]
 
 
 class PruneOnValid(Callback):
-    """Report ``state.last[key]`` to an Optuna trial each epoch; raise ``TrialPruned`` when told to.
+    """Report ``state.last[key]`` (default: the run's score, ``state.score_key``) to an Optuna trial each
+    epoch; raise ``TrialPruned`` when told to.
 
     The exception leaves ``fit`` (the run folder keeps its history up to that epoch); Optuna's
     ``study.optimize`` records the trial as PRUNED.
@@ -19,21 +20,21 @@ class PruneOnValid(Callback):
         >>> import optuna
         >>> optuna.logging.set_verbosity(optuna.logging.WARNING)
         >>> trial = optuna.create_study(direction="maximize").ask()
-        >>> cb = PruneOnValid(trial)
-        >>> cb.key
-        'valid_acc'
+        >>> PruneOnValid(trial, key="valid_r2").key
+        'valid_r2'
     """
 
-    def __init__(self, trial: Any, key: str = "valid_acc") -> None:
+    def __init__(self, trial: Any, key: str | None = None) -> None:
         self.trial = trial
         self.key = key
 
     def on_epoch_end(self, state: TrainState) -> None:
         import optuna
 
-        value = state.last.get(self.key)
-        if value is None:
+        key = self.key or state.score_key
+        value = state.last.get(key)
+        if value is None or value != value:  # missing, or NaN (e.g. AUROC of a one-class validation split)
             return
         self.trial.report(float(value), state.epoch)
         if self.trial.should_prune():
-            raise optuna.TrialPruned(f"pruned after epoch {state.epoch}: {self.key}={value:.4f}")
+            raise optuna.TrialPruned(f"pruned after epoch {state.epoch}: {key}={value:.4f}")

@@ -263,9 +263,13 @@ def _objective(trial: Any, spec: dict[str, Any], study_dir: Path) -> float:
     result = fit(cfg, run_dir=run_dir, progress="quiet", callbacks=[PruneOnValid(trial)], report=False)
     trial.set_user_attr("status", result.status)
     trial.set_user_attr("epochs_run", result.metrics["epochs_run"])
-    if result.status != "completed":  # diverged: the worst score, not a crash of the study
-        return 0.0
-    return float(result.metrics["valid"]["accuracy"])
+    trial.set_user_attr("score", result.metrics.get("score", "accuracy"))
+    if result.status == "interrupted":  # Ctrl-C: stop the search; a resume runs this trial again
+        trial.set_user_attr("interrupted", True)
+        raise KeyboardInterrupt
+    if result.status != "completed":  # diverged: a failed trial (NaN), not a crash of the study
+        return float("nan")
+    return float(result.metrics["valid"][result.metrics.get("score", "accuracy")])
 
 
 def search(
@@ -350,10 +354,14 @@ def finish_search(study_dir: str | Path, *, retrain: bool = True, progress: bool
 
     write_search_report(study_dir, result, study=study, spec=spec)
     if progress:
-        print(
-            f"trials: {counts}; best valid accuracy {best['value'] if best else float('nan'):.4f}", flush=True
-        )
+        print(f"trials: {counts}; best valid {score_name(rows)} {best['value'] if best else float('nan'):.4f}",
+              flush=True)
     return result
+
+
+def score_name(rows: list[dict[str, Any]]) -> str:
+    """The metric the trials were selected on (the task's score: accuracy, auroc, r2, psnr)."""
+    return next((r["score"] for r in rows if r.get("score")), "accuracy")
 
 
 def _trial_row(t: Any) -> dict[str, Any]:
@@ -367,6 +375,7 @@ def _trial_row(t: Any) -> dict[str, Any]:
         "duration_s": duration,
         "run_dir": t.user_attrs.get("run_dir"),
         "interrupted": bool(t.user_attrs.get("interrupted")),
+        "score": t.user_attrs.get("score"),
     }
 
 

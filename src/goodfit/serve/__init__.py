@@ -1,7 +1,7 @@
 """The draw-a-digit web app: ``goodfit serve RUN`` serves any trained image classifier.
 
-Imported lazily, like :mod:`goodfit`: ``goodfit.predict`` uses :mod:`goodfit.serve.preprocess`
-without paying for FastAPI.
+Imported lazily, like :mod:`goodfit`, so that naming a helper does not pay for FastAPI. The image
+preparation it shares with ``goodfit predict`` lives in :mod:`goodfit.data.images`.
 
 Example:
     >>> from goodfit.serve import image_style
@@ -19,12 +19,12 @@ _EXPORTS = {
     "create_app": "goodfit.serve.app",
     "serve": "goodfit.serve.app",
     "Predictor": "goodfit.serve.predictor",
-    "mnist_style": "goodfit.serve.preprocess",
-    "center_of_mass": "goodfit.serve.preprocess",
-    "image_style": "goodfit.serve.preprocess",
-    "read_image": "goodfit.serve.preprocess",
-    "to_model_input": "goodfit.serve.preprocess",
-    "EmptyImageError": "goodfit.serve.preprocess",
+    "mnist_style": "goodfit.data.images",
+    "center_of_mass": "goodfit.data.images",
+    "image_style": "goodfit.data.images",
+    "read_image": "goodfit.data.images",
+    "to_model_input": "goodfit.data.images",
+    "EmptyImageError": "goodfit.data.images",
 }
 
 __all__ = sorted(_EXPORTS)

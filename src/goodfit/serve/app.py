@@ -35,9 +35,9 @@ from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from goodfit.data.images import EmptyImageError, read_image
 from goodfit.errors import DataError, GoodfitError
 from goodfit.serve.predictor import Predictor, SamplesUnavailableError
-from goodfit.serve.preprocess import EmptyImageError, read_image
 from goodfit.serve.schemas import (
     PREDICT_BODY,
     PREDICT_ERRORS,
@@ -337,7 +337,7 @@ def _set_torch_threads() -> None:
 def _bind(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     # IPPROTO_TCP, not 0: asyncio only sets TCP_NODELAY on connections of such sockets, and
-    # without it every answer waits ~40 ms for a delayed ACK (Nagle's algorithm)
+    # without it every answer waits for the client's delayed ACK (Nagle's algorithm)
     sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:

@@ -26,8 +26,8 @@ from typing import Any
 import numpy as np
 import torch
 
+from goodfit.data.images import image_style, to_model_input
 from goodfit.errors import DataError, GoodfitError, RunDirError
-from goodfit.serve.preprocess import image_style, to_model_input
 
 __all__ = ["Predictor", "SamplesUnavailableError", "png_data_url"]
 
@@ -81,13 +81,16 @@ class Predictor:
     @classmethod
     def from_run(cls, run: str | Path, *, device: str = "cpu", samples: bool = True) -> Predictor:
         """Load ``run``'s best model (and, with ``samples``, its data set's test images)."""
-        from goodfit.experiment import load_model
         from goodfit.run import RunDir
+        from goodfit.trained import load_model
 
         rd = RunDir.open(run)
         loaded = load_model(rd.path, device=device)
         if len(loaded.input_shape) != 3:
             raise RunDirError(f"run {rd.path} was trained on tabular data; serve needs an image classifier")
+        if loaded.task.name != "classification":
+            raise RunDirError(f"run {rd.path} is a {loaded.task.name} model; serve needs an image classifier "
+                              "(data.task=classification)")
         info = _run_info(rd, loaded)
         loaded_samples, error = (_load_samples(loaded) if samples else (None, "samples were turned off"))
         info["samples"] = loaded_samples is not None

@@ -1,8 +1,9 @@
-"""Data parallelism from inside one process: its rank, the model wrapper, and the few collectives
-the training loop needs.
+"""Data parallelism from inside one process: where it stands among the others
+(:func:`outer_rendezvous`), joining and leaving the process group (:func:`join`, :func:`leave`), its
+:class:`Rank`, the model wrapper, and the few collectives the training loop needs.
 
-:mod:`goodfit.launch.ddp` starts the processes and joins the process group; this module is what
-each process then uses. Every rank holds the same weights (DistributedDataParallel averages the
+:mod:`goodfit.launch.ddp` (or torchrun, or ``srun``) starts the processes; this module is what each
+of them uses. Every rank holds the same weights (DistributedDataParallel averages the
 gradients), trains on its own part of every global batch (:func:`shard_bounds`), and sums its
 epoch totals with the others. Rank 0 alone validates, runs the callbacks and decides when to
 stop; :meth:`Rank.share_stop` hands that decision to every rank, so they all stop together.
@@ -10,6 +11,9 @@ stop; :meth:`Rank.share_stop` hands that decision to every rank, so they all sto
 
 from __future__ import annotations
 
+import os
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -21,7 +25,13 @@ from torch.nn.parallel import DistributedDataParallel
 if TYPE_CHECKING:  # the callbacks import unwrap from here
     from goodfit.train.callbacks.base import TrainState
 
-__all__ = ["Rank", "shard_bounds", "unwrap"]
+from goodfit.errors import ConfigError
+
+__all__ = ["Rank", "Rendezvous", "env_rank", "first_host", "is_worker", "join", "leave", "outer_rendezvous",
+           "shard_bounds", "unwrap"]
+
+WORKER_FLAG = "GOODFIT_DDP_WORKER"  # set in the processes a launcher starts: they train, not launch
+_OWNED_GROUP = False  # join() created the process group, so leave() destroys it
 
 
 @dataclass(frozen=True)
@@ -60,6 +70,100 @@ class Rank:
         state.should_stop, state.stop_reason = self.broadcast((state.should_stop, state.stop_reason))
 
 
+@dataclass(frozen=True)
+class Rendezvous:
+    """A process's place among the processes a launcher started, and where rank 0 listens."""
+
+    rank: int
+    world_size: int
+    local_rank: int
+    master_addr: str
+    master_port: int
+
+
+def outer_rendezvous(environ: Mapping[str, str] | None = None) -> Rendezvous | None:
+    """This process's rank from torchrun-style variables or an ``srun`` step's; None when it is alone.
+
+    ``MASTER_ADDR`` / ``MASTER_PORT`` win when set; under Slurm the master defaults to the first host
+    of the step's node list and the port to 20000 + job id mod 20000 (the same on every node). The
+    batch script itself (no ``srun``) is not a step: it trains alone.
+
+    Example:
+        >>> env = {"SLURM_STEP_NUM_TASKS": "8", "SLURM_PROCID": "5", "SLURM_LOCALID": "1",
+        ...        "SLURM_STEP_NODELIST": "gpu[03-06]", "SLURM_JOB_ID": "4242"}
+        >>> outer_rendezvous(env)
+        Rendezvous(rank=5, world_size=8, local_rank=1, master_addr='gpu03', master_port=24242)
+    """
+    env = os.environ if environ is None else environ
+    if "RANK" in env and "WORLD_SIZE" in env:  # torchrun, or launch_fit
+        here = Rendezvous(int(env["RANK"]), int(env["WORLD_SIZE"]), int(env.get("LOCAL_RANK", "0")),
+                          env.get("MASTER_ADDR", "127.0.0.1"), int(env.get("MASTER_PORT", "29500")))
+    elif "SLURM_STEP_NUM_TASKS" in env:  # one task of an srun step
+        nodes = env.get("SLURM_STEP_NODELIST") or env.get("SLURM_JOB_NODELIST") or "127.0.0.1"
+        port = env.get("MASTER_PORT") or 20000 + int(env.get("SLURM_JOB_ID", "0")) % 20000
+        addr = env.get("MASTER_ADDR") or first_host(nodes)
+        here = Rendezvous(int(env["SLURM_PROCID"]), int(env["SLURM_STEP_NUM_TASKS"]),
+                          int(env.get("SLURM_LOCALID", "0")), addr, int(port))
+    else:
+        return None
+    return here if here.world_size > 1 else None
+
+
+def first_host(nodelist: str) -> str:
+    """The first host of a Slurm node list.
+
+    Example:
+        >>> first_host("gpu[03-06,9],cpu1"), first_host("vm"), first_host("a1,a2")
+        ('gpu03', 'vm', 'a1')
+    """
+    prefix, ranges, suffix = re.match(r"([^,\[]*)(?:\[([^\]]*)\])?([^,]*)", nodelist).groups()
+    return prefix + (re.split(r"[-,]", ranges)[0] if ranges else "") + suffix
+
+
+def is_worker() -> bool:
+    """True in a process that :func:`goodfit.launch.ddp.launch_fit` started to train one rank."""
+    return os.environ.get(WORKER_FLAG) == "1"
+
+
+def env_rank() -> int:
+    """This process's rank as the environment tells it (0 when alone): rank 0 owns the run folder."""
+    here = outer_rendezvous()
+    return here.rank if here else 0
+
+
+def join(device: torch.device) -> tuple[Rank, torch.device] | None:
+    """Join the process group this process was started for, and pick its device; None when alone.
+
+    gloo on the CPU; nccl on CUDA, one GPU per process (``LOCAL_RANK``).
+    """
+    global _OWNED_GROUP
+    here = outer_rendezvous()
+    if here is None:
+        return None
+    if device.type not in ("cpu", "cuda"):
+        raise ConfigError(f"data-parallel training runs on cpu or cuda, not {device.type}; set train.device")
+    if device.type == "cuda":  # one GPU per rank: all of the node's GPUs visible, or Slurm's one per task
+        device = torch.device("cuda", here.local_rank % torch.cuda.device_count())
+        torch.cuda.set_device(device)
+    backend = "nccl" if device.type == "cuda" else "gloo"
+    if not dist.is_initialized():
+        os.environ.setdefault("MASTER_ADDR", here.master_addr)
+        os.environ.setdefault("MASTER_PORT", str(here.master_port))
+        if "OMP_NUM_THREADS" not in os.environ and "SLURM_CPUS_PER_TASK" in os.environ:
+            torch.set_num_threads(int(os.environ["SLURM_CPUS_PER_TASK"]))
+        dist.init_process_group(backend, init_method="env://", rank=here.rank, world_size=here.world_size)
+        _OWNED_GROUP = True
+    return Rank(dist.get_rank(), dist.get_world_size(), here.local_rank, dist.get_backend()), device
+
+
+def leave(rank: Rank | None) -> None:
+    """Destroy the process group if :func:`join` created it."""
+    global _OWNED_GROUP
+    if rank is not None and _OWNED_GROUP:
+        dist.destroy_process_group()
+        _OWNED_GROUP = False
+
+
 def shard_bounds(n: int, batch_size: int, *, rank: int = 0, world_size: int = 1) -> list[tuple[int, int]]:
     """The ``[start, stop)`` positions of an epoch's permutation that ``rank`` trains on, one per step.
 
@@ -86,20 +190,15 @@ def shard_bounds(n: int, batch_size: int, *, rank: int = 0, world_size: int = 1)
 
 
 def unwrap(model: nn.Module) -> nn.Module:
-    """The plain model inside ``DistributedDataParallel`` / ``torch.compile`` wrappers.
-
-    Their ``state_dict`` keys carry prefixes (``module.``, ``_orig_mod.``); checkpoints store the
-    plain model's, so ``load_model`` and ``predict`` work whatever trained it.
+    """The plain model inside a ``DistributedDataParallel`` wrapper (whose ``state_dict`` keys carry a
+    ``module.`` prefix); checkpoints store the plain model's, so ``load_model`` and ``predict`` work
+    whatever trained it. (``train.compile`` compiles the model in place: no wrapper.)
 
     Example:
         >>> m = nn.Linear(2, 2)
         >>> unwrap(m) is m
         True
     """
-    while True:
-        if isinstance(model, DistributedDataParallel):
-            model = model.module
-        elif isinstance(getattr(model, "_orig_mod", None), nn.Module):
-            model = model._orig_mod
-        else:
-            return model
+    while isinstance(model, DistributedDataParallel):
+        model = model.module
+    return model

@@ -1,4 +1,4 @@
-"""Evaluation: eval mode, no autograd, big batches. Pure apart from the model's forward pass."""
+"""Evaluation: eval mode, no autograd, big batches; the task turns outputs into metrics."""
 
 from __future__ import annotations
 
@@ -6,10 +6,9 @@ from typing import Any
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import nn
 
-from goodfit.metrics import classification_summary
+from goodfit.tasks import Classification, Task
 
 __all__ = ["predict_logits", "evaluate_split"]
 
@@ -27,6 +26,9 @@ def predict_logits(
     """
     device = torch.device(device)
     x = torch.as_tensor(x)
+    param = next(model.parameters(), None)
+    if param is not None and param.is_floating_point() and x.is_floating_point():
+        x = x.to(param.dtype)  # a float64 model (train.dtype=float64) gets float64 inputs
     was_training = model.training
     model.eval()
     outs = []
@@ -42,11 +44,21 @@ def predict_logits(
 
 def evaluate_split(
     model: nn.Module, x: torch.Tensor | np.ndarray, y: torch.Tensor | np.ndarray, *,
-    n_classes: int, device: torch.device | str = "cpu", amp_dtype: torch.dtype | None = None,
+    task: Task | None = None, n_classes: int | None = None, device: torch.device | str = "cpu",
+    amp_dtype: torch.dtype | None = None,
 ) -> tuple[dict[str, Any], torch.Tensor]:
-    """Loss, accuracy, macro P/R/F1 and confusion matrix of ``model`` on one split, plus its logits."""
-    logits = predict_logits(model, x, device=device, amp_dtype=amp_dtype)
-    y_t = torch.as_tensor(y).cpu()
-    loss = float(F.cross_entropy(logits, y_t)) if len(y_t) else float("nan")
-    summary = classification_summary(y_t.numpy(), logits.argmax(1).numpy(), n_classes)
-    return {"loss": loss, **summary}, logits
+    """Every metric of ``task`` (loss, accuracy / AUROC / R² / PSNR, ...) for ``model`` on one split,
+    plus its raw outputs. Without a task: classification with ``n_classes`` classes.
+
+    Example:
+        >>> m = nn.Linear(4, 3)
+        >>> stats, out = evaluate_split(m, torch.zeros(5, 4), torch.zeros(5, dtype=torch.long), n_classes=3)
+        >>> sorted(stats)[:3], out.shape
+        (['accuracy', 'confusion_matrix', 'f1_macro'], torch.Size([5, 3]))
+    """
+    if task is None:
+        if n_classes is None:
+            raise TypeError("evaluate_split needs a task, or n_classes for a classifier")
+        task = Classification(n_classes=n_classes)
+    outputs = predict_logits(model, x, device=device, amp_dtype=amp_dtype)
+    return task.evaluate(outputs, torch.as_tensor(y).cpu()), outputs

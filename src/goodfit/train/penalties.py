@@ -12,7 +12,11 @@ from torch import nn
 
 __all__ = ["weight_tensors", "l1_penalty"]
 
-_NORM_LAYERS = (nn.modules.batchnorm._BatchNorm, nn.LayerNorm, nn.GroupNorm, nn.modules.instancenorm._InstanceNorm)
+_NORM_LAYERS = tuple(getattr(nn, name) for name in (
+    "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "LazyBatchNorm1d", "LazyBatchNorm2d", "LazyBatchNorm3d",
+    "SyncBatchNorm", "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d", "LazyInstanceNorm1d",
+    "LazyInstanceNorm2d", "LazyInstanceNorm3d", "LayerNorm", "GroupNorm", "LocalResponseNorm", "RMSNorm",
+) if hasattr(nn, name))  # RMSNorm: torch >= 2.4
 
 
 def weight_tensors(model: nn.Module) -> list[nn.Parameter]:

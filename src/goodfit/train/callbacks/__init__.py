@@ -1,7 +1,7 @@
 """Callbacks, one per file: early stopping, checkpoints, progress, TensorBoard."""
 
 from goodfit.train.callbacks.base import Callback, TrainState
-from goodfit.train.callbacks.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
+from goodfit.train.callbacks.checkpoint import Checkpoint, load_checkpoint, restore_training, save_checkpoint
 from goodfit.train.callbacks.early_stopping import EarlyStopping
 from goodfit.train.callbacks.progress import Progress
 from goodfit.train.callbacks.tensorboard import TensorBoard
@@ -14,5 +14,6 @@ __all__ = [
     "TensorBoard",
     "TrainState",
     "load_checkpoint",
+    "restore_training",
     "save_checkpoint",
 ]

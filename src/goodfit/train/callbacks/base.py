@@ -27,6 +27,7 @@ class TrainState:
     stop_reason: str | None = None
     best_epoch: int | None = None
     best_valid_loss: float = float("inf")
+    score_key: str = "valid_acc"  # the history column that selects models (the task's score; higher is better)
     extra: dict[str, Any] = field(default_factory=dict)  # e.g. batch-generator state for resume
 
     @property

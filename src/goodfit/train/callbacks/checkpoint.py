@@ -13,7 +13,7 @@ from goodfit.run import atomic_write_bytes
 from goodfit.train.callbacks.base import Callback, TrainState
 from goodfit.train.distributed import unwrap
 
-__all__ = ["Checkpoint", "save_checkpoint", "load_checkpoint"]
+__all__ = ["Checkpoint", "save_checkpoint", "load_checkpoint", "restore_training"]
 
 
 def save_checkpoint(path: Path, payload: dict[str, Any]) -> None:
@@ -26,6 +26,21 @@ def save_checkpoint(path: Path, payload: dict[str, Any]) -> None:
 def load_checkpoint(path: Path, map_location: str | torch.device = "cpu") -> dict[str, Any]:
     # weights_only=False: our own checkpoints hold optimizer/RNG state and plain Python objects
     return torch.load(path, map_location=map_location, weights_only=False)
+
+
+def restore_training(path: Path, state: TrainState, model: torch.nn.Module) -> dict[str, Any]:
+    """Put a run back where :class:`Checkpoint` left it in ``last.pt``: the model's weights, the optimizer
+    and scheduler, the epoch and step counters, the history, the best epoch and the RNG. Returns the
+    checkpoint, whose ``resume_state`` parts (batches, callbacks) the caller restores."""
+    ckpt = load_checkpoint(path)
+    model.load_state_dict(ckpt["model"])
+    state.optimizer.load_state_dict(ckpt["optimizer"])
+    if state.scheduler is not None and ckpt["scheduler"] is not None:
+        state.scheduler.load_state_dict(ckpt["scheduler"])
+    state.epoch, state.step, state.history = ckpt["epoch"], ckpt["step"], list(ckpt["history"])
+    state.best_epoch, state.best_valid_loss = ckpt["best_epoch"], ckpt["best_valid_loss"]
+    torch.set_rng_state(ckpt["torch_rng"])
+    return ckpt
 
 
 class Checkpoint(Callback):

@@ -1,4 +1,4 @@
-"""Stop on a validation-loss plateau, or once valid accuracy reaches a target."""
+"""Stop on a validation-loss plateau, or once a validation score reaches a target."""
 
 from __future__ import annotations
 
@@ -11,18 +11,30 @@ __all__ = ["EarlyStopping"]
 
 class EarlyStopping(Callback):
     """Stop when ``valid_loss`` has not improved by ``min_delta`` for ``patience`` epochs
-    (``patience=0``: never), or when ``valid_acc >= target`` (``None``: never)."""
+    (``patience=0``: never), or when the history column ``target_key`` (the task's validation score,
+    higher is better: ``valid_acc``, ``valid_auroc``, ``valid_r2``, ``valid_psnr``) reaches ``target``
+    (``None``: never).
 
-    def __init__(self, *, patience: int = 0, min_delta: float = 0.0, target: float | None = None) -> None:
-        self.patience, self.min_delta, self.target = patience, min_delta, target
+    Example:
+        >>> from types import SimpleNamespace
+        >>> state = SimpleNamespace(last={"valid_psnr": 24.1}, should_stop=False, stop_reason=None)
+        >>> EarlyStopping(target=24.0, target_key="valid_psnr").on_epoch_end(state)
+        >>> state.stop_reason
+        'valid psnr 24.1 reached the target 24.0'
+    """
+
+    def __init__(self, *, patience: int = 0, min_delta: float = 0.0, target: float | None = None,
+                 target_key: str = "valid_acc") -> None:
+        self.patience, self.min_delta, self.target, self.target_key = patience, min_delta, target, target_key
         self.best = float("inf")
         self.bad_epochs = 0
 
     def on_epoch_end(self, state: TrainState) -> None:
         row = state.last
-        if self.target is not None and row.get("valid_acc", float("-inf")) >= self.target:
+        if self.target is not None and row.get(self.target_key, float("-inf")) >= self.target:
             state.should_stop = True
-            state.stop_reason = f"valid accuracy {row['valid_acc']:.4f} reached the target {self.target}"
+            what = "accuracy" if self.target_key == "valid_acc" else self.target_key.removeprefix("valid_")
+            state.stop_reason = f"valid {what} {row[self.target_key]:.4g} reached the target {self.target}"
             return
         if self.patience <= 0 or "valid_loss" not in row:
             return

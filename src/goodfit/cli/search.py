@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from goodfit.cli import options as opt
 from goodfit.errors import GoodfitError
 
 __all__ = ["register"]
@@ -26,7 +27,7 @@ def search(
         None, "--space", help="YAML search space for TPE (see goodfit.search.space)."
     ),
     trials: int = typer.Option(20, "--trials", "-n", help="TPE: number of trials (a grid runs every point)."),
-    config: Path | None = typer.Option(None, "--config", "-c", help="Base YAML config."),
+    config: Path | None = opt.ConfigFile,
     storage: str | None = typer.Option(
         None, "--storage", help="SQLAlchemy URL (default: SQLite in the study folder)."
     ),
@@ -42,30 +43,28 @@ def search(
         False, "--no-retrain", help="Skip the final retrain and its one test evaluation."
     ),
     launcher: str = typer.Option("local", "--launcher", help="local, or slurm (a job array of workers)."),
-    partition: str | None = typer.Option(None, "--partition", help="Slurm partition."),
-    time_min: int = typer.Option(60, "--time", help="Slurm time limit per task, minutes."),
-    cpus: int = typer.Option(1, "--cpus", help="Slurm CPUs per task."),
-    gpus: int = typer.Option(0, "--gpus", help="Slurm GPUs per task."),
+    partition: str | None = opt.SlurmPartition,
+    time_min: int = opt.SlurmTime,
+    cpus: int = opt.SlurmCpus,
+    gpus: int = opt.SlurmGpus,
     array_parallelism: int = typer.Option(
         4, "--array-parallelism", help="Slurm: array tasks (workers) at once."
     ),
-    folder: Path | None = typer.Option(None, "--slurm-folder", help="submitit folder (default STUDY/slurm)."),
-    dry_run: bool = typer.Option(
-        False, "--dry-run", help="Slurm: print the sbatch script and submit nothing."
-    ),
+    folder: Path | None = opt.SlurmFolder,
+    dry_run: bool = opt.DryRun,
 ) -> None:
     """Hyperparameter search: select on valid, retrain the best on train+valid, test it once."""
     from goodfit.search import create_search, finish_search, load_space, parse_grid
-    from goodfit.search.study import run_workers
+    from goodfit.search.study import run_worker, run_workers
 
     if resume is not None and (grid or space or overrides or config):
         raise GoodfitError(
             "--resume continues a search with its saved grid/space; drop --grid, --space and overrides"
         )
     if resume is None:
-        from goodfit.cli import _build_config
+        from goodfit.config import build_config
 
-        cfg = _build_config(config, overrides or [])
+        cfg = build_config(config, overrides or [])
         study_dir = create_search(
             cfg,
             grid=parse_grid(grid) if grid else None,
@@ -87,7 +86,8 @@ def search(
         opts = SlurmOptions(
             partition=partition, time_min=time_min, cpus=cpus, gpus=gpus, array_parallelism=array_parallelism
         )
-        jobs_ = submit_search(study_dir, opts, n_tasks=array_parallelism, folder=folder, dry_run=dry_run)
+        jobs_ = submit_search(study_dir, opts, worker=run_worker, n_tasks=array_parallelism, folder=folder,
+                              dry_run=dry_run)
         if dry_run:
             return
         typer.echo(f"submitted job array {jobs_[0].job_id.split('_')[0]} ({len(jobs_)} workers); waiting")
@@ -116,5 +116,4 @@ def _echo(result) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``goodfit search`` to the main app (called once from ``goodfit.cli``)."""
     app.command(name="search")(search)

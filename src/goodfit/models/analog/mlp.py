@@ -1,8 +1,8 @@
 """The course's BrainScaleS-2 MLP: 784-256-256-10 on the (mock) analog chip.
 
 Inputs in [0, 1] (``data.scaling=minmax01``, which ``Config`` requires for this model) become chip
-codes ``round(x * 31)``; each layer is an :class:`~goodfit.analog.AnalogLinear` followed, between
-layers, by the chip's :class:`~goodfit.analog.ConvertingReLU`. The last layer's digitally summed
+codes ``round(x * 31)``; each layer is an :class:`~goodfit.models.analog.AnalogLinear` followed, between
+layers, by the chip's :class:`~goodfit.models.analog.ConvertingReLU`. The last layer's digitally summed
 integer read-outs are the chip's answer; the host multiplies them by ``logit_scale`` (0.1) to get
 the logits for the loss. Read-outs of tens of LSB would make the softmax overconfident from the
 first step (an untrained loss of ~7 instead of ln 10); the scale changes no prediction.
@@ -16,9 +16,9 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-from goodfit.analog.layers import AnalogLinear, ConvertingReLU
-from goodfit.analog.quant import encode_input, input_max, output_range
 from goodfit.config import AnalogConfig
+from goodfit.models.analog.layers import AnalogLinear, ConvertingReLU
+from goodfit.models.analog.quant import encode_input, input_max, output_range
 
 __all__ = ["AnalogMLP"]
 

@@ -32,7 +32,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from goodfit.analog.quant import (
+from goodfit.config import AnalogConfig
+from goodfit.models.analog.quant import (
     EXACT_FLOAT32,
     converting_relu,
     gain_fraction,
@@ -43,7 +44,6 @@ from goodfit.analog.quant import (
     read_out,
     weight_max,
 )
-from goodfit.config import AnalogConfig
 
 __all__ = ["AnalogLinear", "ConvertingReLU", "chunk_sums"]
 

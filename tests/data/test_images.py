@@ -9,8 +9,7 @@ import pytest
 from helpers import needs_mnist
 from PIL import Image
 
-from goodfit.errors import DataError
-from goodfit.serve.preprocess import (
+from goodfit.data.images import (
     EmptyImageError,
     center_of_mass,
     image_style,
@@ -18,6 +17,7 @@ from goodfit.serve.preprocess import (
     read_image,
     to_model_input,
 )
+from goodfit.errors import DataError
 
 
 @pytest.fixture(scope="module")
@@ -179,7 +179,7 @@ def test_read_image_errors(tmp_path, monkeypatch):
     (tmp_path / "a.png").write_bytes(b"\x89PNG\r\n\x1a\n garbage")
     with pytest.raises(DataError, match="not a readable image"):
         read_image(tmp_path / "a.png")
-    import goodfit.serve.preprocess as pre
+    import goodfit.data.images as pre
 
     monkeypatch.setattr(pre, "MAX_PIXELS", 100)
     with pytest.raises(DataError, match="at most 100"):
@@ -187,39 +187,3 @@ def test_read_image_errors(tmp_path, monkeypatch):
 
 
 # ------------------------------------------------------------------ the reference: a trained MNIST model
-
-
-@needs_mnist
-def test_transformed_mnist_digits_are_still_recognized(mnist_test, predictor):
-    """Digits re-padded, scaled and shifted, then framed, are classified about as well as the originals."""
-    x, y = mnist_test
-    loaded = predictor.loaded
-    baseline = (loaded.predict_proba(x[:, None]).argmax(1) == y).mean()
-    rng = np.random.default_rng(1)
-    framed = np.stack([mnist_style(_transform(d, rng)) for d in x])
-    accuracy = (loaded.predict_proba(framed[:, None]).argmax(1) == y).mean()
-    assert accuracy >= 0.95 and accuracy >= baseline - 0.02, (accuracy, baseline)
-    coms = np.array([center_of_mass(d) for d in framed])
-    assert np.abs(coms - 14.0).max() <= 0.5 + 1e-9
-    naive = np.stack([np.asarray(Image.fromarray(_transform(d, rng)).resize((28, 28))) for d in x[:300]])
-    naive_acc = (loaded.predict_proba(naive[:, None]).argmax(1) == y[:300]).mean()
-    assert naive_acc < accuracy - 0.2  # why the framing matters: a plain resize fails
-
-
-@needs_mnist
-def test_goodfit_predict_uses_the_same_framing(mnist_test, mnist_run, tmp_path):
-    from goodfit.predict import load_image, predict_files
-
-    x, y = mnist_test
-    rng = np.random.default_rng(2)
-    paths, expected = [], []
-    for i in range(20):
-        drawing = 255 - _transform(x[i], rng)  # dark ink on white paper, as a scanned drawing
-        path = tmp_path / f"d{i}.png"
-        Image.fromarray(drawing).save(path)
-        paths.append(path)
-        expected.append(to_model_input(drawing, (1, 28, 28), dataset="mnist"))
-        assert np.array_equal(load_image(path, (1, 28, 28), dataset="mnist"), expected[-1])
-    results = predict_files(mnist_run, paths, top_k=3)
-    hits = sum(int(r["top"][0]["class"]) == int(label) for r, label in zip(results, y[:20], strict=True))
-    assert hits >= 18

@@ -1,6 +1,6 @@
 """``goodfit anomaly ...``: the anomaly-detection protocols. Parse, call :mod:`goodfit.anomaly`, print.
 
-Registered in :mod:`goodfit.cli` as a sub-app; heavy imports happen inside the commands.
+Heavy imports happen inside the commands.
 """
 
 from __future__ import annotations
@@ -9,8 +9,10 @@ from pathlib import Path
 
 import typer
 
-from goodfit.cli_options import DataRoot
+from goodfit.cli.options import DataRoot
 from goodfit.errors import ConfigError
+
+__all__ = ["register"]
 
 app = typer.Typer(help="Anomaly detection: detectors x feature spaces under seeded protocols (AUROC, AP).",
                   no_args_is_help=True)
@@ -120,3 +122,7 @@ def list_detectors() -> None:
     for e in FEATURES:
         arg = {"pca": ":N", "classifier": ":RUN"}.get(e.name, "")
         typer.echo(f"  {e.name + arg:<14} {e.description}")
+
+
+def register(main: typer.Typer) -> None:
+    main.add_typer(app, name="anomaly")

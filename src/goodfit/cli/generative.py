@@ -1,6 +1,5 @@
 """``goodfit train-generative`` and ``goodfit generate``: parse, call :mod:`goodfit.generative`, print.
 
-:func:`register` adds the commands to the main Typer app (see :mod:`goodfit.cli`).
 """
 
 from __future__ import annotations
@@ -9,27 +8,34 @@ from pathlib import Path
 
 import typer
 
-from goodfit.cli_options import DataRoot, Progress
+from goodfit.cli.options import DataRoot, Progress
 
-__all__ = ["register", "train_generative", "generate"]
+__all__ = ["register"]
 
 
 def train_generative(
     overrides: list[str] = typer.Argument(None, help="Overrides such as model.name=gan model.latent=2 "
                                           "data.name=mnist train.epochs=10."),
     run_dir: Path | None = typer.Option(None, "--run-dir", help="Exact run folder (must not exist)."),
+    resume: Path | None = typer.Option(None, "--resume", help="Continue an interrupted run from its last checkpoint."),
     show_config: bool = typer.Option(False, "--show-config", help="Print the resolved config as YAML and exit."),
     progress: str = Progress,
 ) -> None:
     """Train a VAE or a GAN (goodfit.generative) and write its report: test ELBO, Fréchet distance, modes."""
-    from goodfit.config import apply_overrides, dump_config
+    from goodfit.config import build_config, dump_config
+    from goodfit.errors import GoodfitError
     from goodfit.generative import GenConfig, fit_generative
 
-    cfg = apply_overrides(GenConfig(), overrides or [])
-    if show_config:
-        typer.echo(dump_config(cfg), nl=False)
-        return
-    result = fit_generative(cfg, run_dir=run_dir, progress=progress)
+    if resume is not None:
+        if overrides or run_dir or show_config:
+            raise GoodfitError("--resume continues a run with its saved config; drop the other options")
+        result = fit_generative(None, resume=resume, progress=progress)
+    else:
+        cfg = build_config(None, overrides or [], cls=GenConfig)
+        if show_config:
+            typer.echo(dump_config(cfg), nl=False)
+            return
+        result = fit_generative(cfg, run_dir=run_dir, progress=progress)
     m = result.metrics
     typer.echo(f"status: {m['status']} ({m.get('stop_reason') or m.get('message')})")
     if "test" in m:
@@ -76,6 +82,5 @@ def generate(
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``train-generative`` and ``generate`` to the main app."""
     app.command("train-generative")(train_generative)
     app.command("generate")(generate)

@@ -1,6 +1,6 @@
 """``goodfit analog ...``: the analog-hardware experiments. Parse, call :mod:`goodfit.analog`, print.
 
-Registered in :mod:`goodfit.cli` as a sub-app; heavy imports happen inside the commands.
+Heavy imports happen inside the commands.
 """
 
 from __future__ import annotations
@@ -9,7 +9,9 @@ from pathlib import Path
 
 import typer
 
-from goodfit.cli_options import DataRoot, Progress
+from goodfit.cli.options import DataRoot, Progress
+
+__all__ = ["register"]
 
 app = typer.Typer(help="Hardware-aware training on a mock BrainScaleS-2 analog chip (docs/analog.md).",
                   no_args_is_help=True)
@@ -77,3 +79,7 @@ def analog_export(
     typer.echo(f"export: {result.path}")
     if not result.exact:
         raise typer.Exit(1)
+
+
+def register(main: typer.Typer) -> None:
+    main.add_typer(app, name="analog")

@@ -49,6 +49,14 @@ CATALOG: dict[str, CheckInfo] = {c.id: c for c in [
        "CrossEntropyLoss applies log-softmax itself; a softmax in front squashes the logits, gradients "
        "vanish and training stalls far from 100 %.",
        "Remove the final Softmax/LogSoftmax; return logits and apply softmax only for display."),
+    _c("sigmoid-before-bce", "lint", "error", "Sigmoid before BCEWithLogitsLoss",
+       "BCEWithLogitsLoss applies the sigmoid itself; a sigmoid in front squeezes the logit into (0, 1), "
+       "so the loss can never approach 0 and gradients stay small.",
+       "Remove the final Sigmoid and return the logit (or use BCELoss on probabilities, less stable)."),
+    _c("targets-loss-mismatch", "lint", "error", "Targets that do not fit the loss",
+       "Cross-entropy takes integer class indices: float labels crash it, one-hot rows silently change its "
+       "meaning; a regression loss on class indices treats classes as numbers on a line.",
+       "Class indices (y.long()) for CrossEntropyLoss; real values (y.float()) for MSE / L1 / Huber."),
     _c("unshuffled-train-loader", "lint", "error", "Training DataLoader without shuffling",
        "Batches then come in the same order every epoch; with class-sorted data each batch holds one "
        "class and the model chases the last class it saw.",
@@ -77,10 +85,11 @@ CATALOG: dict[str, CheckInfo] = {c.id: c for c in [
        "CrossEntropyLoss indexes the logits by label: out-of-range labels crash (or, on GPU, assert "
        "obscurely).",
        "Map labels to 0..C-1 and give the model C outputs."),
-    _c("wrong-output-units", "lint", "error", "Output units do not match the number of classes",
+    _c("wrong-output-units", "lint", "error", "Output units do not match the classes or the targets",
        "Too few outputs cannot represent every class; extra outputs waste capacity and skew the "
-       "initial loss.",
-       "Set the last layer's out_features to the number of classes."),
+       "initial loss; a regression or denoising model must output the target's shape.",
+       "Set the last layer's out_features to the number of classes (one logit for a binary loss, the "
+       "target's size for regression)."),
     _c("class-imbalance", "lint", "warning", "Class imbalance",
        "Accuracy rewards predicting the majority class; compare against the majority baseline.",
        "Report macro F1 and the majority baseline; consider class weights or resampling."),

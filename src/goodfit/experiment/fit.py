@@ -17,17 +17,16 @@ from typing import Any
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import nn
 
-from goodfit.checks.findings import Finding
 from goodfit.config import Config, config_to_dict, dump_config, load_config
 from goodfit.data import PreparedData, prepare_data
 from goodfit.errors import CheckError, ConfigError, RunDirError, TrainingError
-from goodfit.launch import ddp
-from goodfit.metrics import majority_baseline
+from goodfit.experiment.finish import finish_run, save_findings, to_device, write_report_safely
+from goodfit.findings import Finding
 from goodfit.models import MODELS, create_model
 from goodfit.run import RunDir, environment_meta
+from goodfit.train import distributed
 from goodfit.train.augment import make_augment
 from goodfit.train.batching import LoaderBatches, MemoryBatches
 from goodfit.train.callbacks import (
@@ -37,7 +36,7 @@ from goodfit.train.callbacks import (
     Progress,
     TensorBoard,
     TrainState,
-    load_checkpoint,
+    restore_training,
 )
 from goodfit.train.device import (
     amp_dtype,
@@ -48,16 +47,12 @@ from goodfit.train.device import (
     set_deterministic,
 )
 from goodfit.train.distributed import Rank
-from goodfit.train.evaluate import evaluate_split
 from goodfit.train.loop import train_loop
 from goodfit.train.optim import build_optimizer, build_scheduler
 
-__all__ = ["fit", "FitResult", "load_model", "LoadedModel", "evaluate_run"]
-
-from goodfit.trained import LoadedModel, evaluate_run, load_model  # noqa: E402  (re-exported)
+__all__ = ["fit", "FitResult"]
 
 MEMORY_LIMIT_BYTES = 4 << 30  # above this the training split goes through a DataLoader
-N_WORST = 25  # worst-classified test images kept for the report
 
 
 @dataclass
@@ -97,8 +92,9 @@ def fit(
 ) -> FitResult:
     """Train ``config`` in a new run folder (or continue the run ``resume``) and evaluate it.
 
-    With ``train.nproc > 1`` it trains data-parallel on that many processes and returns rank 0's
-    result; a process that torchrun or ``srun`` started trains one rank (docs/distributed.md).
+    ``fit`` trains in this process: a process that torchrun, ``srun`` or
+    :func:`goodfit.launch_fit` started trains one rank of a data-parallel run (docs/distributed.md).
+    ``train.nproc > 1`` needs those processes: :func:`goodfit.launch_fit` starts them.
 
     Example:
         >>> from goodfit import Config, apply_overrides
@@ -120,13 +116,13 @@ def fit(
             raise RunDirError(f"{run.path} has no checkpoints/last.pt to resume from; start a new run instead")
         config = load_config(run.path / "config.yaml")
     MODELS.get(config.model.name)  # fail on a typo or a taken folder before minutes of data loading
-    if resume is None and run_dir is not None and ddp.env_rank() == 0:
+    if resume is None and run_dir is not None and distributed.env_rank() == 0:
         RunDir.ensure_new(run_dir)
-    if config.train.nproc > 1 and not ddp.is_worker():  # start the ranks; each of them comes back here
-        return ddp.launch_fit(config, run_dir=run_dir, resume=resume, progress=progress, report=report,
-                              callbacks=callbacks)
+    if config.train.nproc > 1 and not distributed.is_worker():
+        raise ConfigError(f"train.nproc={config.train.nproc} trains on {config.train.nproc} processes: start them "
+                          "with goodfit.launch_fit(config) (or goodfit train --nproc); fit() trains in this process")
     device = resolve_device(config.train.device)
-    joined = ddp.join(device)  # None: this process trains alone
+    joined = distributed.join(device)  # None: this process trains alone
     rank, device = joined if joined else (None, device)
     _check_world(config, rank)
     set_deterministic(config.train.deterministic)
@@ -134,7 +130,7 @@ def fit(
     data, run, lint = _prepare(config, run, rank, run_dir=run_dir, progress=progress)
     result = _train_and_finish(config, data, run, device, rank=rank, progress=progress, callbacks=callbacks,
                                resume=resume is not None, report=report, lint=lint)
-    ddp.leave(rank)  # not on an error: the process group stays up until the launcher stops the other ranks
+    distributed.leave(rank)  # not on an error: the process group stays up until the launcher stops the other ranks
     return result
 
 
@@ -151,7 +147,8 @@ def _prepare(config: Config, run: RunDir | None, rank: Rank | None, *, run_dir: 
     main = rank is None or rank.is_main
     data, lint = None, []
     if main:
-        data = prepare_data(config.data)  # before the run folder: bad data leaves nothing behind
+        data = prepare_data(config.data, optim=config.optim)  # before the run folder: bad data leaves nothing
+        data.task.check_target(config.train.target)
         lint = _lint(config, data, progress) if run is None and config.train.check else []
         if run is None:
             run = RunDir.create(config.out_dir, config.name, exact=Path(run_dir) if run_dir else None)
@@ -161,7 +158,7 @@ def _prepare(config: Config, run: RunDir | None, rank: Rank | None, *, run_dir: 
             dump_config(config, run.path / "config.yaml", extra={"meta": meta})
     if rank is not None:
         run = RunDir(rank.broadcast(str(run.path) if main else None))  # the others wait for rank 0 here
-        data = data if main else prepare_data(config.data)
+        data = data if main else prepare_data(config.data, optim=config.optim)
     return data, run, lint
 
 
@@ -185,21 +182,25 @@ def _train_and_finish(config: Config, data: PreparedData, run: RunDir, device: t
                       rank: Rank | None, progress: str, callbacks: Sequence[Callback], resume: bool,
                       report: bool, lint: list[Finding]) -> FitResult:
     main = rank is None or rank.is_main  # rank 0 alone validates, logs, checkpoints, tests and reports
-    dtype = resolve_dtype(config.train.dtype)
-    model = create_model(config.model, input_shape=data.input_shape, n_classes=len(data.classes))
+    task, dtype = data.task, resolve_dtype(config.train.dtype)
+    model = create_model(config.model, input_shape=data.input_shape, output_shape=data.output_shape)
     model = place_model(model, device, dtype)
     untrained = copy.deepcopy(model.state_dict())
     batches = _make_batches(config, data, device, dtype, rank)
+    if config.train.compile:
+        model.compile()  # in place: the same module, its forward compiled on first use
     trainable = model if rank is None else rank.wrap(model, device)  # DDP: rank 0's weights on every rank
-    trainable = torch.compile(trainable) if config.train.compile else trainable
     opt = build_optimizer(model.parameters(), config.optim, device=device)
     total = config.train.epochs * len(batches)
     state = TrainState(trainable, opt, build_scheduler(opt, config.optim, total_steps=total),
-                       epochs=config.train.epochs, steps_per_epoch=len(batches))
+                       epochs=config.train.epochs, steps_per_epoch=len(batches), score_key=task.score_key)
     early = EarlyStopping(patience=config.train.patience, min_delta=config.train.min_delta,
-                          target=config.train.target)
+                          target=config.train.target, target_key=task.score_key)
     if resume:
-        untrained = _restore(state, model, batches, early, run.checkpoints / "last.pt")
+        ckpt = restore_training(run.checkpoints / "last.pt", state, model)
+        batches.load_state_dict(ckpt["batches"])
+        early.load_state_dict(ckpt["early_stopping"])
+        untrained = ckpt["untrained"]
     if not main:  # random draws of its own (dropout, augmentation); rank 0 keeps the single-process ones
         torch.manual_seed(config.seed + rank.rank + 1_000_003 * state.epoch)
         if resume:  # the checkpoint holds rank 0's augmentation stream
@@ -209,11 +210,11 @@ def _train_and_finish(config: Config, data: PreparedData, run: RunDir, device: t
         cbs, monitors = _callbacks(config, data, run, device, dtype, early=early, batches=batches,
                                    untrained=untrained, progress=progress)
         cbs[-1:-1] = callbacks  # before Progress
-    valid = _to_device(data.valid, device, dtype) if data.valid is not None and main else None
+    valid = to_device(data.valid, device, dtype) if data.valid is not None and main else None
     status, message = "completed", None
     t0 = time.perf_counter()
     try:
-        train_loop(state, batches, valid=valid, callbacks=cbs, device=device, rank=rank,
+        train_loop(state, batches, valid=valid, task=task, callbacks=cbs, device=device, rank=rank,
                    amp_dtype=amp_dtype(device, config.train.amp), penalty=_penalty(config, model))
     except TrainingError as exc:
         status, message = "diverged", str(exc)
@@ -223,12 +224,12 @@ def _train_and_finish(config: Config, data: PreparedData, run: RunDir, device: t
     if not main:
         return FitResult(run.path, state.history, {"status": status, "message": message,
                                                    "stop_reason": state.stop_reason}, model, rank=rank.rank)
-    metrics = _finish(config, data, run, model, untrained, state, device, status=status,
-                      message=message, train_time=train_time)
-    findings = _save_findings(run, lint, monitors, state.history, n_classes=len(data.classes),
-                              diverged=status == "diverged")
+    metrics = finish_run(config, data, run, model, untrained, state, device, status=status,
+                         message=message, train_time=train_time)
+    findings = save_findings(run, lint, monitors, state.history, chance_loss=_chance_loss(data),
+                             underfit_fraction=task.underfit_fraction, diverged=status == "diverged")
     if report:
-        _write_report_safely(run.path)
+        write_report_safely(run.path)
     return FitResult(run.path, state.history, metrics, model, findings)
 
 
@@ -251,24 +252,16 @@ def _monitors(config: Config, data: PreparedData, device: torch.device, dtype: t
     from goodfit.train.callbacks.monitors import Monitors
 
     idx = np.random.default_rng(config.seed).permutation(len(data.train))[:256]
-    x = torch.from_numpy(data.train.x[idx]).to(device, dtype)
-    return [Monitors(x, torch.from_numpy(data.train.y[idx]).to(device))]
+    x, y = to_device(type(data.train)(data.train.x[idx], data.train.y[idx]), device, dtype)
+    return [Monitors(x, y, loss_fn=data.task.loss_fn)]
 
 
-def _save_findings(run: RunDir, lint: list[Finding], monitors: list[Callback], history: list[dict],
-                   *, n_classes: int, diverged: bool) -> list[Finding]:
-    """findings.json: the lint's, the monitors' and the learning-curve diagnosis, in that order."""
-    from goodfit.checks import as_dicts, diagnose_curves
-
-    if run.path.joinpath("findings.json").is_file() and not lint:  # a resumed run keeps its lint findings
-        saved = run.read_json("findings.json")
-        lint = [Finding(**{k: v for k, v in f.items() if k != "stage"}) for f in saved if f.get("stage") == "lint"]
-    watched = [f for m in monitors for f in getattr(m, "findings", [])]
-    diagnosis = diagnose_curves(history, n_classes=n_classes, diverged=diverged)
-    findings = [*lint, *watched, *diagnosis]
-    stages = ["lint"] * len(lint) + ["monitor"] * len(watched) + ["diagnosis"] * len(diagnosis)
-    run.write_json("findings.json", [{**d, "stage": st} for d, st in zip(as_dicts(findings), stages)])
-    return findings
+def _chance_loss(data: PreparedData) -> float:
+    """The loss of the task's no-skill prediction (ln C for C classes), the level the learning-curve
+    diagnosis measures "underfitting" against: on the validation split (the test split without one)."""
+    held = data.valid if data.valid is not None else data.test
+    train_y, x, y = (torch.from_numpy(a) for a in (data.train.y, held.x, held.y))
+    return data.task.baselines(train_y, x, y)["chance_loss"] if len(y) and len(train_y) else float("nan")
 
 
 def _penalty(config: Config, model: nn.Module):
@@ -279,27 +272,18 @@ def _penalty(config: Config, model: nn.Module):
     return lambda: config.optim.l1 * l1_penalty(model)
 
 
-def _write_report_safely(path: Path) -> None:
-    """A failing report must not hide a finished training: warn, keep the results."""
-    import traceback
-    import warnings
-
-    from goodfit.report import write_report
-
-    try:
-        write_report(path)
-    except Exception as exc:  # a bug in report code; the run's files are already saved
-        warnings.warn(f"report.html could not be written ({exc!r}); run 'goodfit report {path}' "
-                      f"after fixing. Details:\n{traceback.format_exc()}", stacklevel=2)
-
-
 def _make_batches(config: Config, data: PreparedData, device: torch.device, dtype: torch.dtype,
                   rank: Rank | None = None):
     x = torch.from_numpy(data.train.x).to(dtype)
     y = torch.from_numpy(data.train.y)
+    y = y.to(dtype) if y.is_floating_point() else y
     augment = make_augment(config.data.augment)
     if augment is not None and x.ndim != 4:
         raise ConfigError(f"data.augment={config.data.augment} needs image data; {config.data.name} is a table")
+    if augment is not None and data.task.corrupt() is not None:
+        raise ConfigError(f"data.augment moves the inputs but not the targets of data.task={data.task.name}; "
+                          "leave data.augment=none")
+    augment = augment or data.task.corrupt()  # denoising: fresh noise for every batch
     loader = config.train.loader
     if loader == "auto":
         loader = "memory" if x.element_size() * x.numel() <= MEMORY_LIMIT_BYTES else "dataloader"
@@ -311,94 +295,12 @@ def _make_batches(config: Config, data: PreparedData, device: torch.device, dtyp
                          num_workers=config.train.num_workers, augment=augment, **shard)
 
 
-def _to_device(split: Any, device: torch.device, dtype: torch.dtype) -> tuple[torch.Tensor, torch.Tensor]:
-    return torch.from_numpy(split.x).to(device, dtype), torch.from_numpy(split.y).to(device)
-
-
 def _model_meta(config: Config, data: PreparedData) -> dict[str, Any]:
     return {
         "config": config_to_dict(config),
         "classes": list(data.classes),
         "input_shape": list(data.input_shape),
+        "output_shape": list(data.output_shape),
         "scaler": data.scaler.state_dict(),
+        "task": data.task.state_dict(),
     }
-
-
-def _restore(state: TrainState, model: nn.Module, batches: Any, early: EarlyStopping, path: Path) -> dict:
-    ckpt = load_checkpoint(path)
-    model.load_state_dict(ckpt["model"])
-    state.optimizer.load_state_dict(ckpt["optimizer"])
-    if state.scheduler is not None and ckpt["scheduler"] is not None:
-        state.scheduler.load_state_dict(ckpt["scheduler"])
-    state.epoch, state.step, state.history = ckpt["epoch"], ckpt["step"], list(ckpt["history"])
-    state.best_epoch, state.best_valid_loss = ckpt["best_epoch"], ckpt["best_valid_loss"]
-    torch.set_rng_state(ckpt["torch_rng"])
-    batches.load_state_dict(ckpt["batches"])
-    early.load_state_dict(ckpt["early_stopping"])
-    return ckpt["untrained"]
-
-
-def _finish(config: Config, data: PreparedData, run: RunDir, model: nn.Module, untrained: dict,
-            state: TrainState, device: torch.device, *, status: str, message: str | None,
-            train_time: float) -> dict[str, Any]:
-    """Write metrics.json (and, for a completed run, the one test evaluation and predictions)."""
-    n_classes = len(data.classes)
-    best = run.checkpoints / "best.pt"
-    metrics: dict[str, Any] = {
-        "status": status, "message": message, "stop_reason": state.stop_reason,
-        "epochs_run": state.epoch, "best_epoch": state.best_epoch, "train_time_s": train_time,
-        "n_train": len(data.train), "n_valid": len(data.valid) if data.valid is not None else 0,
-        "n_test": len(data.test), "classes": list(data.classes),
-    }
-    if status == "completed":
-        if best.is_file() and config.train.select == "best":  # model selection on validation
-            model.load_state_dict(load_checkpoint(best, map_location=device)["model"])
-        dtype, amp = resolve_dtype(config.train.dtype), amp_dtype(device, config.train.amp)
-        train_stats, _ = evaluate_split(model, *_to_device(data.train, device, dtype), n_classes=n_classes,
-                                        device=device, amp_dtype=amp)
-        metrics["train"] = {k: train_stats[k] for k in ("loss", "accuracy", "f1_macro")}  # eval mode, no augmentation
-        if data.valid is not None:
-            metrics["valid"], _ = evaluate_split(model, *_to_device(data.valid, device, dtype),
-                                                 n_classes=n_classes, device=device, amp_dtype=amp)
-        metrics["test_evaluations"] = []  # stays empty in k-fold folds and search trials
-        if config.train.evaluate_test:
-            test_x, test_y = _to_device(data.test, device, dtype)
-            metrics["test"], logits = evaluate_split(model, test_x, test_y, n_classes=n_classes,
-                                                     device=device, amp_dtype=amp)
-            metrics["test_evaluations"].append({"when": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "by": "fit"})
-            metrics["baselines"] = _baselines(config, data, untrained, test_x, test_y, device)
-            _save_predictions(run, data, logits)
-    run.write_json("metrics.json", metrics)
-    return metrics
-
-
-def _baselines(config: Config, data: PreparedData, untrained: dict, x: torch.Tensor, y: torch.Tensor,
-               device: torch.device) -> dict[str, Any]:
-    """Scores to beat: always the majority class, and the same model before training."""
-    fresh = create_model(config.model, input_shape=data.input_shape, n_classes=len(data.classes))
-    fresh = place_model(fresh, device, resolve_dtype(config.train.dtype))
-    fresh.load_state_dict(untrained)
-    stats, _ = evaluate_split(fresh, x, y, n_classes=len(data.classes), device=device)
-    return {
-        "majority": majority_baseline(data.train.y, data.test.y),
-        "untrained": {"accuracy": stats["accuracy"], "loss": stats["loss"]},
-        "chance_loss": float(np.log(len(data.classes))),
-    }
-
-
-def _save_predictions(run: RunDir, data: PreparedData, logits: torch.Tensor) -> None:
-    """Test labels, predictions, probabilities and the worst-classified raw images, for reports."""
-    import io
-
-    from goodfit.run import atomic_write_bytes
-
-    y = torch.from_numpy(data.test.y)
-    probs = F.softmax(logits, dim=1)
-    losses = F.cross_entropy(logits, y, reduction="none")
-    worst = torch.argsort(losses, descending=True)[:N_WORST].numpy()
-    buf = io.BytesIO()
-    np.savez_compressed(
-        buf, y_true=data.test.y, y_pred=logits.argmax(1).numpy(), probs=probs.numpy().astype(np.float32),
-        worst_index=worst, worst_images=data.dataset.x_test[worst] if data.dataset.kind == "image" else np.empty(0),
-    )
-    atomic_write_bytes(run.path / "predictions.npz", buf.getvalue())

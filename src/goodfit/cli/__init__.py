@@ -1,0 +1,62 @@
+"""The ``goodfit`` command line: parse, call the library, print. No logic lives here.
+
+One module per group of commands, each with a ``register(app)`` that adds its commands; they are
+all registered below, in one visible list. Options several commands share are defined once in
+:mod:`goodfit.cli.options`. Imports of torch and friends happen inside the commands, so
+``goodfit --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from goodfit.cli import analog, anomaly, generative, runs, search, serve, slurm, workflow
+from goodfit.errors import GoodfitError
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="goodfit",
+    help="The deep-learning course workflow, ready-made: explore → train → evaluate → report.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+for _commands in (workflow, runs, serve, search, slurm, generative, anomaly, analog):
+    _commands.register(app)
+
+
+def _click_exceptions() -> tuple[type, ...]:
+    """ClickException as this Typer raises it: click's own, or the copy newer Typers vendor."""
+    return tuple(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
+
+
+def main() -> None:
+    """Console entry point: user errors print one line and exit 2 (file-system errors: 1); Ctrl-C exits 130."""
+    try:
+        code = app(standalone_mode=False)  # returns the exit code of a typer.Exit
+    except GoodfitError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        typer.echo("aborted", err=True)
+        sys.exit(130)
+    except KeyboardInterrupt:
+        typer.echo("interrupted", err=True)
+        sys.exit(130)
+    except OSError as exc:  # a folder that cannot be made, a read-only place, a full disk
+        where = f": {exc.filename}" if exc.filename else ""
+        typer.echo(f"error: {exc.strerror or exc}{where}", err=True)
+        sys.exit(1)
+    except Exception as exc:  # usage errors: an unknown option, a missing argument
+        if isinstance(exc, _click_exceptions()):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise
+    sys.exit(code if isinstance(code, int) else 0)
+

@@ -1,0 +1,100 @@
+"""Commands on data sets and finished runs: ``explore``, ``list``, ``evaluate``, ``predict``, ``report``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+from goodfit.cli import options as opt
+
+__all__ = ["register"]
+
+
+def explore(
+    dataset: str = typer.Argument(..., help="A data set name (see goodfit list)."),
+    data_root: str | None = opt.DataRoot,
+    out: Path = typer.Option(Path("runs/explore"), "--out", help="Folder for samples.png and explore.html."),
+) -> None:
+    """Look at a data set first: shapes, ranges, class balance, duplicates, suggested scaling."""
+    from goodfit.report.explore import explore as run_explore
+
+    result = run_explore(dataset, root=data_root, out_dir=out / dataset.replace("/", "_").replace(":", "_"))
+    typer.echo(result.summary())
+
+
+def list_() -> None:
+    """List the registered data sets, models and tasks (data.task)."""
+    from goodfit.data import DATASETS
+    from goodfit.models import MODELS
+    from goodfit.tasks import TASKS
+
+    for title, registry in (("data sets", DATASETS), ("models", MODELS), ("tasks (data.task)", TASKS)):
+        typer.echo(f"{title}:")
+        for entry in registry:
+            name = entry.name + (":PATH" if entry.takes_argument else "")
+            typer.echo(f"  {name:<18} {entry.description}")
+
+
+def evaluate(
+    run: Path = typer.Argument(..., help="A run folder."),
+    split: str = typer.Option("valid", "--split", help="valid (default), train, or test (each use is recorded)."),
+    data_root: str | None = opt.DataRoot,
+) -> None:
+    """Evaluate a trained run's best model on a split."""
+    from goodfit.report.key_numbers import METRIC_NAMES
+    from goodfit.tasks import TASKS
+    from goodfit.trained import evaluate_run
+
+    stats = evaluate_run(run, split=split, data_root=data_root)
+    shown = [k for k in TASKS.create(stats["task"]).summary if k in stats]
+    typer.echo(f"{split}: " + " | ".join(f"{METRIC_NAMES.get(k, k)} {stats[k]:.4f}" for k in shown))
+    if split == "test" and stats["test_evaluations"] > 1:
+        typer.echo(
+            f"warning: the test set of this run has now been evaluated {stats['test_evaluations']} times; "
+            "choosing anything by these numbers makes them optimistic",
+            err=True,
+        )
+
+
+def predict(
+    run: Path = typer.Argument(..., help="A run folder."),
+    files: list[Path] = typer.Argument(..., help="Image files (PNG, JPEG, ...), or CSV files for a table model."),
+    top_k: int = typer.Option(5, "--top-k", "-k", help="How many classes to show."),
+    out: Path | None = typer.Option(None, "--out", help="Folder for the output images of a denoising or "
+                                    "reconstruction model."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of text."),
+) -> None:
+    """Predict with a trained run: top classes, a value, or an output image per input."""
+    from goodfit.predict import predict_files
+
+    results = predict_files(run, files, top_k=top_k, out_dir=out)
+    if as_json:
+        typer.echo(json.dumps(results, indent=2))
+        return
+    for res in results:
+        where = res["file"] + (f" row {res['row']}" if "row" in res else "")
+        if "top" in res:
+            answer = ", ".join(f"{c['class']} {c['probability']:.3f}" for c in res["top"])
+        elif "value" in res:
+            answer = ", ".join(f"{v:.4g}" for v in res["value"])
+        else:
+            answer = f"wrote {res['output']}"
+        typer.echo(f"{where}: {answer}")
+
+
+def report(run: Path = typer.Argument(..., help="A run folder.")) -> None:
+    """(Re)write a run's report.html from its files."""
+    from goodfit.report import write_report
+    from goodfit.run import RunDir
+
+    typer.echo(f"report: {write_report(RunDir.open(run).path)}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(explore)
+    app.command(name="list")(list_)
+    app.command()(evaluate)
+    app.command()(predict)
+    app.command()(report)
