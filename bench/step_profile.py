@@ -8,8 +8,8 @@ GradScaler(enabled=False), torch's fused Adam, contiguous slices of an epoch-siz
 loss/accuracy accumulation), the code the first findings in ``bench/RESULTS.md`` are about; each
 ``-x`` variant removes or swaps one piece. Also timed: an epoch-sized gather, evaluation under
 ``no_grad`` vs ``inference_mode``, and the loop at 1 and 2 threads. ``--loops`` times whole epochs
-of today's real ``train_loop`` (per-batch gather, LeanAdam) with alternatives swapped in (the old
-epoch buffer, torch's fused Adam, for-loop Adam, the training monitors) against the hand loop.
+of today's real ``train_loop`` (per-batch gather, torch's fused Adam) with alternatives swapped in (the
+old epoch buffer, for-loop Adam, the training monitors) against the hand loop.
 
 Usage::
 
@@ -42,7 +42,7 @@ OUT = Path(__file__).resolve().parent / "out" / "step_profile.json"
 @dataclass(frozen=True)
 class Variant:
     name: str
-    optim: str = "fused"  # lean (goodfit's LeanAdam) | fused | foreach | forloop (torch's CPU default)
+    optim: str = "fused"  # fused (goodfit's default) | foreach | forloop (torch's CPU default)
     batches: str = "slice"  # slice: views of a pre-permuted copy | gather: x[perm[i:i+B]]
     accumulate: bool = True  # loss_sum += loss.detach() * B; correct += (argmax == y).sum()
     scaler: bool = True  # GradScaler(enabled=False).scale/step/update instead of backward/step
@@ -72,10 +72,6 @@ COMPILED = [replace(GOODFIT, name="goodfit + torch.compile", compile=True),
 
 
 def _optimizer(params, kind: str) -> torch.optim.Optimizer:
-    if kind == "lean":  # goodfit's default since cd86513: the fused kernel without torch's per-parameter Python
-        from goodfit.train.lean_adam import LeanAdam
-
-        return LeanAdam(params, lr=LR)
     kw = {"fused": {"fused": True}, "foreach": {"foreach": True}, "forloop": {"foreach": False}}[kind]
     return torch.optim.Adam(params, lr=LR, **kw)
 
@@ -229,11 +225,10 @@ def _loop_variants(x, y, *, epochs: int, repeats: int) -> dict[str, float]:
         return time.perf_counter() - t0
 
     runs = {
-        "train_loop, MemoryBatches, LeanAdam (goodfit today)": lambda: goodfit_loop(MemoryBatches, "lean"),
-        "train_loop, MemoryBatches, torch's fused Adam": lambda: goodfit_loop(MemoryBatches, "fused"),
-        "train_loop, epoch-buffered batches, LeanAdam": lambda: goodfit_loop(BufferedBatches, "lean"),
+        "train_loop, MemoryBatches, torch's fused Adam (goodfit today)": lambda: goodfit_loop(MemoryBatches, "fused"),
+        "train_loop, epoch-buffered batches, fused Adam": lambda: goodfit_loop(BufferedBatches, "fused"),
         "train_loop, MemoryBatches, for-loop Adam": lambda: goodfit_loop(MemoryBatches, "forloop"),
-        "train_loop, MemoryBatches, LeanAdam, Monitors": lambda: goodfit_loop(MemoryBatches, "lean", True),
+        "train_loop, MemoryBatches, fused Adam, Monitors": lambda: goodfit_loop(MemoryBatches, "fused", True),
         "hand loop (gather, for-loop Adam)": hand_loop,
     }
     times: dict[str, list[float]] = {k: [] for k in runs}

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -17,3 +19,34 @@ def has_dataset(name: str) -> bool:
 
 needs_mnist = pytest.mark.skipif(not has_dataset("mnist"), reason=f"MNIST files not under {DATA_ROOT}")
 needs_fashion = pytest.mark.skipif(not has_dataset("fashion-mnist"), reason=f"Fashion-MNIST not under {DATA_ROOT}")
+
+
+# --------------------------------------------------------------------------- the command line, as a user runs it
+
+GOODFIT = [sys.executable, "-m", "goodfit.cli"]
+
+
+def run_cli(*args: object, check: bool = True, timeout: float = 300, env: dict[str, str] | None = None
+            ) -> subprocess.CompletedProcess:
+    """``goodfit ARGS...`` in a real subprocess (text output captured, 120 columns); with ``check``, a
+    non-zero exit fails the test showing both streams."""
+    proc = subprocess.run([*GOODFIT, *map(str, args)], capture_output=True, text=True, timeout=timeout,
+                          env={**os.environ, "COLUMNS": "120", **(env or {})})
+    if check and proc.returncode != 0:
+        raise AssertionError(f"exit {proc.returncode}\nstdout:\n{proc.stdout}\nstderr:\n{proc.stderr}")
+    return proc
+
+
+def assert_one_line_error(proc: subprocess.CompletedProcess, *fragments: str, code: int = 2) -> None:
+    """The command failed with exit ``code`` and one ``error: ...`` line holding every fragment, no traceback."""
+    assert proc.returncode == code, proc.stderr
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: "), proc.stderr
+    assert "Traceback" not in proc.stderr
+    for fragment in fragments:
+        assert fragment in lines[0], lines[0]
+
+
+def value_after(out: str, key: str) -> str:
+    """The text after ``key: `` on the first line that starts with it (``run: runs/x`` -> ``runs/x``)."""
+    return next(line.split(": ", 1)[1] for line in out.splitlines() if line.startswith(f"{key}: "))

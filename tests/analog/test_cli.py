@@ -5,26 +5,20 @@ in-process through the same Typer app, which saves a few seconds of imports per 
 """
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from helpers import run_cli
 from typer.testing import CliRunner
 
 from goodfit.cli import app
 from goodfit.errors import ConfigError
 
 pytestmark = pytest.mark.e2e
-GOODFIT = [sys.executable, "-m", "goodfit.cli"]
 
 
 def run(*args):
-    proc = subprocess.run([*GOODFIT, *map(str, args)], capture_output=True, text=True, timeout=300,
-                          env={**os.environ, "COLUMNS": "120", "OMP_NUM_THREADS": "1"})
-    assert proc.returncode == 0, f"exit {proc.returncode}\nstdout:\n{proc.stdout}\nstderr:\n{proc.stderr}"
-    return proc.stdout
+    return run_cli(*args, env={"OMP_NUM_THREADS": "1"}).stdout
 
 
 def invoke(*args):

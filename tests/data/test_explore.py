@@ -223,3 +223,14 @@ def test_table_data_writes_feature_plot(tmp_path: Path) -> None:
     assert result.suggested_scaling.startswith("standardize (")
     assert (tmp_path / "samples.png").read_bytes()[:4] == b"\x89PNG"
     assert "Features" in (tmp_path / "explore.html").read_text()
+
+
+def test_a_regression_table_reports_its_targets_and_the_mean_baseline(tmp_path: Path) -> None:
+    from goodfit.report.explore import explore as explore_page
+
+    result = explore_page("diabetes", out_dir=tmp_path)
+    assert result.task == "regression" and result.classes == () and result.train_counts == []
+    assert result.targets["min"] == 25 and result.targets["mean_r2"] < 0.01
+    text = result.summary()
+    assert "a regression target" in text and "always predicting the training mean: test MAE" in text
+    assert "Training-mean baseline" in (tmp_path / "explore.html").read_text()

@@ -1,35 +1,20 @@
 """Every CLI command end to end, through a real subprocess, as a user would run it."""
 
 import json
-import os
 import subprocess
 import sys
 import time
 
 import numpy as np
 import pytest
-from helpers import DATA_ROOT, needs_mnist
+from helpers import DATA_ROOT, assert_one_line_error, needs_mnist, run_cli
 from PIL import Image
 
 pytestmark = pytest.mark.e2e
-GOODFIT = [sys.executable, "-m", "goodfit.cli"]
 
 
 def run(*args, check=True, timeout=300):
-    proc = subprocess.run([*GOODFIT, *map(str, args)], capture_output=True, text=True, timeout=timeout,
-                          env={**os.environ, "COLUMNS": "120"})
-    if check and proc.returncode != 0:
-        raise AssertionError(f"exit {proc.returncode}\nstdout:\n{proc.stdout}\nstderr:\n{proc.stderr}")
-    return proc
-
-
-def assert_one_line_error(proc, *fragments):
-    assert proc.returncode == 2, proc.stderr
-    lines = [line for line in proc.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1 and lines[0].startswith("error: "), proc.stderr
-    assert "Traceback" not in proc.stderr
-    for fragment in fragments:
-        assert fragment in lines[0]
+    return run_cli(*args, check=check, timeout=timeout)
 
 
 def test_help_is_fast_and_does_not_import_torch():

@@ -1,27 +1,20 @@
 """``goodfit train-generative``, ``generate`` and ``anomaly`` through a real subprocess."""
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from helpers import run_cli, value_after
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]  # ~40 s each on 2 busy cores: two subprocesses, imports
-GOODFIT = [sys.executable, "-m", "goodfit.cli"]
 
 
 def run(*args, check=True):
-    proc = subprocess.run([*GOODFIT, *map(str, args)], capture_output=True, text=True, timeout=300,
-                          env={**os.environ, "COLUMNS": "120"})
-    if check and proc.returncode != 0:
-        raise AssertionError(f"exit {proc.returncode}\nstdout:\n{proc.stdout}\nstderr:\n{proc.stderr}")
-    return proc
+    return run_cli(*args, check=check)
 
 
 def _value(out: str, key: str) -> Path:
-    return Path(next(line.split(": ", 1)[1] for line in out.splitlines() if line.startswith(f"{key}: ")))
+    return Path(value_after(out, key))
 
 
 def test_train_generative_then_generate(tmp_path):

@@ -79,7 +79,8 @@ def test_denoising_beats_the_noisy_input_and_reports_examples(tmp_path):
     m = res.metrics
     assert m["task"] == "denoising" and m["score"] == "psnr"
     assert m["test"]["psnr"] > m["baselines"]["identity"]["psnr"] + 2  # dB better than doing nothing
-    assert (res.run_dir / "plots" / "examples.png").is_file() and "Noisy input" in (res.run_dir / "report.html").read_text()
+    assert (res.run_dir / "plots" / "examples.png").is_file()
+    assert "Noisy input" in (res.run_dir / "report.html").read_text()
     with np.load(res.run_dir / "predictions.npz") as p:
         assert p["example_outputs"].shape == p["example_targets"].shape == (16, 1, 8, 8)
     from PIL import Image

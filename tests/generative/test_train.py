@@ -76,3 +76,25 @@ def test_a_classifier_run_is_not_a_generator(tmp_path):
     run = fit(cfg, progress="quiet", report=False).run_dir
     with pytest.raises(RunDirError, match="classifier run"):
         load_generator(run)
+
+
+def test_an_interrupted_vae_run_resumes_to_the_same_history(tmp_path):
+    """The generative models train in the one loop: a killed run resumes from last.pt like a classifier's."""
+    import shutil
+
+    base = [*TINY, "train.epochs=3", "model.latent=2", "model.hidden=16", "quality.enabled=false"]
+    whole = fit_generative(apply_overrides(GenConfig(), [*base, f"out_dir={tmp_path / 'a'}"]), progress="quiet",
+                           report=False)
+    cut = fit_generative(apply_overrides(GenConfig(), [*base, "train.epochs=2", f"out_dir={tmp_path / 'b'}"]),
+                         progress="quiet", report=False)
+    cfg = (cut.run_dir / "config.yaml").read_text().replace("epochs: 2", "epochs: 3")
+    (cut.run_dir / "config.yaml").write_text(cfg)  # as if the run had been stopped after epoch 2 of 3
+    shutil.rmtree(cut.run_dir / "plots", ignore_errors=True)
+    resumed = fit_generative(None, resume=cut.run_dir, progress="quiet", report=False)
+    assert len(resumed.history) == 3
+    for a, b in zip(resumed.history, whole.history, strict=True):
+        assert a["train_loss"] == pytest.approx(b["train_loss"], rel=1e-5)
+        assert a["valid_loss"] == pytest.approx(b["valid_loss"], rel=1e-5)
+    assert json.loads((cut.run_dir / "findings.json").read_text()) is not None
+    with pytest.raises(ConfigError, match="a config, or resume=RUN"):
+        fit_generative(None)

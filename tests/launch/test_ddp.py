@@ -13,7 +13,7 @@ import time
 import pytest
 import torch
 import yaml
-from helpers import needs_mnist
+from helpers import GOODFIT, needs_mnist, run_cli
 
 from goodfit import Config, apply_overrides, fit, load_model
 from goodfit.errors import CheckError, ConfigError, LaunchError
@@ -23,7 +23,6 @@ from goodfit.train.batching import LoaderBatches, MemoryBatches
 from goodfit.train.callbacks import Callback
 from goodfit.train.distributed import Rendezvous, first_host, outer_rendezvous, shard_bounds, unwrap
 
-GOODFIT = [sys.executable, "-m", "goodfit.cli"]
 # digits: 1,280 training samples = 20 batches of 64, float64: 1 and 2 processes train the same steps
 EXACT = ["data.name=digits", "data.train_subset=1280", "train.batch_size=64", "train.dtype=float64",
          "train.check=false", "model.hidden=32", "optim.lr=1e-2", "train.epochs=3"]
@@ -127,7 +126,7 @@ def test_fit_trains_in_this_process_and_says_how_to_start_ranks(tmp_path):
 
 
 def test_cli_nproc_error_is_one_line():
-    proc = subprocess.run([*GOODFIT, "train", "--nproc", "0"], capture_output=True, text=True, timeout=120)
+    proc = run_cli("train", "--nproc", "0", check=False, timeout=120)
     assert proc.returncode == 2 and proc.stderr == "error: train.nproc must be >= 1 (got 0); 1 trains in this process\n"
 
 

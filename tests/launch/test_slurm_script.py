@@ -2,9 +2,9 @@
 
 import signal
 import subprocess
-import sys
 
 import pytest
+from helpers import assert_one_line_error, run_cli
 
 from goodfit.launch.slurm import SlurmOptions, sbatch_script
 
@@ -17,25 +17,18 @@ def test_script_has_requested_resources(tmp_path):
 
 
 def test_cli_dry_runs_submit_nothing(tmp_path):
-    cmd = [sys.executable, "-m", "goodfit.cli"]
-    proc = subprocess.run([*cmd, "slurm", "train", "data.name=digits", "--partition", "debug", "--time", "30",
-                           "--cpus", "2", "--dry-run", "--slurm-folder", str(tmp_path / "s")],
-                          capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 0, proc.stderr
+    proc = run_cli("slurm", "train", "data.name=digits", "--partition", "debug", "--time", "30", "--cpus", "2",
+                   "--dry-run", "--slurm-folder", tmp_path / "s", timeout=120)
     assert "#SBATCH --partition=debug" in proc.stdout and "#SBATCH --cpus-per-task=2" in proc.stdout
-    proc = subprocess.run([*cmd, "search", "--grid", "optim.lr=1e-3,1e-2", "data.name=digits",
-                           f"out_dir={tmp_path}", "--launcher", "slurm", "--array-parallelism", "8", "--dry-run"],
-                          capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 0, proc.stderr
+    proc = run_cli("search", "--grid", "optim.lr=1e-3,1e-2", "data.name=digits", f"out_dir={tmp_path}",
+                   "--launcher", "slurm", "--array-parallelism", "8", "--dry-run", timeout=120)
     assert "#SBATCH --array=0-7%8" in proc.stdout
     assert not list(tmp_path.glob("*/trials"))  # nothing trained
 
 
 def test_cli_search_user_errors_are_one_line(tmp_path):
-    proc = subprocess.run([sys.executable, "-m", "goodfit.cli", "search", "--grid", "optim.lrr=1,2",
-                           f"out_dir={tmp_path}"], capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 2 and proc.stderr.strip().count("\n") == 0
-    assert "unknown config key 'optim.lrr'" in proc.stderr
+    proc = run_cli("search", "--grid", "optim.lrr=1,2", f"out_dir={tmp_path}", check=False, timeout=120)
+    assert_one_line_error(proc, "unknown config key 'optim.lrr'")
 
 
 @pytest.mark.parametrize("returncode, raises", [(-signal.SIGTERM, False), (1, True)])

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import socket
 import subprocess
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import numpy as np
 import pytest
+from helpers import GOODFIT, assert_one_line_error, run_cli
 
 pytestmark = pytest.mark.e2e
-GOODFIT = [sys.executable, "-m", "goodfit.cli"]
 PNG = {"content-type": "image/png"}
 
 
@@ -78,19 +77,14 @@ def test_concurrent_clients_all_answered(live_server):
 
 
 def test_cli_errors_are_one_line(tmp_path, mnist_run):
-    proc = subprocess.run([*GOODFIT, "serve", str(tmp_path / "nope")], capture_output=True, text=True,
-                          timeout=120)
-    assert proc.returncode == 2 and proc.stderr.startswith("error: ") and "not found" in proc.stderr
-    assert len(proc.stderr.strip().splitlines()) == 1
+    assert_one_line_error(run_cli("serve", tmp_path / "nope", check=False, timeout=120), "not found")
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        proc = subprocess.run([*GOODFIT, "serve", str(mnist_run), "--port", str(port)], capture_output=True,
-                              text=True, timeout=120)
-    assert proc.returncode == 2 and f"127.0.0.1:{port}" in proc.stderr and "--port" in proc.stderr
-    assert len(proc.stderr.strip().splitlines()) == 1
-    assert "serve" in subprocess.run([*GOODFIT, "--help"], capture_output=True, text=True).stdout
+        proc = run_cli("serve", mnist_run, "--port", port, check=False, timeout=120)
+    assert_one_line_error(proc, f"127.0.0.1:{port}", "--port")
+    assert "serve" in run_cli("--help").stdout
 
 
 def test_several_worker_processes(mnist_run):

@@ -10,7 +10,16 @@ from sklearn import metrics as skm
 
 from goodfit.config import DataConfig, OptimConfig
 from goodfit.errors import ConfigError, DataError
-from goodfit.tasks import TASKS, Binary, Classification, Denoising, Reconstruction, Regression, create_task, task_from_state
+from goodfit.tasks import (
+    TASKS,
+    Binary,
+    Classification,
+    Denoising,
+    Reconstruction,
+    Regression,
+    create_task,
+    task_from_state,
+)
 
 
 def test_registry_lists_every_task_and_auto_takes_the_data_sets_own():

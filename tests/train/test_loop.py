@@ -92,3 +92,45 @@ def test_callbacks_see_typed_events_in_order():
     train_loop(_state(nn.Linear(2, 2), epochs=2, steps=2), MemoryBatches(x, y, batch_size=32, seed=0),
                valid=None, callbacks=[Spy()], device=torch.device("cpu"))
     assert events == ["start", "batch", "batch", "epoch", "batch", "batch", "epoch", "end"]
+
+
+def test_a_regression_task_keeps_no_accuracy_and_validates_with_r2():
+    from goodfit.tasks import Regression
+
+    torch.manual_seed(0)
+    x = torch.randn(256, 3)
+    y = (x @ torch.tensor([1.0, -2.0, 0.5])).view(-1, 1)
+    task = Regression().fit(x.numpy(), y.numpy(), classes=())
+    targets = torch.from_numpy(task.pair(x.numpy(), y.numpy(), seed=0, train=True)[1])
+    s = train_loop(_state(nn.Linear(3, 1), lr=0.1, epochs=20), MemoryBatches(x, targets, batch_size=32, seed=0),
+                   valid=(x, targets), task=task, device=torch.device("cpu"))
+    assert set(s.history[-1]) == {"epoch", "train_loss", "valid_loss", "valid_mae", "valid_r2", "lr", "time"}
+    assert s.history[-1]["valid_r2"] > 0.99
+
+
+def test_a_custom_step_reports_its_own_numbers_and_no_accuracy():
+    class HalfStep:  # a step with a second number to average, as a GAN's discriminator loss
+        def __init__(self, model, opt):
+            self.model, self.opt = model, opt
+
+        def __call__(self, xb, yb):
+            loss = nn.functional.cross_entropy(self.model(xb), yb)
+            self.opt.zero_grad()
+            loss.backward()
+            self.opt.step()
+            return loss.detach(), None, {"half": loss.detach() / 2}
+
+    x, y = _problem(n=64)
+    model = nn.Linear(2, 2)
+    state = _state(model, epochs=2, steps=2)
+    s = train_loop(state, MemoryBatches(x, y, batch_size=32, seed=0), valid=None,
+                   step=HalfStep(model, state.optimizer), device=torch.device("cpu"))
+    assert "train_acc" not in s.history[0]
+    assert s.history[0]["half"] == pytest.approx(s.history[0]["train_loss"] / 2)
+
+
+def test_valid_may_be_a_function_of_the_model():
+    x, y = _problem(n=64)
+    s = train_loop(_state(nn.Linear(2, 2), epochs=1, steps=2), MemoryBatches(x, y, batch_size=32, seed=0),
+                   valid=lambda model: {"valid_loss": 0.5}, device=torch.device("cpu"))
+    assert s.history[0]["valid_loss"] == 0.5

@@ -113,3 +113,30 @@ def test_poor_initialization():
         layers += [lin, nn.Tanh()]
     model = nn.Sequential(nn.Linear(8, 32), *layers, nn.Linear(32, 4))
     assert "poor-initialization" in watch(model, epochs=1)
+
+
+def test_resuming_a_finished_run_reports_no_unchanged_parameters():
+    """A run resumed after its last epoch takes no step: its weights did train, before the resume."""
+    model = healthy()
+    x, y = data()
+    mon = Monitors(x[:64], y[:64], every=1)
+    state = TrainState(model, torch.optim.Adam(model.parameters()), None, epochs=2, steps_per_epoch=8)
+    state.epoch, state.step = 2, 16  # what restore_training leaves for a run that had finished
+    train_loop(state, MemoryBatches(x, y, batch_size=32, seed=0), valid=None, callbacks=[mon],
+               device=torch.device("cpu"))
+    assert "unchanged-parameters" not in {f.id for f in mon.findings}
+
+
+def test_monitors_probe_with_the_tasks_loss():
+    """A regression model probed with its own loss (MSE on (N, 1) targets), not cross-entropy."""
+    torch.manual_seed(0)
+    x = torch.randn(128, 8)
+    y = x[:, :1] * 2
+    model = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 1))
+    mon = Monitors(x[:64], y[:64], loss_fn=nn.MSELoss(), every=1)
+    state = TrainState(model, torch.optim.Adam(model.parameters(), lr=1e-2), None, epochs=2, steps_per_epoch=4)
+    from goodfit.tasks import Regression
+
+    train_loop(state, MemoryBatches(x, y, batch_size=32, seed=0), valid=None, task=Regression(),
+               loss_fn=nn.MSELoss(), callbacks=[mon], device=torch.device("cpu"))
+    assert mon.findings == []

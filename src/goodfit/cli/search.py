@@ -102,16 +102,17 @@ def search(
 
 
 def _echo(result) -> None:
+    from goodfit.search.study import score_name
+
     typer.echo("trials: " + ", ".join(f"{n} {s.lower()}" for s, n in result.counts.items()))
+    score = score_name(result.trials)
     if result.best:
         typer.echo(
-            f"best trial {result.best['number']}: valid accuracy {result.best['value']:.4f} "
+            f"best trial {result.best['number']}: valid {score} {result.best['value']:.4f} "
             + " ".join(f"{k}={v}" for k, v in result.best["params"].items())
         )
     if result.final and result.final.get("test"):
-        typer.echo(
-            f"retrained on train+valid, test accuracy {result.final['test']['accuracy']:.4f} (evaluated once)"
-        )
+        typer.echo(f"retrained on train+valid, test {score} {result.final['test'][score]:.4f} (evaluated once)")
     typer.echo(f"report: {result.study_dir / 'report.html'}")
 
 

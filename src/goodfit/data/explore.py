@@ -69,6 +69,8 @@ class ExploreResult:
     longest_label_run: int  # longest run of one label in the training set's stored order
     sorted_by_label: bool
     suggested_scaling: str
+    task: str = "classification"  # the data set's own task; regression has targets, no classes
+    targets: dict[str, Any] = field(default_factory=dict)  # regression: min, max, mean, std, the mean's test MAE
     warnings: list[str] = field(default_factory=list)
     info: list[str] = field(default_factory=list)
     samples_png: Path | None = None
@@ -90,11 +92,16 @@ class ExploreResult:
         """Several lines of plain text, for the CLI to print."""
         n_train = self.train_shape[0] if self.train_shape else 0
         share = self.longest_label_run / n_train if n_train else 0.0
+        what = "a regression target" if self.task == "regression" else f"{len(self.classes)} classes"
         lines = [
-            f"Data set {self.name} ({self.kind}, {len(self.classes)} classes) from {self.source or '?'}",
+            f"Data set {self.name} ({self.kind}, {what}) from {self.source or '?'}",
             f"  shapes        train {self.train_shape}, test {self.test_shape}, dtype {self.dtype}",
             f"  values        min {self.value_min:g}, max {self.value_max:g}, mean {self.mean:.4g}, "
             f"std {self.std:.4g}" + (f", {self.nonfinite} NaN/inf" if self.nonfinite else ""),
+        ]
+        if self.task == "regression":
+            return "\n".join([*lines, *self._target_lines(share)])
+        lines += [
             *_count_lines("train", self.classes, self.train_counts),
             *_count_lines("test", self.classes, self.test_counts),
             f"  baseline      always predicting class {self.classes[self.majority_class]!r} scores "
@@ -105,10 +112,24 @@ class ExploreResult:
             f"  order         longest run of one label in train: {self.longest_label_run} ({share:.1%})",
             f"  scaling       {self.suggested_scaling}",
         ]
-        lines += [f"warning: {w}" for w in self.warnings]
-        lines += [f"note: {i}" for i in self.info]
-        lines += [f"wrote {p}" for p in (self.samples_png, self.html) if p is not None]
-        return "\n".join(lines)
+        return "\n".join([*lines, *self._closing_lines()])
+
+    def _target_lines(self, share: float) -> list[str]:
+        t = self.targets
+        return [
+            f"  targets       min {t['min']:g}, max {t['max']:g}, mean {t['mean']:.4g}, std {t['std']:.4g} (train)",
+            f"  baseline      always predicting the training mean: test MAE {t['mean_mae']:.4g}, R² "
+            f"{t['mean_r2']:.3f}: a model must beat this",
+            f"  duplicates    {self.duplicates_train} within train, {self.duplicates_train_test} test samples also in "
+            "train",
+            f"  order         targets in increasing order for {share:.0%} of neighbouring training samples",
+            f"  scaling       {self.suggested_scaling}; targets are standardized on train (data.target_scaling)",
+            *self._closing_lines(),
+        ]
+
+    def _closing_lines(self) -> list[str]:
+        return ([f"warning: {w}" for w in self.warnings] + [f"note: {i}" for i in self.info]
+                + [f"wrote {p}" for p in (self.samples_png, self.html) if p is not None])
 
 
 def fmt_share(v: float) -> str:
@@ -146,6 +167,8 @@ def explore(name: str, *, root: str | None = None, download: bool = True) -> Exp
 
 def explore_dataset(ds: Dataset) -> ExploreResult:
     """Explore an in-memory :class:`~goodfit.data.base.Dataset` (see :func:`explore`)."""
+    if ds.task == "regression":
+        return _explore_regression(ds)
     n_classes = len(ds.classes)
     train_counts = np.bincount(ds.y_train, minlength=n_classes)
     test_counts = np.bincount(ds.y_test, minlength=n_classes)
@@ -168,6 +191,35 @@ def explore_dataset(ds: Dataset) -> ExploreResult:
         suggested_scaling=suggest_scaling(ds.x_train, kind=ds.kind, value_range=(lo, hi)),
     )
     _add_messages(result)
+    return result
+
+
+def _explore_regression(ds: Dataset) -> ExploreResult:
+    """The inputs as for classes; for the targets their range and what predicting the mean scores."""
+    from goodfit.metrics import mae, r2
+
+    lo, hi, mean, std, nonfinite = _value_stats(ds.x_train)
+    within, between, _ = duplicate_counts(ds.x_train, ds.x_test)
+    y, y_test = ds.y_train.reshape(len(ds.y_train), -1)[:, 0], ds.y_test.reshape(len(ds.y_test), -1)[:, 0]
+    rising = float((np.diff(y) >= 0).mean()) if len(y) > 1 else 0.5
+    guess = np.full(len(y_test), y.mean())
+    result = ExploreResult(
+        name=ds.name, kind=ds.kind, source=ds.source, classes=(), train_shape=tuple(ds.x_train.shape),
+        test_shape=tuple(ds.x_test.shape), dtype=str(ds.x_train.dtype), value_min=lo, value_max=hi, mean=mean,
+        std=std, nonfinite=nonfinite, train_counts=[], test_counts=[], imbalance_ratio=1.0, majority_class=-1,
+        majority_accuracy=float("nan"), duplicates_train=within, duplicates_train_test=between,
+        conflicting_duplicates=0, longest_label_run=int(round(rising * len(y))),
+        sorted_by_label=rising > 0.95 or rising < 0.05,
+        suggested_scaling=suggest_scaling(ds.x_train, kind=ds.kind, value_range=(lo, hi)), task="regression",
+        targets={"min": float(y.min()), "max": float(y.max()), "mean": float(y.mean()), "std": float(y.std()),
+                 "mean_mae": mae(y_test, guess), "mean_r2": r2(y_test, guess)},
+    )
+    if result.sorted_by_label:
+        result.info.append("the training set is stored sorted by target: it must be shuffled before batching "
+                           "and splitting (goodfit does both)")
+    if between:
+        result.warnings.append(f"{between} test samples have an exact copy in the training set: the test score "
+                               "is inflated by memorised copies; drop them from one side")
     return result
 
 

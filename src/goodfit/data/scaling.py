@@ -69,8 +69,8 @@ class Scaler:
     def transform(self, x: np.ndarray) -> np.ndarray:
         if self.shift_ is None or self.scale_ is None:
             raise RuntimeError("Scaler.transform called before fit")
-        out = np.array(x, dtype=np.float32)  # the one new array; scaled in place
-        out -= self.shift_
+        out = np.empty(np.shape(x), dtype=np.float32)  # the one new array: converted while shifted, then scaled
+        np.subtract(x, self.shift_, out=out, dtype=np.float32)
         out /= self.scale_
         return out
 

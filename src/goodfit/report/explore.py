@@ -17,6 +17,7 @@ from goodfit.data.base import Dataset
 from goodfit.data.explore import ExploreResult, explore_dataset, fmt_share
 from goodfit.report import plots
 from goodfit.report.html import embed_png, render, write_html
+from goodfit.report.task_plots import target_features_plot
 from goodfit.run import atomic_write_bytes
 
 __all__ = ["explore", "write_explore_page"]
@@ -39,7 +40,9 @@ def write_explore_page(r: ExploreResult, ds: Dataset, out_dir: str | Path) -> No
     """``samples.png`` and the self-contained ``explore.html`` of an exploration, into ``out_dir``
     (their paths are set on ``r``)."""
     out_dir = Path(out_dir)
-    if ds.kind == "image" and ds.x_train.ndim == 4:
+    if ds.task == "regression":
+        png = target_features_plot(ds.x_train, ds.y_train, name=(ds.target_names or ("target",))[0])
+    elif ds.kind == "image" and ds.x_train.ndim == 4:
         png = plots.samples_grid(ds.x_train, ds.y_train, ds.classes)
     else:
         png = plots.table_features_plot(ds.x_train, ds.y_train, ds.classes)
@@ -58,6 +61,24 @@ def _page_context(r: ExploreResult, samples_uri: str) -> dict[str, Any]:
         ("Source", r.source or "—"), ("Kind", r.kind), ("Train shape", str(r.train_shape)),
         ("Test shape", str(r.test_shape)), ("Data type", r.dtype),
         ("Value range", f"{r.value_min:g} .. {r.value_max:g}"), ("Mean / std", f"{r.mean:.4g} / {r.std:.4g}"),
+    ]
+    if r.task == "regression":
+        t = r.targets
+        facts += [("Target range", f"{t['min']:g} .. {t['max']:g}"),
+                  ("Target mean / std", f"{t['mean']:.4g} / {t['std']:.4g}"),
+                  ("Training-mean baseline", f"test MAE {t['mean_mae']:.4g}, R² {t['mean_r2']:.3f}"),
+                  ("Duplicates within train", str(r.duplicates_train)),
+                  ("Test samples also in train", str(r.duplicates_train_test)),
+                  ("Suggested scaling", r.suggested_scaling)]
+    else:
+        facts += _class_facts(r, n_train)
+    return {"title": f"Explore: {r.name}", "facts": facts, "counts": counts, "warnings": r.warnings,
+            "notes": r.info, "samples_uri": samples_uri, "kind": r.kind,
+            "created": time.strftime("%Y-%m-%d %H:%M")}
+
+
+def _class_facts(r: ExploreResult, n_train: int) -> list[tuple[str, str]]:
+    return [
         ("Majority-class baseline", f"always “{r.classes[r.majority_class]}”: "
                                     f"{fmt_share(r.majority_accuracy)} on the test set"),
         ("Largest / smallest class", f"{r.imbalance_ratio:.2f}"),
@@ -67,6 +88,3 @@ def _page_context(r: ExploreResult, samples_uri: str) -> dict[str, Any]:
         ("Longest run of one label", f"{r.longest_label_run} ({r.longest_label_run / max(n_train, 1):.1%})"),
         ("Suggested scaling", r.suggested_scaling),
     ]
-    return {"title": f"Explore: {r.name}", "facts": facts, "counts": counts, "warnings": r.warnings,
-            "notes": r.info, "samples_uri": samples_uri, "kind": r.kind,
-            "created": time.strftime("%Y-%m-%d %H:%M")}

@@ -16,7 +16,7 @@ import numpy as np
 
 from goodfit.report.plots import curve_figure, figure_png, image_for_display, new_figure
 
-__all__ = ["score_curve", "roc_plot", "regression_scatter", "examples_grid"]
+__all__ = ["score_curve", "roc_plot", "regression_scatter", "examples_grid", "target_features_plot"]
 
 
 def score_curve(history: Sequence[dict[str, Any]], key: str, label: str, *, best_epoch: int | None = None,
@@ -78,4 +78,23 @@ def examples_grid(inputs: np.ndarray, outputs: np.ndarray, targets: np.ndarray, 
             ax.set_yticks([])
             if c == 0:
                 ax.set_ylabel(label, fontsize=9)
+    return figure_png(fig)
+
+
+def target_features_plot(x: np.ndarray, y: np.ndarray, *, name: str = "target", max_features: int = 3) -> bytes:
+    """For a regression table: the target's histogram, and the target against each of the first features."""
+    x = np.asarray(x, dtype=np.float64).reshape(len(x), -1)
+    t = np.asarray(y, dtype=np.float64).reshape(len(y), -1)[:, 0]
+    k = min(max_features, x.shape[1])
+    fig = new_figure(3.2 * (k + 1), 3.0)
+    ax = fig.add_subplot(1, k + 1, 1)
+    ax.hist(t[np.isfinite(t)], bins=30, color="tab:orange", alpha=0.8)
+    ax.set_xlabel(name)
+    ax.set_ylabel("count")
+    for j in range(k):
+        ax = fig.add_subplot(1, k + 1, j + 2)
+        ax.scatter(x[:, j], t, s=6, alpha=0.5)
+        ax.set_xlabel(f"feature {j}")
+        ax.set_ylabel(name if j == 0 else "")
+    fig.subplots_adjust(wspace=0.35)
     return figure_png(fig)
