@@ -20,7 +20,7 @@ def _test_acc(tmp_path, *overrides):
 
 
 def test_demo_recipe_on_mnist5k(tmp_path):
-    from goodfit.cli import DEMO_OVERRIDES
+    from goodfit.cli.workflow import DEMO_OVERRIDES
 
     assert _test_acc(tmp_path, *DEMO_OVERRIDES) >= 0.92
 

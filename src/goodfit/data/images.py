@@ -117,7 +117,7 @@ def mnist_style(gray: np.ndarray, *, size: int = MNIST_SIZE, box: int = MNIST_BO
     h, w = crop.shape
     scale = box / max(h, w)
     new_h, new_w = max(1, round(h * scale)), max(1, round(w * scale))
-    # reducing_gap: a box-filter reduction to about twice the size first, then Lanczos (3x faster,
+    # reducing_gap: a box-filter reduction to about twice the size first, then Lanczos (faster,
     # grey levels within a few units of a full Lanczos)
     small = np.asarray(Image.fromarray(np.ascontiguousarray(crop)).resize(
         (new_w, new_h), Image.Resampling.LANCZOS, reducing_gap=2.0))

@@ -20,7 +20,7 @@ import torch
 from torch import nn
 
 from goodfit.config import Config, config_to_dict, dump_config, load_config
-from goodfit.data import PreparedData, prepare_data
+from goodfit.data import PreparedData, Split, prepare_data
 from goodfit.errors import CheckError, ConfigError, RunDirError, TrainingError
 from goodfit.experiment.finish import finish_run, save_findings, to_device, write_report_safely
 from goodfit.findings import Finding
@@ -252,7 +252,7 @@ def _monitors(config: Config, data: PreparedData, device: torch.device, dtype: t
     from goodfit.train.callbacks.monitors import Monitors
 
     idx = np.random.default_rng(config.seed).permutation(len(data.train))[:256]
-    x, y = to_device(type(data.train)(data.train.x[idx], data.train.y[idx]), device, dtype)
+    x, y = to_device(Split(data.train.x[idx], data.train.y[idx]), device, dtype)
     return [Monitors(x, y, loss_fn=data.task.loss_fn)]
 
 

@@ -217,7 +217,7 @@ def _setup(config: GenConfig, model: nn.Module, data: PreparedData, device: torc
         state = TrainState(model, opt_g, None, epochs=config.train.epochs, steps_per_epoch=0)
         return state, GANStep(model, opt_g, opt_d), None, {"optimizer_d": opt_d}
     opt = torch.optim.Adam(model.parameters(), **adam)
-    state = TrainState(model, opt, None, epochs=config.train.epochs, steps_per_epoch=0, score_key="valid_loss")
+    state = TrainState(model, opt, None, epochs=config.train.epochs, steps_per_epoch=0)
     x_valid = data.valid.x if data.valid is not None else None
     valid = (lambda m: {"valid_loss": negative_elbo(m, x_valid, seed=config.seed, device=device)["neg_elbo"]}) \
         if x_valid is not None else None

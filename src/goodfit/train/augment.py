@@ -40,7 +40,7 @@ def random_affine(
 
 def _affine_grid(theta: torch.Tensor, h: int, w: int) -> torch.Tensor:
     """``F.affine_grid(theta, (B, C, h, w), align_corners=False)`` as one batched matmul
-    (torch's CPU kernel is ~10x slower for small images)."""
+    (torch's CPU kernel is much slower for small images)."""
     ys = (torch.arange(h, device=theta.device, dtype=theta.dtype) * 2 + 1) / h - 1
     xs = (torch.arange(w, device=theta.device, dtype=theta.dtype) * 2 + 1) / w - 1
     gy, gx = torch.meshgrid(ys, xs, indexing="ij")

@@ -63,7 +63,7 @@ def place_model(model: torch.nn.Module, device: torch.device, dtype: torch.dtype
     """Move ``model`` to ``device`` (and ``dtype``); models with 2-D convolutions go channels-last.
 
     oneDNN (CPU) and cuDNN (GPU, mixed precision) run convolutions fastest on NHWC tensors: the
-    course convnet on MNIST trains ~1.45x faster per step on CPU (bench/RESULTS.md). Only the
+    course convnet on MNIST trains faster per step on CPU (measured in bench/RESULTS.md). Only the
     memory layout changes: values, state dicts and checkpoints are the same.
 
     Example:
