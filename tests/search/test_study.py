@@ -70,18 +70,34 @@ def test_killed_grid_search_resumes_without_repeating(tmp_path):
     assert len(again.trials) == len(res.trials) and again.final["run_dir"] == res.final["run_dir"]
 
 
-def test_a_worker_that_finds_the_grid_taken_leaves_a_surplus_trial_out(tmp_path):
-    """Parallel workers race for the last queued grid point; the loser's trial is pruned, marked
-    surplus, left out of the summary and not queued again on resume."""
-    from goodfit.search.study import _objective, _spec
+def test_workers_racing_for_the_queue_run_each_grid_point_once(tmp_path):
+    """Two workers at once on one SQLite study: the queue is popped under a lock, so no grid point is
+    taken twice and no surplus or failed trial is left (a Slurm job array once saw both take trial 0)."""
+    import threading
 
+    cfg = _cfg(tmp_path, "data.name=digits", "train.epochs=1", "model.hidden=8", "train.monitors=false",
+               "train.check=false")
+    study_dir = create_search(cfg, grid={"optim.lr": [1e-3, 3e-3, 1e-2, 3e-2]})
+    counts = []
+    workers = [threading.Thread(target=lambda i=i: counts.append(run_worker(study_dir, worker=i))) for i in range(2)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    trials = load_study(study_dir).get_trials()
+    assert sum(counts) == 4 and [t.state.name for t in trials] == ["COMPLETE"] * 4
+    assert sorted(t.params["optim.lr"] for t in trials) == [1e-3, 3e-3, 1e-2, 3e-2]
+
+
+def test_an_old_surplus_trial_is_left_out_of_the_summary(tmp_path):
+    """Studies made before the queue was locked may hold a pruned "surplus" trial without params."""
     cfg = _cfg(tmp_path, "data.name=digits", "train.epochs=1", "model.hidden=8")
     study_dir = create_search(cfg, grid={"optim.lr": [1e-2, 1e-1]})
     assert run_worker(study_dir) == 2
-    study = load_study(study_dir)  # the loser's late ask: no queued point is left for it
-    study.optimize(lambda t: _objective(t, _spec(study_dir), study_dir), n_trials=1)
-    late = study.get_trials()[-1]
-    assert late.state == optuna.trial.TrialState.PRUNED and late.user_attrs["surplus"] and not late.params
+    study = load_study(study_dir)
+    late = study.ask()
+    late.set_user_attr("surplus", True)
+    study.tell(late, state=optuna.trial.TrialState.PRUNED)
     res = search(None, resume=study_dir, retrain=False, progress=False)
     assert res.counts == {"COMPLETE": 2} and len(res.trials) == 2
     assert len(load_study(study_dir).get_trials()) == 3  # resume queued nothing

@@ -15,8 +15,11 @@ and runs only what is missing (finished grid points and trials are never repeate
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import math
 import os
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing import get_context
@@ -121,12 +124,23 @@ def check_storage(url: str) -> None:
         raise ConfigError(f"--storage {url} cannot be used: {first}") from None
 
 
+INTERRUPTED = "interrupted_trials"  # study user attr: numbers of trials a killed worker left unfinished
+
+
 def _fail_interrupted(study: Any) -> None:
+    """Trials left RUNNING by a killed worker: FAIL, and listed as interrupted (not counted, run again)."""
     from optuna.trial import TrialState
 
-    for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
-        study._storage.set_trial_user_attr(t._trial_id, "interrupted", True)
-        study._storage.set_trial_state_values(t._trial_id, TrialState.FAIL)
+    running = [t.number for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))]
+    if running:
+        study.set_user_attr(INTERRUPTED, sorted({*study.user_attrs.get(INTERRUPTED, []), *running}))
+    for number in running:
+        study.tell(number, state=TrialState.FAIL)
+
+
+def interrupted(study: Any, t: Any) -> bool:
+    """Whether trial ``t`` was cut off (Ctrl-C, a killed worker) rather than run to its end."""
+    return bool(t.user_attrs.get("interrupted")) or t.number in study.user_attrs.get(INTERRUPTED, [])
 
 
 def _points(spec: dict[str, Any]) -> list[dict[str, Any]]:
@@ -151,7 +165,7 @@ def enqueue_missing(study: Any, spec: dict[str, Any]) -> int:
     for t in study.get_trials(deepcopy=False):
         if t.state == TrialState.WAITING:
             seen.append(t.system_attrs.get("fixed_params", {}))
-        elif not t.user_attrs.get("interrupted") and not t.user_attrs.get("surplus"):
+        elif not interrupted(study, t) and not t.user_attrs.get("surplus"):
             seen.append(dict(t.params))
     queued = 0
     for point in _points(spec):
@@ -203,13 +217,31 @@ def load_study(study_dir: str | Path, *, worker: int = 0) -> Any:
 
 
 def _remaining(study: Any, spec: dict[str, Any]) -> int:
-    """Trials still to run: unfinished grid points, or the budget minus finished trials."""
+    """Trials still to start: queued grid points, or the budget minus trials finished or running."""
     from optuna.trial import TrialState
 
     if spec["kind"] == "grid":
         return len(study.get_trials(deepcopy=False, states=(TrialState.WAITING,)))
-    finished = [t for t in study.get_trials(deepcopy=False) if t.state.is_finished()]
-    return spec["trials"] - sum(not t.user_attrs.get("interrupted") for t in finished)
+    taken = [t for t in study.get_trials(deepcopy=False) if t.state != TrialState.WAITING]
+    return spec["trials"] - sum(not interrupted(study, t) for t in taken)
+
+
+@contextlib.contextmanager
+def _ask_lock(study_dir: Path) -> Iterator[None]:
+    """One worker at a time takes its next trial: SQLite does not lock the queued trial a worker pops,
+    so two processes could pop the same one. (A server database locks the row itself; the file lock
+    then orders only the workers that share this folder.)"""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: one worker per study folder there
+        yield
+        return
+    with open(study_dir / ".ask.lock", "a+") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def run_worker(study_dir: str | Path, *, worker: int = 0, threads: int | None = None) -> int:
@@ -226,34 +258,46 @@ def run_worker(study_dir: str | Path, *, worker: int = 0, threads: int | None = 
     study = load_study(study_dir, worker=worker)
     if _remaining(study, spec) <= 0:
         return 0
-    ran = []
-
-    def objective(trial: Any) -> float:
-        ran.append(trial.number)
-        return _objective(trial, spec, study_dir)
-
-    if spec["kind"] == "grid":  # one queued point at a time, until the queue is empty
-        while _remaining(study, spec) > 0:
-            study.optimize(objective, n_trials=1, catch=(GoodfitError,), gc_after_trial=False)
-    else:
-
-        def stop(study: Any, _trial: Any) -> None:  # the budget counts finished trials, not interrupted ones
+    ran = 0
+    while True:
+        with _ask_lock(study_dir):
             if _remaining(study, spec) <= 0:
-                study.stop()
+                break
+            trial = study.ask()
+        ran += 1
+        _run_trial(study, trial, spec, study_dir)
+    return ran
 
-        study.optimize(objective, n_trials=None, callbacks=[stop], catch=(GoodfitError,))
-    return len(ran)
+
+def _run_trial(study: Any, trial: Any, spec: dict[str, Any], study_dir: Path) -> None:
+    """Train one trial and tell the study how it ended: its valid score, pruned, failed (a diverged run
+    or a user error) or interrupted (Ctrl-C or a crash: failed, listed, run again on resume)."""
+    import optuna
+    from optuna.trial import TrialState
+
+    try:
+        value = _objective(trial, spec, study_dir)
+    except optuna.TrialPruned:
+        study.tell(trial, state=TrialState.PRUNED)
+        return
+    except GoodfitError as exc:
+        trial.set_user_attr("error", str(exc))
+        study.tell(trial, state=TrialState.FAIL)
+        return
+    except BaseException:
+        trial.set_user_attr("interrupted", True)
+        study.tell(trial, state=TrialState.FAIL)
+        raise
+    if math.isnan(value):  # diverged: a failed trial, not a crash of the study
+        study.tell(trial, state=TrialState.FAIL)
+    else:
+        study.tell(trial, value)
 
 
 def _objective(trial: Any, spec: dict[str, Any], study_dir: Path) -> float:
     from goodfit.experiment import fit
     from goodfit.search.pruning import PruneOnValid
 
-    if spec["kind"] == "grid" and "fixed_params" not in trial.storage.get_trial(trial._trial_id).system_attrs:
-        import optuna  # another worker took the last queued point between our check and ask
-
-        trial.set_user_attr("surplus", True)
-        raise optuna.TrialPruned("no grid point left")
     params = suggest(trial, spec["space"])
     run_dir = study_dir / "trials" / f"trial-{trial.number:04d}"
     trial.set_user_attr("run_dir", str(run_dir))
@@ -265,7 +309,6 @@ def _objective(trial: Any, spec: dict[str, Any], study_dir: Path) -> float:
     trial.set_user_attr("epochs_run", result.metrics["epochs_run"])
     trial.set_user_attr("score", result.metrics.get("score", "accuracy"))
     if result.status == "interrupted":  # Ctrl-C: stop the search; a resume runs this trial again
-        trial.set_user_attr("interrupted", True)
         raise KeyboardInterrupt
     if result.status != "completed":  # diverged: a failed trial (NaN), not a crash of the study
         return float("nan")
@@ -338,7 +381,8 @@ def finish_search(study_dir: str | Path, *, retrain: bool = True, progress: bool
     study_dir = Path(study_dir)
     spec = _spec(study_dir)
     study = load_study(study_dir)
-    rows = [_trial_row(t) for t in study.get_trials(deepcopy=False) if not t.user_attrs.get("surplus")]
+    numbers = set(study.user_attrs.get(INTERRUPTED, []))
+    rows = [_trial_row(t, numbers) for t in study.get_trials(deepcopy=False) if not t.user_attrs.get("surplus")]
     counts: dict[str, int] = {}
     for r in rows:
         counts[r["state"]] = counts.get(r["state"], 0) + 1
@@ -364,7 +408,7 @@ def score_name(rows: list[dict[str, Any]]) -> str:
     return next((r["score"] for r in rows if r.get("score")), "accuracy")
 
 
-def _trial_row(t: Any) -> dict[str, Any]:
+def _trial_row(t: Any, interrupted_numbers: set[int]) -> dict[str, Any]:
     duration = (t.datetime_complete - t.datetime_start).total_seconds() if t.datetime_complete else None
     return {
         "number": t.number,
@@ -374,7 +418,7 @@ def _trial_row(t: Any) -> dict[str, Any]:
         "epochs": t.user_attrs.get("epochs_run", t.last_step),
         "duration_s": duration,
         "run_dir": t.user_attrs.get("run_dir"),
-        "interrupted": bool(t.user_attrs.get("interrupted")),
+        "interrupted": bool(t.user_attrs.get("interrupted") or t.number in interrupted_numbers),
         "score": t.user_attrs.get("score"),
     }
 
