@@ -48,6 +48,7 @@ _EXPORTS = {
     "Finding": "goodfit.checks",
     "write_report": "goodfit.report",
     "explore": "goodfit.report.explore",
+    "watch": "goodfit.watch",
     "GENERATORS": "goodfit.generative",
     "fit_generative": "goodfit.generative",
     "DETECTORS": "goodfit.anomaly",
@@ -99,3 +100,4 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from goodfit.report.explore import explore  # noqa: F401
     from goodfit.run import RunDir  # noqa: F401
     from goodfit.trained import LoadedModel, evaluate_run, load_model  # noqa: F401
+    from goodfit.watch import watch  # noqa: F401

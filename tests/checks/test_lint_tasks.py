@@ -7,7 +7,7 @@ from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
 import goodfit
-from goodfit.checks.probe import infer_task
+from goodfit.checks.context import infer_task
 
 
 def _loaders(x, y, *, batch_size=32):
@@ -35,8 +35,9 @@ def table():
 def test_binary_one_logit_with_float_targets_is_clean(table):
     x, y = table
     train, valid = _loaders(x, y)
-    found = goodfit.check(model=_mlp(6, 1), train_loader=train, valid_loader=valid, loss_fn=nn.BCEWithLogitsLoss(),
-                          optimizer=torch.optim.Adam(_mlp(6, 1).parameters(), lr=1e-3))
+    model = _mlp(6, 1)
+    found = goodfit.check(model=model, train_loader=train, valid_loader=valid, loss_fn=nn.BCEWithLogitsLoss(),
+                          optimizer=torch.optim.Adam(model.parameters(), lr=1e-3))
     assert found == []
     train, valid = _loaders(x, y.view(-1, 1))  # (N, 1) targets, as goodfit's binary task makes them
     assert goodfit.check(model=_mlp(6, 1), train_loader=train, valid_loader=valid, loss_fn=nn.BCEWithLogitsLoss()) == []

@@ -92,3 +92,46 @@ def test_partial_progress_plateau():
     assert [f.id for f in diagnose_sanity(curve, 0.55, n_classes=5, weight_change=0.2)] == ["loss-plateau"]
     healthy = [1.6 * 0.95 ** i for i in range(150)]
     assert [f.id for f in diagnose_sanity(healthy, 1.0, n_classes=5, weight_change=0.2)] == ["sanity-passed"]
+
+
+class ConstantOutput(nn.Module):
+    """The forward value never changes (``body - body.detach()`` is zero), yet gradients reach every
+    weight: the weights move, the loss does not."""
+
+    def __init__(self, zeroed=False):
+        super().__init__()
+        self.body, self.zeroed = mlp(), zeroed
+
+    def forward(self, x):
+        out = self.body(x)
+        moving = out * 0 if self.zeroed else out - out.detach()
+        return moving + torch.arange(5.0)
+
+
+def test_a_flat_loss_is_not_called_oscillating():
+    ids, result = run(model=ConstantOutput())
+    assert ids == ["loss-flat"] and "does not depend on them" in result.findings[0].message
+    assert run()[0] == ["sanity-passed"]  # the healthy twin
+
+
+def test_weights_that_never_change_get_the_cause_not_a_learning_rate():
+    model, x_y = mlp(), batch()
+    other = torch.optim.Adam(mlp().parameters(), lr=1e-2)  # an optimizer over another model's weights
+    result = overfit_one_batch(model, *x_y, optimizer=other, steps=30)
+    assert [f.id for f in result.findings] == ["optimizer-params-mismatch"]
+    ids, result = run(model=ConstantOutput(zeroed=True), steps=30)  # every gradient exactly zero
+    assert ids == ["zero-gradient"] and "whatever the learning rate" in result.findings[0].message
+    assert run(lr=1e-7)[0] == ["loss-plateau-lr"]  # weights that move too little: the learning rate
+
+
+def test_batch_norm_with_one_sample_is_a_one_line_error():
+    import pytest
+
+    from goodfit.errors import ConfigError
+
+    model = nn.Sequential(nn.Linear(20, 8), nn.BatchNorm1d(8), nn.Linear(8, 5))
+    x, y = batch(n=1)
+    with pytest.raises(ConfigError, match="need at least 2 samples per training batch"):
+        overfit_one_batch(model, x, y, optimizer=torch.optim.Adam(model.parameters()))
+    with pytest.raises(ConfigError, match="--batch-size"):
+        sanity_config(apply_overrides(Config(), ["data.name=digits", "model.batchnorm=true"]), batch_size=1)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
-from collections.abc import Callable
+import random
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,24 +13,51 @@ import numpy as np
 import torch
 from torch import nn
 
-__all__ = ["LintContext", "infer_task", "loader_arrays", "probe_outputs"]
+__all__ = ["LintContext", "batch_parts", "first_tensor", "infer_task", "keep_random_state", "loader_arrays",
+           "model_input", "probe_outputs"]
 
 PROBE_SIZE = 256
 MAX_SAMPLES = 60_000  # enough for hashing MNIST; bounded for huge loaders
 
 
+INPUT_KEYS = ("x", "input", "inputs", "image", "images", "data", "features")
+TARGET_KEYS = ("y", "label", "labels", "target", "targets")
+
+
+def batch_parts(batch: Any) -> tuple[torch.Tensor, torch.Tensor] | None:
+    """A batch's ``(inputs, targets)``, whatever shape the loader gives it: ``(x, y, ...)``, a dict with
+    keys such as ``x``/``image`` and ``y``/``label``, or None when it cannot be read as tensors."""
+    if isinstance(batch, dict):
+        x = next((batch[k] for k in INPUT_KEYS if k in batch), None)
+        y = next((batch[k] for k in TARGET_KEYS if k in batch), None)
+    elif isinstance(batch, (tuple, list)) and len(batch) >= 2:
+        x, y = batch[0], batch[1]
+    else:
+        return None
+    try:
+        x, y = torch.as_tensor(x).detach().cpu(), torch.as_tensor(y).detach().cpu()
+    except (TypeError, ValueError, RuntimeError):  # strings, ragged lists: nothing a check can use
+        return None
+    return (x, y) if x.ndim >= 1 and y.ndim >= 1 and len(x) == len(y) else None
+
+
 def loader_arrays(loader: Any, limit: int = MAX_SAMPLES) -> tuple[torch.Tensor, torch.Tensor] | None:
-    """Inputs and labels a loader yields (in its order), up to ``limit`` samples."""
+    """Inputs and targets a loader yields (in its order), up to ``limit`` samples; None for a loader
+    whose batches are not ``(inputs, targets)`` tensors (see :func:`batch_parts`)."""
     if loader is None:
         return None
     xs, ys, n = [], [], 0
-    for batch in loader:
-        xb, yb = batch[0], batch[1]
-        xs.append(torch.as_tensor(xb).detach().cpu())
-        ys.append(torch.as_tensor(yb).detach().cpu())
-        n += len(yb)
-        if n >= limit:
-            break
+    with keep_random_state():  # a shuffling loader draws its order from the global stream: keep it
+        for batch in loader:
+            parts = batch_parts(batch)
+            if parts is None or (xs and (parts[0].shape[1:] != xs[0].shape[1:]
+                                         or parts[1].shape[1:] != ys[0].shape[1:])):
+                return None
+            xs.append(parts[0])
+            ys.append(parts[1])
+            n += len(parts[1])
+            if n >= limit:
+                break
     if not xs:
         return None
     return torch.cat(xs)[:limit], torch.cat(ys)[:limit]
@@ -48,9 +77,12 @@ class LintContext:
     test_loader: Any = None
     n_classes: int | None = None
     task: str | None = None  # classification, binary, regression or arrays; None: inferred (infer_task)
-    optimizer: str | None = None  # "adam", "adamw", "sgd", ...
+    optimizer: str | None = None  # "adam", "adamw", "sgd", ... (the class name, lower case)
     lr: float | None = None
+    weight_decay: float | None = None
+    optim: torch.optim.Optimizer | None = None  # the optimizer itself, when there is one
     batch_size: int | None = None
+    drop_last: bool | None = None  # the training batches leave out a short last batch
     penalty_fn: Callable[[nn.Module], torch.Tensor] | None = None
     evaluate_fn: Callable[[nn.Module, Any], Any] | None = None
     test_evaluations: int | None = None
@@ -129,21 +161,59 @@ def infer_task(loss_fn: Any, data: tuple[torch.Tensor, torch.Tensor] | None) -> 
     return "arrays" if same_shape else "regression"
 
 
+@contextlib.contextmanager
+def keep_random_state() -> Iterator[None]:
+    """Run a check's random draws (dropout in a probe pass, a data set's augmentation) without moving the
+    random streams of torch (CPU and the current GPU), NumPy or Python: the user's run is unchanged."""
+    py, np_state = random.getstate(), np.random.get_state()
+    devices = [torch.cuda.current_device()] if torch.cuda.is_available() and torch.cuda.is_initialized() else []
+    try:
+        with torch.random.fork_rng(devices=devices):
+            yield
+    finally:
+        random.setstate(py)
+        np.random.set_state(np_state)
+
+
+def model_input(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """``x`` on the model's device, and in its dtype when both are floating point (token ids stay integers)."""
+    param = next(model.parameters(), None)
+    if param is None:
+        return x
+    if x.is_floating_point() and param.is_floating_point():
+        return x.to(param.device, param.dtype)
+    return x.to(param.device)
+
+
+def first_tensor(out: Any) -> torch.Tensor | None:
+    """A model's output as one tensor: itself, ``logits`` of a dict / output object, or the first of a tuple."""
+    if isinstance(out, torch.Tensor):
+        return out
+    if isinstance(out, dict) or hasattr(out, "logits"):
+        value = out.get("logits") if isinstance(out, dict) else out.logits
+        return value if isinstance(value, torch.Tensor) else None
+    if isinstance(out, (tuple, list)) and out and isinstance(out[0], torch.Tensor):
+        return out[0]
+    return None
+
+
 def probe_outputs(ctx: LintContext) -> torch.Tensor | None:
-    """The model's outputs on the probe batch, in eval mode without autograd (cached)."""
+    """The model's outputs on the probe batch, in eval mode without autograd (cached). A forward pass
+    that raises leaves its one-line message in ``ctx.cache["forward_error"]`` (a finding, not a crash)."""
     if "outputs" not in ctx.cache:
         probe = ctx.probe()
-        if ctx.model is None or probe is None:
-            ctx.cache["outputs"] = None
-        else:
+        ctx.cache["outputs"] = None
+        if ctx.model is not None and probe is not None:
             model = ctx.model
             was_training = model.training
             model.eval()
             try:
-                param = next(model.parameters(), None)
-                x = probe[0].to(param.device, param.dtype) if param is not None else probe[0]
                 with torch.no_grad():
-                    ctx.cache["outputs"] = model(x).float().cpu()
+                    out = first_tensor(model(model_input(model, probe[0])))
+                ctx.cache["outputs"] = out.float().cpu() if out is not None and out.is_floating_point() else None
+            except Exception as exc:  # the user's model: a shape mismatch is what the check reports
+                text = str(exc).strip()
+                ctx.cache["forward_error"] = f"{type(exc).__name__}: {text.splitlines()[0] if text else ''}"
             finally:
                 model.train(was_training)
     return ctx.cache["outputs"]

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import torch
 
-from goodfit.checks.lint import check_scaling, run_lint
-from goodfit.checks.probe import LintContext
+from goodfit.checks.context import LintContext
+from goodfit.checks.data_rules import check_scaling
+from goodfit.checks.lint import run_lint
 from goodfit.checks.sanity import SanityResult, overfit_one_batch
 from goodfit.config import Config
 from goodfit.data import PreparedData, prepare_data
@@ -34,7 +35,8 @@ def lint_config(config: Config, *, data: PreparedData | None = None, model: torc
         model=model, loss_fn=data.task.loss_fn, train=_split(data.train), valid=_split(data.valid),
         test=_split(data.test) if config.train.evaluate_test else None,
         n_classes=len(data.classes) if kind in ("classification", "binary") else None, task=kind,
-        optimizer=config.optim.name, lr=config.optim.lr, batch_size=config.train.batch_size,
+        optimizer=config.optim.name, lr=config.optim.lr, weight_decay=config.optim.weight_decay,
+        batch_size=config.train.batch_size, drop_last=True,  # goodfit's batches never end in a batch of one
     )
     # goodfit fits its scaler on the training split itself: inputs are scaled and nothing leaks,
     # so the scaling check (two passes over all the data) only runs when scaling is off

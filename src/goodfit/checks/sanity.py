@@ -7,7 +7,7 @@ that does not happen, the shape of the loss curve says why (see :func:`diagnose_
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -15,6 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from goodfit.errors import ConfigError
 from goodfit.findings import Finding, finding
 from goodfit.tasks import Binary, Classification, Task
 
@@ -53,8 +54,10 @@ def overfit_one_batch(
     inputs).
     """
     loss_fn = loss_fn if loss_fn is not None else (task.loss_fn if task is not None else F.cross_entropy)
+    _check_batch(model, len(x))
     losses: list[float] = []
     start = [p.detach().clone() for p in model.parameters()]
+    held = {id(p) for group in optimizer.param_groups for p in group["params"]}
     model.train()
     for step in range(steps):
         xb, yb = batch_fn(step) if batch_fn is not None else (x, y)
@@ -62,7 +65,8 @@ def overfit_one_batch(
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         if step == 0:
-            frozen = _frozen_parameters(model)
+            frozen, zero = _no_gradient(model)
+            missing = [n for n, p in model.named_parameters() if p.requires_grad and id(p) not in held]
         optimizer.step()
         losses.append(loss.item())
         if not math.isfinite(losses[-1]):
@@ -79,10 +83,19 @@ def overfit_one_batch(
     else:
         chance = task.baselines(y.cpu(), x.cpu(), y.cpu())["chance_loss"]
     result = SanityResult(losses, accuracy)
-    result.findings = diagnose_sanity(losses, accuracy, chance_loss=chance, frozen=frozen,
+    result.findings = diagnose_sanity(losses, accuracy, chance_loss=chance, frozen=frozen, zero_gradient=zero,
+                                      not_optimized=missing,
                                       outputs=out if task is None or isinstance(task, Classification) else None,
                                       lr=optimizer.param_groups[0]["lr"], weight_change=change)
     return result
+
+
+def _check_batch(model: nn.Module, n: int) -> None:
+    """Batch norm in training mode cannot normalize a batch of one sample: say so instead of torch's error."""
+    norms = [m for m in model.modules() if isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d))]
+    if norms and n < 2:
+        raise ConfigError(f"the model has {type(norms[0]).__name__} layers, which need at least 2 samples per "
+                          f"training batch; overfit a batch of 2 or more (--batch-size), not {n}")
 
 
 def _accuracy(task: Task | None, out: torch.Tensor, y: torch.Tensor) -> float | None:
@@ -93,21 +106,27 @@ def _accuracy(task: Task | None, out: torch.Tensor, y: torch.Tensor) -> float | 
     return None  # regression, arrays: judged by the loss alone
 
 
-def _frozen_parameters(model: nn.Module) -> list[str]:
-    """Parameters that got no gradient (or an all-zero one) in a backward pass."""
-    return [name for name, p in model.named_parameters()
-            if not p.requires_grad or p.grad is None or not bool(p.grad.abs().sum() > 0)]
+def _no_gradient(model: nn.Module) -> tuple[list[str], list[str]]:
+    """Parameters that got no gradient in a backward pass (frozen, or not reached), and those whose
+    gradient was exactly zero."""
+    frozen = [n for n, p in model.named_parameters() if not p.requires_grad or p.grad is None]
+    zero = [n for n, p in model.named_parameters() if p.grad is not None and not bool(p.grad.abs().sum() > 0)]
+    return frozen, zero
 
 
 def diagnose_sanity(losses: list[float], accuracy: float | None, *, chance_loss: float | None = None,
-                    n_classes: int | None = None, frozen: list[str] = (), outputs: torch.Tensor | None = None,
+                    n_classes: int | None = None, frozen: Sequence[str] = (), zero_gradient: Sequence[str] = (),
+                    not_optimized: Sequence[str] = (), outputs: torch.Tensor | None = None,
                     lr: float | None = None, weight_change: float | None = None) -> list[Finding]:
     """Name what went wrong from the loss curve of an overfit-one-batch run.
 
     ``chance_loss`` is the task's no-skill loss (``n_classes=C`` is short for ln C); ``accuracy`` is
-    None for tasks without one (regression, arrays: the loss alone decides). ``weight_change``
-    (relative L2 change of all parameters over the run) separates a learning rate too low (nothing
-    moves) from labels not paired with inputs (weights move, loss stays).
+    None for tasks without one (regression, arrays: the loss alone decides). Weights that did not move
+    at all are explained by what the first backward pass saw: parameters without a gradient
+    (``frozen``), gradients of exactly zero (``zero_gradient``) or parameters the optimizer does not
+    hold (``not_optimized``); only weights that moved too little point at the learning rate.
+    ``weight_change`` (relative L2 change of all parameters over the run) also separates a learning
+    rate too low (nothing moves) from labels not paired with inputs (weights move, loss stays).
     """
     ref = chance_loss if chance_loss is not None else math.log(max(n_classes or 2, 2))
     arr = np.asarray(losses, dtype=float)
@@ -125,14 +144,23 @@ def diagnose_sanity(losses: list[float], accuracy: float | None, *, chance_loss:
             outputs.sum(1), torch.ones(len(outputs)), atol=1e-3):
         return [finding("probabilities-to-loss", f"the model outputs probabilities; the loss stalled at {end:.3g} "
                         f"(accuracy {accuracy:.0%}).")] if accuracy is not None else []
+    unmoved = weight_change is not None and weight_change == 0.0
+    if unmoved and not_optimized:
+        return [finding("optimizer-params-mismatch", f"the optimizer holds none of {_shown(not_optimized)}: the "
+                        f"weights did not change in {len(arr)} steps.", where="optimizer")]
     if frozen:
-        shown = ", ".join(frozen[:5]) + (f" and {len(frozen) - 5} more" if len(frozen) > 5 else "")
-        return [finding("frozen-parameters", f"no gradient reaches {shown}; the loss stalled at {end:.3g}.",
+        return [finding("frozen-parameters", f"no gradient reaches {_shown(frozen)}; the loss stalled at {end:.3g}.",
                         where=frozen[0])]
+    if unmoved and zero_gradient:
+        return [finding("zero-gradient", f"the gradient of {_shown(zero_gradient)} is exactly zero: the weights "
+                        f"did not change in {len(arr)} steps, whatever the learning rate.", where=zero_gradient[0])]
     if end > start * 1.01 and (np.diff(arr) > 0).mean() > 0.6:  # climbing, step after step
         return [finding("loss-rising", f"the loss rose from {start:.3g} to {end:.3g} (lr={lr:g}).")]
     wiggle = np.abs(np.diff(tail)).mean() if len(tail) > 1 else 0.0
     stuck = tail.mean() > 0.9 * min(start, ref)  # no real progress from the start / chance level
+    if stuck and not unmoved and wiggle <= 1e-4 * max(abs(tail.mean()), 1e-8) and (weight_change or 0) >= 1e-3:
+        return [finding("loss-flat", f"the loss stays at {tail.mean():.4g} (it started at {start:.4g}) although the "
+                        f"weights changed by {weight_change:.1e}: it does not depend on them any more.")]
     if stuck and weight_change is not None and weight_change < 1e-3:
         return [finding("loss-plateau-lr", f"the loss barely moved ({start:.4g} → {end:.4g}) and the weights changed "
                         f"by {weight_change:.1e} in {len(arr)} steps (lr={lr:g}).")]
@@ -142,3 +170,7 @@ def diagnose_sanity(losses: list[float], accuracy: float | None, *, chance_loss:
                         f"(lr={lr:g}): steps too large, or labels not paired with their inputs.")]
     shown = f"; batch accuracy {accuracy:.0%}" if accuracy is not None else ""
     return [finding("loss-plateau", f"the loss fell only from {start:.3g} to {end:.3g}{shown}.")]
+
+
+def _shown(names: Sequence[str], k: int = 5) -> str:
+    return ", ".join(names[:k]) + (f" and {len(names) - k} more" if len(names) > k else "")

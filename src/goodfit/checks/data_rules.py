@@ -1,0 +1,198 @@
+"""Lint rules on the data and the protocol: order, overlaps between splits, scaling, broken inputs,
+random transforms on evaluation data. Each takes a :class:`~goodfit.checks.context.LintContext`
+and returns findings."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import torch
+
+from goodfit.checks.context import LintContext, keep_random_state
+from goodfit.data.scaling import mean_std
+from goodfit.findings import Finding, finding
+
+__all__ = ["check_inputs", "check_shuffling", "check_overlaps", "check_scaling", "check_eval_transforms"]
+
+SCALED_LIMIT = 20.0  # |inputs| beyond this in more than OUTLIER_SHARE of values: not scaled
+OUTLIER_SHARE = 1e-3  # train-only standardization leaves a few large z-scores (rare pixels): not unscaled
+
+
+def _broken(ctx: LintContext) -> bool:
+    """Inputs are non-finite or constant: the value-based checks below would only echo that."""
+    return bool(ctx.cache.get("nonfinite-inputs") or ctx.cache.get("constant-inputs"))
+
+
+def check_inputs(ctx: LintContext) -> list[Finding]:
+    """NaN / inf in the inputs of any split; training inputs with no variation at all."""
+    found = []
+    for split in ("train", "valid", "test"):
+        data = getattr(ctx, split)
+        if data is None or not data[0].is_floating_point():
+            continue
+        if bool(torch.isfinite(data[0].sum())):  # one pass: NaN and inf carry into the sum (an overflow recounts)
+            continue
+        bad = int((~torch.isfinite(data[0])).sum())
+        if bad:
+            ctx.cache["nonfinite-inputs"] = True
+            found.append(finding("nonfinite-inputs", f"{bad} {split} input values are NaN or inf "
+                                 f"({bad / data[0].numel():.2%}).", where=split))
+    x = ctx.train[0] if ctx.train is not None else None
+    if x is not None and len(x) > 1 and not ctx.cache.get("nonfinite-inputs"):
+        flat = x.reshape(len(x), -1)
+        if torch.equal(flat[1], flat[0]) and bool((flat == flat[:1]).all()):  # most data differ at once
+            ctx.cache["constant-inputs"] = True
+            found.append(finding("constant-inputs", f"all {len(x)} training inputs are identical "
+                                 f"(every value {float(flat.flatten()[0]) if flat.numel() else 0:g}): the model "
+                                 "cannot tell the samples apart.", where="train inputs"))
+    return found
+
+
+def check_shuffling(ctx: LintContext) -> list[Finding]:
+    found = []
+    loader = ctx.train_loader
+    if loader is not None and isinstance(getattr(loader, "sampler", None), torch.utils.data.SequentialSampler):
+        found.append(finding("unshuffled-train-loader", "the training DataLoader uses a SequentialSampler: "
+                             "every epoch sees the same order.", where="train_loader"))
+    y = ctx.labels("train")  # in the loader's order
+    if loader is not None and y is not None and len(y):
+        longest = _longest_run(y)
+        n_classes = max(int(y.max()) + 1, 2)
+        if longest > max(10, 3 * len(y) / n_classes / 10):
+            found.append(finding("sorted-labels", f"the training data come in runs of one class "
+                                 f"(longest: {longest} samples in a row).", where="train_loader"))
+    elif loader is not None and ctx.kind() == "regression" and ctx.train is not None and len(ctx.train[1]) > 20:
+        t = ctx.train[1].reshape(len(ctx.train[1]), -1)[:, 0].double()
+        rising = float((t[1:] >= t[:-1]).double().mean())
+        if rising > 0.95 or rising < 0.05:
+            found.append(finding("sorted-labels", f"the training targets come sorted ({rising:.0%} of neighbours "
+                                 "in increasing order).", where="train_loader"))
+    return found
+
+
+def _longest_run(y: np.ndarray) -> int:
+    if len(y) == 0:
+        return 0
+    change = np.flatnonzero(np.diff(y) != 0)
+    bounds = np.concatenate([[-1], change, [len(y) - 1]])
+    return int(np.diff(bounds).max())
+
+
+def _hashes(ctx: LintContext, split: str) -> np.ndarray | None:
+    data = getattr(ctx, split)
+    if data is None:
+        return None
+    key = f"hash-{split}"
+    if key not in ctx.cache:
+        from goodfit.data.explore import row_hashes
+
+        ctx.cache[key] = row_hashes(data[0].contiguous().numpy())
+    return ctx.cache[key]
+
+
+def _same_data(a: Any, b: Any) -> bool:
+    return a is not None and b is not None and (a is b or getattr(a, "dataset", 0) is getattr(b, "dataset", 1))
+
+
+def check_overlaps(ctx: LintContext) -> list[Finding]:
+    """Every pair of splits: the test set used as the validation set, and samples two splits share."""
+    if _broken(ctx):
+        return []
+    found = []
+    hv, ht, htr = _hashes(ctx, "valid"), _hashes(ctx, "test"), _hashes(ctx, "train")
+    valid_in_test = float(np.isin(hv, ht).mean()) if hv is not None and ht is not None and len(hv) else 0.0
+    same = _same_data(ctx.valid_loader, ctx.test_loader)
+    if same or valid_in_test > 0.5:
+        found.append(finding("test-as-valid", "the validation loader is the test loader." if same else
+                             f"the validation data are the test data ({valid_in_test:.0%} of validation samples "
+                             "are test samples).", where="valid_loader"))
+    elif valid_in_test > 0:
+        found.append(finding("valid-test-overlap", f"{valid_in_test:.1%} of the validation samples are also "
+                             "test samples.", where="valid"))
+    if ctx.test_evaluations is not None and ctx.test_evaluations > 1:
+        found.append(finding("test-reused", f"the test set was evaluated {ctx.test_evaluations} times.",
+                             where="metrics.json"))
+    for split, hashes, fid in (("test", ht, "train-test-overlap"), ("validation", hv, "train-valid-overlap")):
+        if htr is None or hashes is None or not len(hashes):
+            continue
+        if _same_data(ctx.train_loader, ctx.valid_loader if split == "validation" else ctx.test_loader):
+            found.append(finding(fid, f"the {split} loader reads the training data set.", where=split))
+            continue
+        dup = int(np.isin(hashes, htr).sum())
+        if dup:
+            found.append(finding(fid, f"{dup} {split} samples ({dup / len(hashes):.1%}) also appear in the "
+                                 "training data.", where=split))
+    return found
+
+
+def _moments(x: torch.Tensor) -> tuple[int, float, float, float, float]:
+    """(count, mean, std, min, max) of all values, with float64 accumulators and no full-size copy."""
+    a = x.detach().cpu()
+    mean, std = mean_std(a.numpy(), tuple(range(a.ndim)))
+    lo, hi = torch.aminmax(a)
+    return a.numel(), float(mean.item()), float(std.item()), float(lo), float(hi)
+
+
+def _large_share(x: torch.Tensor) -> float:
+    """The share of values beyond :data:`SCALED_LIMIT` in size (on a seeded sample of a million values,
+    drawn with replacement: a permutation of every index would cost more than the check saves)."""
+    flat = x.reshape(-1)
+    if flat.numel() > 1_000_000:
+        flat = flat[torch.randint(flat.numel(), (1_000_000,), generator=torch.Generator().manual_seed(0))]
+    return float((flat.abs() > SCALED_LIMIT).float().mean()) if flat.numel() else 0.0
+
+
+def check_scaling(ctx: LintContext) -> list[Finding]:
+    if ctx.train is None or not ctx.train[0].is_floating_point() or _broken(ctx):
+        return []
+    x = ctx.train[0]
+    found = []
+    n_tr, m_tr, s_tr, lo, hi = _moments(x)
+    integral = bool(torch.equal(x[: 2048], x[: 2048].round()))
+    if _large_share(x) > OUTLIER_SHARE or (integral and lo >= 0 and hi > 2):
+        found.append(finding("unscaled-inputs", f"training inputs range over {lo:g}..{hi:g}"
+                             f"{' (integers, like raw pixels)' if integral else ''}.", where="train inputs"))
+    if ctx.test is not None and ctx.test[0].is_floating_point():
+        n_te, m_te, s_te, lo_te, hi_te = _moments(ctx.test[0])
+        n = n_tr + n_te  # pooled moments of train + test, without concatenating them
+        m_all = (n_tr * m_tr + n_te * m_te) / n
+        s_all = math.sqrt(max((n_tr * (s_tr**2 + m_tr**2) + n_te * (s_te**2 + m_te**2)) / n - m_all**2, 0.0))
+        both_range = (min(lo, lo_te), max(hi, hi_te))
+        standardized_on_all = abs(m_all) < 1e-3 and abs(s_all - 1) < 1e-3 and (abs(m_tr) > 5e-3 or abs(s_tr - 1) > 5e-3)
+        ranged_on_all = both_range in ((0.0, 1.0), (-1.0, 1.0)) and (lo, hi) != both_range
+        if standardized_on_all or ranged_on_all:
+            found.append(finding("scaling-leak", "the inputs look scaled with statistics of train+test together "
+                                 f"(train mean {m_tr:.3f}, std {s_tr:.3f}; "
+                                 f"all data mean {m_all:.3f}, std {s_all:.3f}).",
+                                 where="preprocessing"))
+    return found
+
+
+def check_eval_transforms(ctx: LintContext) -> list[Finding]:
+    """A random transform (augmentation) on a validation or test set: two reads of one sample differ."""
+    found = []
+    for name, loader in (("valid_loader", ctx.valid_loader), ("test_loader", ctx.test_loader)):
+        dataset = getattr(loader, "dataset", None)
+        if not hasattr(dataset, "__getitem__") or isinstance(dataset, torch.utils.data.IterableDataset):
+            continue
+        try:
+            with keep_random_state():
+                first, second = dataset[0], dataset[0]
+        except Exception:  # an empty or unusual data set: nothing to compare
+            continue
+        a, b = _first_tensor(first), _first_tensor(second)
+        if a is not None and b is not None and a.shape == b.shape and not torch.equal(a, b):
+            found.append(finding("random-eval-transform", f"reading sample 0 of the {name.split('_')[0]} data twice "
+                                 "gave two different inputs: a random transform (augmentation) runs on it.",
+                                 where=name))
+    return found
+
+
+def _first_tensor(item: Any) -> torch.Tensor | None:
+    value = item[0] if isinstance(item, (tuple, list)) and item else item
+    try:
+        return torch.as_tensor(value)
+    except (TypeError, ValueError, RuntimeError):
+        return None

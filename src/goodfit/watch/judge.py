@@ -1,0 +1,152 @@
+"""What ``goodfit watch`` concludes, and when: the lint's rules applied to what the observer saw.
+
+- at the first optimizer step: the model, its output layer and mode, the loss against the targets,
+  the optimizer (its parameters, learning rate, weight decay), batch norm against the batch size,
+  and the probe pass; the training monitors start here;
+- after a training loader's first full pass: the data (NaN, constant inputs, order, scaling, labels);
+- after an evaluation loader's first pass: how the model was evaluated (eval mode, no autograd),
+  random transforms on it, and samples it shares with the training data;
+- at the end: the monitors' verdicts, and a test set that was evaluated while training went on.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any
+
+import torch
+
+from goodfit.checks.data_rules import (
+    check_eval_transforms,
+    check_inputs,
+    check_overlaps,
+    check_scaling,
+    check_shuffling,
+)
+from goodfit.checks.model_rules import (
+    check_batchnorm_batches,
+    check_hyperparameters,
+    check_model_state,
+    check_optimizer,
+    check_output_layer,
+)
+from goodfit.checks.probe_pass import check_probe_pass, probe_loss
+from goodfit.checks.target_rules import check_initial_loss, check_labels, check_targets
+from goodfit.findings import Finding, finding
+
+if TYPE_CHECKING:
+    from goodfit.watch.observer import LoaderRecord, Observer
+
+__all__ = ["first_step_checks", "training_data_checks", "eval_checks", "end_checks", "looks_like_test"]
+
+FIRST_STEP = (check_output_layer, check_model_state, check_optimizer, check_hyperparameters, check_targets,
+              check_batchnorm_batches, check_probe_pass, check_initial_loss)
+TRAINING_DATA = (check_inputs, check_shuffling, check_scaling, check_labels, check_overlaps)
+
+
+def first_step_checks(obs: Observer) -> list[Finding]:
+    if obs.model is None:
+        return []
+    ctx = obs.context(obs.current_train)
+    found = [f for rule in FIRST_STEP for f in rule(ctx)]
+    _start_monitors(obs, ctx)
+    return found
+
+
+def _start_monitors(obs: Observer, ctx: Any) -> None:
+    from goodfit.train.callbacks.monitors import Monitors
+
+    probe = ctx.probe()
+    if probe is None:
+        return
+    param = next(obs.model.parameters(), None)
+    device = param.device if param is not None else torch.device("cpu")
+    x, y = (t[:256].to(device) for t in probe)
+    kind, loss_fn = ctx.kind(), ctx.loss_fn
+
+    def monitor_loss(out: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        value = probe_loss(kind, loss_fn, out, target)
+        return value if value is not None else out.float().mean()
+
+    obs.monitors = Monitors(x, y, loss_fn=monitor_loss)
+    obs.monitors_state = SimpleNamespace(model=obs.model, step=0)
+    obs.monitors.on_fit_start(obs.monitors_state)
+
+
+def training_data_checks(obs: Observer, rec: LoaderRecord) -> list[Finding]:
+    ctx = obs.context(rec)
+    _add_eval_data(obs, ctx)
+    return [f for rule in TRAINING_DATA for f in rule(ctx)]
+
+
+def _add_eval_data(obs: Observer, ctx: Any) -> None:
+    """The evaluation loaders seen so far, as the context's validation or test split."""
+    for other in obs.loaders.values():
+        if other.training or other.arrays() is None:
+            continue
+        split = "test" if looks_like_test(other.loader) else "valid"
+        if getattr(ctx, split) is None:
+            setattr(ctx, split, other.arrays())
+            setattr(ctx, f"{split}_loader", other.loader)
+
+
+def eval_checks(obs: Observer, rec: LoaderRecord) -> list[Finding]:
+    found = _eval_mode(obs, rec)
+    train = next((r for r in obs.loaders.values() if r.training and r.arrays() is not None), None)
+    ctx = obs.context(train)
+    split = "test" if looks_like_test(rec.loader) else "valid"
+    setattr(ctx, split, rec.arrays())
+    setattr(ctx, f"{split}_loader", rec.loader)
+    return found + check_eval_transforms(ctx) + (check_overlaps(ctx) if train is not None else [])
+
+
+def _eval_mode(obs: Observer, rec: LoaderRecord) -> list[Finding]:
+    found = []
+    where = _name(rec.loader)
+    for training, grad, _step in rec.eval_states[:1]:
+        if training:
+            found.append(finding("eval-in-train-mode", f"the model ran in train mode while {where} was evaluated "
+                                 "(dropout and batch norm behave as in training).", where=where))
+        if grad:
+            found.append(finding("eval-with-grad", f"{where} was evaluated with autograd enabled.", where=where))
+    return found
+
+
+def end_checks(obs: Observer) -> list[Finding]:
+    found: list[Finding] = []
+    if obs.monitors is not None and obs.step > 0:
+        obs.monitors_state.step = obs.step
+        obs.monitors.on_fit_end(obs.monitors_state)
+        found += obs.monitors.findings
+    for rec in obs.loaders.values():
+        if rec.training or not looks_like_test(rec.loader):
+            continue
+        during = [step for _training, _grad, step in rec.eval_states if 0 < step < obs.step]
+        if during:
+            found.append(finding("test-as-valid", f"the test data were evaluated during training, "
+                                 f"{len(during)} time(s) before its last step: every choice made on "
+                                 "those scores (the epoch to keep, when to stop) tuned the model to its test set.",
+                                 where=_name(rec.loader)))
+    return found
+
+
+def looks_like_test(loader: Any) -> bool:
+    """A loader over a test split: torchvision's ``train=False``, ``split="test"``, or a ``test`` folder."""
+    dataset = getattr(loader, "dataset", None)
+    for _ in range(4):  # Subset / ConcatDataset-style wrappers keep the real set in .dataset
+        if dataset is None:
+            return False
+        if getattr(dataset, "train", None) is False or str(getattr(dataset, "split", "")).lower() == "test":
+            return True
+        root = getattr(dataset, "root", None)
+        if isinstance(root, (str, Path)) and Path(root).name.lower() in ("test", "testing", "test_set"):
+            return True
+        dataset = getattr(dataset, "dataset", None)
+    return False
+
+
+def _name(loader: Any) -> str:
+    dataset = getattr(loader, "dataset", None)
+    kind = type(dataset).__name__ if dataset is not None else "data"
+    return f"a DataLoader over {kind}" + (" (the test split)" if looks_like_test(loader) else "")

@@ -1,0 +1,323 @@
+"""The observer behind ``goodfit watch``: public torch hooks and two thin wrappers record what a
+training script does, and the lint's rules judge it as it goes.
+
+What is watched, and how:
+
+- modules: torch's global forward hooks (``register_module_forward_pre_hook``) until the first
+  optimizer step, to learn which module is the model and which loss it uses;
+- losses: ``torch.nn.functional``'s loss functions (which the loss modules call too), wrapped for the
+  first ``steps`` steps to record the model's outputs, the targets and the loss values;
+- the optimizer: torch's global step hooks (``register_optimizer_step_pre_hook`` / ``_post_hook``):
+  the first step runs the model / optimizer / target checks and the probe pass; every step feeds the
+  training monitors;
+- the data: ``DataLoader.__iter__``, wrapped so each iteration is seen; a loader iterated while
+  steps are taken is a training loader, one iterated without steps an evaluation loader. Their first
+  iteration's samples (up to 60,000) are kept for the data checks (order, overlaps, scaling, NaN).
+
+Nothing the script computes changes: probes run on copies or in eval mode without autograd, with
+the random streams of torch, NumPy and Python kept; the batches are handed on untouched.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torch.optim.optimizer import register_optimizer_step_post_hook, register_optimizer_step_pre_hook
+from torch.utils.data import DataLoader
+
+from goodfit.checks.context import MAX_SAMPLES, LintContext, batch_parts, keep_random_state
+from goodfit.findings import Finding, finding
+from goodfit.watch.judge import end_checks, eval_checks, first_step_checks, training_data_checks
+
+__all__ = ["Observer", "LoaderRecord"]
+
+LOSS_FUNCTIONS = ("cross_entropy", "nll_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
+                  "mse_loss", "l1_loss", "huber_loss", "smooth_l1_loss")
+LOSS_MODULES = (nn.CrossEntropyLoss, nn.NLLLoss, nn.BCELoss, nn.BCEWithLogitsLoss, nn.MSELoss, nn.L1Loss,
+                nn.HuberLoss, nn.SmoothL1Loss)
+
+
+@dataclass
+class LoaderRecord:
+    """One DataLoader as the script used it."""
+
+    loader: Any
+    iterations: int = 0
+    training: bool = False  # optimizer steps happened while it was iterated
+    steps_at_start: int = 0
+    eval_states: list[tuple[bool | None, bool, int]] = field(default_factory=list)  # (model.training, grad, step)
+    xs: list[torch.Tensor] = field(default_factory=list)
+    ys: list[torch.Tensor] = field(default_factory=list)
+    seen: int = 0
+    readable: bool = True
+    _joined: tuple[int, tuple[torch.Tensor, torch.Tensor]] | None = None  # (batches joined, arrays)
+
+    def arrays(self) -> tuple[torch.Tensor, torch.Tensor] | None:
+        """The captured samples as (inputs, targets), joined once per number of batches captured."""
+        if not self.xs or not self.readable:
+            return None
+        if self._joined is None or self._joined[0] != len(self.xs):
+            self._joined = (len(self.xs), (torch.cat(self.xs), torch.cat(self.ys)))
+        return self._joined[1]
+
+
+class Observer:
+    """Watches the PyTorch training that runs while it is active (``with Observer(): ...``).
+
+    ``echo`` receives each finding as it is found (default: printed to stderr); ``steps`` is how many
+    optimizer steps are followed closely (losses, gradients) before watching lightens.
+    """
+
+    def __init__(self, *, steps: int = 50, echo: Callable[[Finding], None] | None = None) -> None:
+        self.steps_watched = steps
+        self.echo = echo if echo is not None else _print
+        self.found: dict[tuple[str, str | None], Finding] = {}
+        self.step = 0
+        self.model: nn.Module | None = None
+        self.optimizer: torch.optim.Optimizer | None = None
+        self.loss_fn: Any = None
+        self.losses: list[float] = []
+        self.loaders: dict[int, LoaderRecord] = {}
+        self.current_train: LoaderRecord | None = None
+        self.roots: dict[int, nn.Module] = {}
+        self.monitors: Any = None  # goodfit's training monitors, set up at the first step
+        self.monitors_state: Any = None
+        self.started = time.time()
+        self._depth = 0
+        self._busy = False  # our own probes: not to be recorded
+        self._handles: list[Any] = []
+        self._saved: dict[str, Any] = {}
+        self._last_output: tuple[Any, Any] | None = None
+        self._active = False
+
+    # ------------------------------------------------------------------ lifecycle
+    def __enter__(self) -> Observer:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        mod = torch.nn.modules.module
+        self._handles += [mod.register_module_forward_pre_hook(self._pre_forward),
+                          mod.register_module_forward_hook(self._post_forward),
+                          register_optimizer_step_pre_hook(self._before_step),
+                          register_optimizer_step_post_hook(self._after_step)]
+        for name in LOSS_FUNCTIONS:
+            self._saved[name] = getattr(F, name)
+            setattr(F, name, self._loss_wrapper(self._saved[name]))
+        self._saved["__iter__"] = DataLoader.__iter__
+        DataLoader.__iter__ = self._iter_wrapper(self._saved["__iter__"])
+        self._active = True
+
+    def stop(self) -> list[Finding]:
+        """Remove every hook and wrapper, then judge what only the end can tell."""
+        if self._active:
+            self._active = False
+            self._remove_module_hooks()
+            for h in self._handles:
+                h.remove()
+            for name in LOSS_FUNCTIONS:
+                setattr(F, name, self._saved[name])
+            DataLoader.__iter__ = self._saved["__iter__"]
+            self._safely(lambda: end_checks(self))
+        return self.findings
+
+    @property
+    def findings(self) -> list[Finding]:
+        return list(self.found.values())
+
+    def add(self, findings: list[Finding]) -> None:
+        for f in findings:
+            key = (f.id, f.where)
+            if key not in self.found:
+                self.found[key] = f
+                self.echo(f)
+
+    def _safely(self, judge: Callable[[], list[Finding]]) -> None:
+        """Run checks; a bug in a check must never break the user's script."""
+        self._busy = True
+        try:
+            with keep_random_state():
+                self.add(judge())
+        except Exception as exc:  # noqa: BLE001 - report it and let the script go on
+            print(f"goodfit watch: a check failed ({type(exc).__name__}: {exc}); the script is not affected",
+                  file=sys.stderr)
+        finally:
+            self._busy = False
+
+    # ------------------------------------------------------------------ modules and losses
+    def _pre_forward(self, module: nn.Module, args: tuple) -> None:
+        if self._busy:
+            return
+        if self._depth == 0 and not isinstance(module, LOSS_MODULES) and any(True for _ in module.parameters()):
+            self.roots[id(module)] = module
+        if isinstance(module, LOSS_MODULES) and self.loss_fn is None:
+            self.loss_fn = module
+        self._depth += 1
+
+    def _post_forward(self, module: nn.Module, args: tuple, output: Any) -> None:
+        if not self._busy:
+            self._depth = max(0, self._depth - 1)
+
+    def _remove_module_hooks(self) -> None:
+        for h in self._handles[:2]:
+            h.remove()
+        self._handles = self._handles[2:]
+
+    def _loss_wrapper(self, fn: Callable) -> Callable:
+        def loss(input: Any, target: Any, *args: Any, **kwargs: Any) -> Any:
+            value = fn(input, target, *args, **kwargs)
+            if self._active and not self._busy and self.step < self.steps_watched:
+                if self.loss_fn is None:
+                    self.loss_fn = fn
+                self._last_output = (input, target)
+                if isinstance(value, torch.Tensor) and value.ndim == 0:
+                    self._record_loss(value)
+            return value
+
+        loss.__wrapped__ = fn  # type: ignore[attr-defined]
+        return loss
+
+    def _record_loss(self, value: torch.Tensor) -> None:
+        v = float(value.detach())
+        if len(self.losses) <= self.step:
+            self.losses.append(v)
+        else:
+            self.losses[self.step] = v
+        if not math.isfinite(v):
+            self.add([finding("nonfinite-loss", f"the loss is {v} at step {self.step + 1}.", where="training")])
+
+    # ------------------------------------------------------------------ optimizer steps
+    def _before_step(self, optimizer: torch.optim.Optimizer, args: tuple, kwargs: dict) -> None:
+        if self._busy or not self._active:
+            return
+        if self.step == 0 and self.optimizer is None:
+            self.optimizer = optimizer
+            self.model = _model_of(optimizer, self.roots)
+            self._remove_module_hooks()  # the model and its loss are known: lighter from here on
+            self._safely(lambda: first_step_checks(self))
+
+    def _after_step(self, optimizer: torch.optim.Optimizer, args: tuple, kwargs: dict) -> None:
+        if self._busy or not self._active or optimizer is not self.optimizer:
+            return
+        self.step += 1
+        if self.monitors is not None:
+            state = self.monitors_state
+            state.step = self.step
+            self._busy = True
+            probing = self.step % self.monitors.every == 0  # only a probe pass could draw random numbers
+            try:
+                with keep_random_state() if probing else contextlib.nullcontext():
+                    self.monitors.on_batch_end(state, None)
+            finally:
+                self._busy = False
+        if self.step == self.steps_watched and len(self.losses) >= 20:
+            first, last = sum(self.losses[:10]) / 10, sum(self.losses[-10:]) / 10
+            if math.isfinite(first) and math.isfinite(last) and last > 1.5 * first:
+                self.add([finding("loss-rising", f"the training loss rose from {first:.3g} (first 10 steps) to "
+                                  f"{last:.3g} (steps {self.step - 9}-{self.step}).", where="training")])
+
+    # ------------------------------------------------------------------ data loaders
+    def _iter_wrapper(self, original: Callable) -> Callable:
+        observer = self
+
+        def __iter__(loader: DataLoader) -> Iterator:
+            inner = original(loader)
+            if not observer._active or observer._busy:
+                return inner
+            return observer._follow(loader, inner)
+
+        return __iter__
+
+    def _follow(self, loader: DataLoader, inner: Iterator) -> Iterator:
+        rec = self.loaders.setdefault(id(loader), LoaderRecord(loader))
+        rec.iterations += 1
+        rec.steps_at_start = self.step
+        capture = rec.iterations == 1
+        first = True
+        for batch in inner:
+            if first:
+                first = False
+                rec.eval_states.append((self.model.training if self.model is not None else None,
+                                        torch.is_grad_enabled(), self.step))
+                if rec.iterations == 1 and self.current_train is None:
+                    self.current_train = rec  # the first loader iterated: the training one until told otherwise
+            if capture and rec.readable and rec.seen < MAX_SAMPLES:
+                self._capture(rec, batch)
+            yield batch
+        if self.step > rec.steps_at_start:
+            rec.training = True
+        if rec.iterations == 1:
+            judge = training_data_checks if rec.training else eval_checks
+            self._safely(lambda: judge(self, rec))
+
+    def _capture(self, rec: LoaderRecord, batch: Any) -> None:
+        parts = batch_parts(batch)
+        if parts is None or (rec.xs and (parts[0].shape[1:] != rec.xs[0].shape[1:]
+                                         or parts[1].shape[1:] != rec.ys[0].shape[1:])):
+            rec.readable = False
+            rec.xs, rec.ys = [], []
+            return
+        rec.xs.append(parts[0].clone())
+        rec.ys.append(parts[1].clone())
+        rec.seen += len(parts[1])
+
+    # ------------------------------------------------------------------ helpers for the judge
+    def context(self, train: LoaderRecord | None) -> LintContext:
+        """A lint context of what was seen: the model, the loss, the optimizer, a training loader's data."""
+        opt = self.optimizer
+        group = opt.param_groups[0] if opt is not None else {}
+        loader = train.loader if train is not None else None
+        return LintContext(
+            model=self.model, loss_fn=_functional(self.loss_fn),
+            train=train.arrays() if train is not None else None, train_loader=loader,
+            optim=opt, optimizer=type(opt).__name__.lower() if opt is not None else None,
+            lr=_number(group.get("lr")), weight_decay=_number(group.get("weight_decay")),
+            batch_size=getattr(loader, "batch_size", None), drop_last=getattr(loader, "drop_last", None),
+        )
+
+
+MODULE_OF = {"cross_entropy": nn.CrossEntropyLoss, "nll_loss": nn.NLLLoss, "binary_cross_entropy": nn.BCELoss,
+             "binary_cross_entropy_with_logits": nn.BCEWithLogitsLoss, "mse_loss": nn.MSELoss, "l1_loss": nn.L1Loss,
+             "huber_loss": nn.HuberLoss, "smooth_l1_loss": nn.SmoothL1Loss}
+
+
+def _functional(fn: Any) -> Any:
+    """The loss as the lint's rules know it: a functional loss becomes its module (the rules compare
+    against torch's functions, which are wrapped while watching)."""
+    name = getattr(fn, "__name__", None)
+    return MODULE_OF[name]() if not isinstance(fn, nn.Module) and name in MODULE_OF else fn
+
+
+def _model_of(optimizer: torch.optim.Optimizer, roots: dict[int, nn.Module]) -> nn.Module | None:
+    """The module called from outside any other whose parameters the optimizer holds most of."""
+    held = {id(p) for group in optimizer.param_groups for p in group["params"]}
+    best, best_share = None, 0.0
+    for module in roots.values():
+        params = [id(p) for p in module.parameters()]
+        share = sum(p in held for p in params) / len(params) if params else 0.0
+        if share > best_share:
+            best, best_share = module, share
+    return best if best_share > 0 else (next(iter(roots.values())) if len(roots) == 1 else None)
+
+
+def _number(value: Any) -> float | None:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _print(f: Finding) -> None:
+    print(f"goodfit watch: {f}", file=sys.stderr, flush=True)
