@@ -2,6 +2,7 @@
 stays silent on the corrected twin; the lint never changes the model or the random streams."""
 
 import random
+import warnings
 
 import numpy as np
 import pytest
@@ -243,3 +244,36 @@ def test_batches_that_are_dicts_or_unusual_do_not_crash():
     assert "unshuffled-train-loader" in ids(check(model=mlp(), train_loader=DataLoader(Dicts(), batch_size=20)))
     strings = DataLoader([("a", "b")] * 4, batch_size=2)
     assert isinstance(check(model=mlp(), train_loader=strings), list)
+
+
+# --------------------------------------------------------------------------- targets against the loss
+
+
+def test_a_regression_output_that_the_loss_would_broadcast():
+    x = torch.randn(200, 8, generator=torch.Generator().manual_seed(0))
+    y = x.sum(1)  # (N,)
+    model = mlp(8, 1)  # outputs (N, 1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the finding says it: torch's broadcasting warning stays quiet
+        found = check(model=model, train_loader=loader(x, y), loss_fn=nn.MSELoss())
+    shape = [f for f in found if f.id == "wrong-output-units"]
+    assert len(shape) == 1 and shape[0].severity == "warning" and "(200, 200)" in shape[0].message
+    assert "unless the training loop reshapes" in shape[0].message
+    assert "wrong-output-units" not in ids(check(model=model, train_loader=loader(x, y[:, None]),
+                                                 loss_fn=nn.MSELoss()))
+
+
+def test_float_class_indices_to_a_regression_loss():
+    x, y = data(classes=10)
+    found = check(model=mlp(8, 1), train_loader=loader(x, y.float()[:, None]), loss_fn=nn.MSELoss())
+    assert [f.severity for f in found if f.id == "targets-loss-mismatch"] == ["warning"]
+    grades = (3 + torch.arange(200) % 6).float()[:, None]  # wine-quality style 3..8: a real regression
+    assert "targets-loss-mismatch" not in ids(check(model=mlp(8, 1), train_loader=loader(x, grades),
+                                                    loss_fn=nn.MSELoss()))
+
+
+def test_a_classification_task_with_a_regression_loss_names_the_loss():
+    x, y = data()
+    found = check(model=mlp(), train_loader=loader(x, y.float()), loss_fn=nn.MSELoss(), task="classification")
+    mismatch = [f for f in found if f.id == "targets-loss-mismatch"]
+    assert len(mismatch) == 1 and "MSELoss" in mismatch[0].message and "cross-entropy" not in mismatch[0].message

@@ -89,3 +89,92 @@ def test_a_model_left_in_eval_mode_and_a_nan_loss_are_seen():
             loss.backward()
             opt.step()
     assert {"model-in-eval-mode", "nonfinite-loss", "nonfinite-inputs"} <= {f.id for f in watcher.findings}
+
+
+def _train(model, opt, loader, loss_of, epochs=1, evaluate=None):
+    for _ in range(epochs):
+        for xb, yb in loader:
+            loss = loss_of(model(xb), yb)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        if evaluate is not None:
+            evaluate()
+
+
+def test_a_hand_written_loss_is_seen_through_backward():
+    torch.manual_seed(0)
+    x, y = torch.randn(96, 6), torch.arange(96) % 3
+    loader = DataLoader(TensorDataset(x, y), batch_size=16, shuffle=True)
+
+    def nan_ce(out, target):  # -log of raw logits: NaN for every negative logit
+        return -torch.log(out[torch.arange(len(target)), target]).mean()
+
+    def hand_ce(out, target):  # the same, done right
+        return -torch.log_softmax(out, 1)[torch.arange(len(target)), target].mean()
+
+    found = {}
+    for name, loss_of in (("nan", nan_ce), ("right", hand_ce)):
+        model = nn.Sequential(nn.Linear(6, 16), nn.ReLU(), nn.Linear(16, 3))
+        opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+        with goodfit.watch(echo=None) as watcher:
+            _train(model, opt, loader, loss_of)
+        found[name] = {f.id for f in watcher.findings}
+    assert "nonfinite-loss" in found["nan"]
+    assert found["right"] == set()
+    assert torch.Tensor.backward.__name__ == "backward" and not hasattr(torch.Tensor.backward, "__wrapped__")
+
+
+def test_a_broadcasting_regression_loss_is_an_error_but_a_squeezed_one_is_clean():
+    torch.manual_seed(0)
+    x = torch.randn(128, 5)
+    y = x @ torch.randn(5) + 0.1 * torch.randn(128)  # targets of shape (N,)
+    loader = DataLoader(TensorDataset(x, y), batch_size=32, shuffle=True)
+    found = {}
+    for name, loss_of in (("broadcast", nn.MSELoss()), ("squeezed", lambda out, t: nn.MSELoss()(out.squeeze(1), t))):
+        model = nn.Sequential(nn.Linear(5, 16), nn.ReLU(), nn.Linear(16, 1))  # outputs (N, 1)
+        opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+        with pytest.warns(UserWarning) if name == "broadcast" else _no_warning(), goodfit.watch(echo=None) as w:
+            _train(model, opt, loader, loss_of)
+        found[name] = [f for f in w.findings if f.id == "wrong-output-units"]
+    assert len(found["broadcast"]) == 1 and found["broadcast"][0].severity == "error"
+    assert "(32, 32)" in found["broadcast"][0].message
+    assert found["squeezed"] == []
+
+
+def _no_warning():
+    import contextlib
+
+    return contextlib.nullcontext()
+
+
+def test_a_test_split_named_by_the_script_is_recognised():
+    """The common course form: a train_test_split test set in a TensorDataset, evaluated every epoch."""
+    torch.manual_seed(0)
+    x, y = torch.randn(300, 6), torch.arange(300) % 3
+    X_train, y_train, X_test, y_test = x[:200], y[:200], x[200:], y[200:]  # noqa: N806 - the course's names
+    train_loader = DataLoader(TensorDataset(X_train, y_train), batch_size=32, shuffle=True)
+
+    def run(eval_loader, every_epoch):
+        model = nn.Sequential(nn.Linear(6, 16), nn.ReLU(), nn.Linear(16, 3))
+        opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+
+        def evaluate():
+            model.eval()
+            with torch.no_grad():
+                for xb, _ in eval_loader:
+                    model(xb)
+            model.train()
+
+        with goodfit.watch(echo=None) as w:
+            _train(model, opt, train_loader, nn.functional.cross_entropy, epochs=3,
+                   evaluate=evaluate if every_epoch else None)
+            if not every_epoch:
+                evaluate()
+        return {f.id for f in w.findings}
+
+    test_loader = DataLoader(TensorDataset(X_test, y_test), batch_size=64)
+    assert "test-as-valid" in run(test_loader, every_epoch=True)
+    assert "test-as-valid" not in run(test_loader, every_epoch=False)  # touched once, at the end
+    X_val, y_val = X_test.clone(), y_test.clone()  # noqa: N806 - a validation split, named so
+    assert "test-as-valid" not in run(DataLoader(TensorDataset(X_val, y_val), batch_size=64), every_epoch=True)

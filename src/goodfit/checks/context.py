@@ -85,6 +85,7 @@ class LintContext:
     drop_last: bool | None = None  # the training batches leave out a short last batch
     penalty_fn: Callable[[nn.Module], torch.Tensor] | None = None
     evaluate_fn: Callable[[nn.Module, Any], Any] | None = None
+    loss_inputs: tuple[Any, Any] | None = None  # (output, target) as the loss received them (goodfit watch)
     test_evaluations: int | None = None
     cache: dict[str, Any] = field(default_factory=dict)
 

@@ -46,7 +46,7 @@ from goodfit.checks.practice_rules import check_evaluation, check_penalty
 from goodfit.checks.probe_pass import check_probe_pass
 from goodfit.checks.target_rules import check_initial_loss, check_labels, check_targets
 from goodfit.errors import ConfigError
-from goodfit.findings import Finding
+from goodfit.findings import Finding, settle
 
 __all__ = ["check", "run_lint", "LINT_CHECKS"]
 
@@ -61,8 +61,9 @@ LINT_CHECKS: tuple[Rule, ...] = (
 
 
 def run_lint(ctx: LintContext, *, skip: tuple[Rule, ...] = ()) -> list[Finding]:
-    """All lint checks on one context (but those in ``skip``, which cannot fire by construction)."""
-    return [f for chk in LINT_CHECKS if chk not in skip for f in chk(ctx)]
+    """All lint checks on one context (but those in ``skip``, which cannot fire by construction), without
+    the findings another one explains (:func:`goodfit.findings.settle`)."""
+    return settle(f for chk in LINT_CHECKS if chk not in skip for f in chk(ctx))
 
 
 def check(

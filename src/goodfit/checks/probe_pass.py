@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import math
+import warnings
 from typing import Any
 
 import torch
@@ -29,21 +30,27 @@ DEAD_FRACTION, SATURATED_FRACTION = 0.5, 0.5
 
 def probe_loss(kind: str | None, loss_fn: Any, out: torch.Tensor, y: torch.Tensor) -> torch.Tensor | None:
     """The loss of ``out`` against ``y`` with the user's loss (or the task's usual one), or None when the
-    two do not fit together (that is what the target checks report)."""
+    two do not fit together (that is what the target checks report). torch's warnings about the pair
+    (a broadcast) stay quiet here: the target checks say it as a finding."""
     try:
-        if loss_fn is not None:
-            value = loss_fn(out, y.to(out.device))
-        elif kind == "classification" and out.ndim == 2 and not y.is_floating_point():
-            value = F.cross_entropy(out, y.to(out.device))
-        elif kind == "binary" and out.numel() == y.numel():
-            value = F.binary_cross_entropy_with_logits(out, y.to(out).reshape(out.shape))
-        elif kind in ("regression", "arrays") and out.numel() == y.numel():
-            value = F.mse_loss(out, y.to(out).reshape(out.shape))
-        else:
-            return None
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            value = _loss(kind, loss_fn, out, y)
     except Exception:  # wrong dtype or shape for the loss: reported by the target checks, not a crash here
         return None
     return value if isinstance(value, torch.Tensor) and value.ndim == 0 and value.requires_grad else None
+
+
+def _loss(kind: str | None, loss_fn: Any, out: torch.Tensor, y: torch.Tensor) -> Any:
+    if loss_fn is not None:
+        return loss_fn(out, y.to(out.device))
+    if kind == "classification" and out.ndim == 2 and not y.is_floating_point():
+        return F.cross_entropy(out, y.to(out.device))
+    if kind == "binary" and out.numel() == y.numel():
+        return F.binary_cross_entropy_with_logits(out, y.to(out).reshape(out.shape))
+    if kind in ("regression", "arrays") and out.numel() == y.numel():
+        return F.mse_loss(out, y.to(out).reshape(out.shape))
+    return None
 
 
 def check_probe_pass(ctx: LintContext) -> list[Finding]:

@@ -11,7 +11,7 @@ from torch import nn
 from goodfit.checks.context import LintContext, ln_classes, probe_outputs
 from goodfit.findings import Finding, finding
 
-__all__ = ["check_targets", "check_labels", "check_initial_loss"]
+__all__ = ["check_targets", "check_labels", "check_initial_loss", "check_loss_shapes"]
 
 
 def _is_ce(loss_fn: object) -> bool:
@@ -27,6 +27,10 @@ def check_targets(ctx: LintContext) -> list[Finding]:
     if data is None or ctx.loss_fn is None:
         return []
     y, kind = data[1], ctx.kind()
+    if kind == "classification" and y.is_floating_point() and not _is_ce(ctx.loss_fn):
+        return [finding("targets-loss-mismatch", f"the task is classification but the loss is "
+                        f"{_loss_name(ctx.loss_fn)}, a regression loss.", where="loss",
+                        fix="Use CrossEntropyLoss with one output per class and integer labels.")]
     if kind == "classification" and y.is_floating_point():
         if y.ndim == 2 and y.shape[1] > 1:
             return [finding("targets-loss-mismatch", f"the targets are one-hot / probability rows {tuple(y.shape[1:])} "
@@ -39,7 +43,28 @@ def check_targets(ctx: LintContext) -> list[Finding]:
         return [finding("targets-loss-mismatch", "the targets are integers (class indices?) but the loss is a "
                         "regression loss.", where="targets", severity="warning",
                         fix="For classes use CrossEntropyLoss and one output per class; for values, y.float().")]
+    if kind == "regression" and _class_like(y):
+        k = int(y.max()) + 1
+        return [finding("targets-loss-mismatch", f"the targets are exactly the whole numbers 0..{k - 1}, as class "
+                        "indices are, and the loss is a regression loss: it treats the classes as points on a "
+                        "line (class 9 'close to' class 8).", where="targets", severity="warning",
+                        fix=f"If these are {k} classes: CrossEntropyLoss, {k} outputs, y.long(); if they are "
+                            "counts or grades, keep the regression loss.")]
     return []
+
+
+def _class_like(y: torch.Tensor) -> bool:
+    """Float targets that are the integers 0..K-1, every one present, for 3 <= K <= 100: how class
+    labels look (grades like 3..8 or counts with gaps do not)."""
+    flat = y.reshape(-1)
+    if flat.numel() < 20 or not bool((flat == flat.round()).all()):
+        return False
+    values = torch.unique(flat)
+    return 3 <= len(values) <= 100 and bool((values == torch.arange(len(values), dtype=values.dtype)).all())
+
+
+def _loss_name(loss_fn: object) -> str:
+    return type(loss_fn).__name__ if isinstance(loss_fn, nn.Module) else getattr(loss_fn, "__name__", "this loss")
 
 
 def check_labels(ctx: LintContext) -> list[Finding]:
@@ -77,11 +102,55 @@ def _check_output_shape(ctx: LintContext, out: torch.Tensor) -> list[Finding]:
             found.append(finding("wrong-output-units", f"the model outputs {got} per sample; a binary loss needs "
                                  "one logit.", where="last layer",
                                  fix="Give the last layer out_features=1 (or CrossEntropyLoss with 2 outputs)."))
+        elif got != want or ctx.loss_inputs is not None:
+            found += _loss_shapes(ctx, out)
         return found + _check_balance(ctx)
     if got != want and not (got == (1,) and want == ()) and not (got == () and want == (1,)):
         return [finding("wrong-output-units", f"the model outputs {got} per sample but the targets are {want}.",
                         where="last layer", fix="Make the last layer produce the target's shape.")]
+    if got != want or ctx.loss_inputs is not None:
+        return _loss_shapes(ctx, out)
     return []
+
+
+def _loss_shapes(ctx: LintContext, out: torch.Tensor) -> list[Finding]:
+    """The pair the loss really received when it is known (goodfit watch); else the model's output next
+    to the loader's targets: (N, 1) against (N,) is fine if the training loop reshapes, wrong if not."""
+    if ctx.loss_inputs is not None:
+        return check_loss_shapes(ctx.loss_fn, *ctx.loss_inputs)
+    return check_loss_shapes(ctx.loss_fn, out, ctx.probe()[1], certain=False)
+
+
+ELEMENTWISE = (nn.MSELoss, nn.L1Loss, nn.HuberLoss, nn.SmoothL1Loss, nn.BCEWithLogitsLoss, nn.BCELoss)
+ELEMENTWISE_FUNCTIONS = ("mse_loss", "l1_loss", "huber_loss", "smooth_l1_loss", "binary_cross_entropy",
+                         "binary_cross_entropy_with_logits")
+
+
+def check_loss_shapes(loss_fn: object, output: torch.Tensor, target: torch.Tensor, *,
+                      certain: bool = True) -> list[Finding]:
+    """An element-wise loss (MSE, L1, Huber, BCE) given an output and a target of different shapes:
+    torch broadcasts (N, 1) against (N,) to (N, N) and compares every output with every target (with
+    only a UserWarning), or raises for BCE. ``certain``: the pair really went into the loss (goodfit
+    watch) rather than the model's output next to the loader's targets (the lint)."""
+    if not (isinstance(loss_fn, ELEMENTWISE) or getattr(loss_fn, "__name__", None) in ELEMENTWISE_FUNCTIONS):
+        return []
+    if not certain and isinstance(loss_fn, (nn.BCEWithLogitsLoss, nn.BCELoss)):
+        return []  # torch raises on unequal shapes here: not a silent bug, and the loop may reshape
+    if not isinstance(output, torch.Tensor) or not isinstance(target, torch.Tensor) or output.shape == target.shape:
+        return []
+    if output.numel() != target.numel():
+        return []  # a real shape mismatch: torch raises, or wrong-output-units names it
+    try:
+        both = tuple(torch.broadcast_shapes(output.shape, target.shape))
+    except RuntimeError:
+        return []  # torch raises on this pair: the script's own error says it
+    got, want = tuple(output.shape), tuple(target.shape)
+    fed = "is given" if certain else "would be given, unless the training loop reshapes them,"
+    return [finding("wrong-output-units", f"{_loss_name(loss_fn)} {fed} outputs of shape {got} and targets of shape "
+                    f"{want}: torch broadcasts them to {both} "
+                    "and compares every output with every target.", where="loss",
+                    severity="error" if certain else "warning",
+                    fix="Give the loss equal shapes: loss_fn(out.squeeze(1), y) or loss_fn(out, y.unsqueeze(1)).")]
 
 
 def _check_balance(ctx: LintContext) -> list[Finding]:

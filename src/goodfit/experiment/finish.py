@@ -17,7 +17,7 @@ from torch import nn
 
 from goodfit.config import Config
 from goodfit.data import PreparedData
-from goodfit.findings import Finding
+from goodfit.findings import Finding, settle
 from goodfit.models import create_model
 from goodfit.run import RunDir, atomic_write_bytes
 from goodfit.tasks import Binary, Classification, Regression, Task
@@ -127,10 +127,12 @@ def save_findings(run: RunDir, lint: list[Finding], monitors: list[Callback], hi
     watched = [f for m in monitors for f in getattr(m, "findings", [])]
     diagnosis = diagnose_curves(history, chance_loss=chance_loss, underfit_fraction=underfit_fraction,
                                 diverged=diverged)
-    findings = [*lint, *watched, *diagnosis]
-    stages = ["lint"] * len(lint) + ["monitor"] * len(watched) + ["diagnosis"] * len(diagnosis)
-    run.write_json("findings.json", [{**d, "stage": st} for d, st in zip(as_dicts(findings), stages)])
-    return findings
+    staged = [(f, "lint") for f in lint] + [(f, "monitor") for f in watched] + [(f, "diagnosis") for f in diagnosis]
+    kept = {id(f) for f in settle(f for f, _stage in staged)}  # without those another finding explains
+    staged = [(f, stage) for f, stage in staged if id(f) in kept]
+    rows = [{**d, "stage": stage} for d, (_f, stage) in zip(as_dicts(f for f, _ in staged), staged)]
+    run.write_json("findings.json", rows)
+    return [f for f, _stage in staged]
 
 
 def write_report_safely(path: Path) -> None:

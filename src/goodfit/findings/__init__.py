@@ -20,8 +20,10 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from goodfit.findings.catalog import ENTRIES, STAGES, CheckInfo, Severity
+from goodfit.findings.precedence import explained, settle
 
-__all__ = ["Finding", "CheckInfo", "CATALOG", "finding", "summarize", "as_dicts", "render_checks_doc"]
+__all__ = ["Finding", "CheckInfo", "CATALOG", "finding", "summarize", "as_dicts", "render_checks_doc", "settle",
+           "explained"]
 
 CATALOG: dict[str, CheckInfo] = {c.id: c for c in ENTRIES}
 

@@ -131,12 +131,14 @@ ENTRIES: list[CheckInfo] = [
        "The test evaluations a run's metrics.json records.", "course"),
     _c("train-test-overlap", "lint", "error", "Identical samples in train and test",
        "Duplicates across the split measure memorization, not generalization.",
-       "Deduplicate (hash the samples) before splitting.", "Hashes of every training and test sample.",
+       "Split once, into disjoint parts (one random_split with every size, not one call per split), and "
+       "deduplicate (hash the samples) before splitting.", "Hashes of every training and test sample.",
        "UMLAUT", "Karpathy: become one with the data"),
     _c("train-valid-overlap", "lint", "error", "Identical samples in train and validation",
        "Validation samples the model trained on make the validation score, and every choice made on it "
        "(early stopping, the best epoch, hyperparameters), optimistic.",
-       "Split before any augmentation or oversampling, and deduplicate first.",
+       "Split once, into disjoint parts (one random_split with every size, not one call per split), before "
+       "any augmentation or oversampling, and deduplicate first.",
        "Hashes of every training and validation sample; loaders reading the same data set.", "UMLAUT"),
     _c("valid-test-overlap", "lint", "warning", "Validation and test share samples",
        "Whatever is chosen on those validation samples is then tested on them: the test score leaks.",

@@ -38,7 +38,7 @@ from goodfit.findings import Finding, finding
 if TYPE_CHECKING:
     from goodfit.watch.observer import LoaderRecord, Observer
 
-__all__ = ["first_step_checks", "training_data_checks", "eval_checks", "end_checks", "looks_like_test"]
+__all__ = ["first_step_checks", "training_data_checks", "eval_checks", "end_checks", "looks_like_test", "is_test"]
 
 FIRST_STEP = (check_output_layer, check_model_state, check_optimizer, check_hyperparameters, check_targets,
               check_batchnorm_batches, check_probe_pass, check_initial_loss)
@@ -85,7 +85,7 @@ def _add_eval_data(obs: Observer, ctx: Any) -> None:
     for other in obs.loaders.values():
         if other.training or other.arrays() is None:
             continue
-        split = "test" if looks_like_test(other.loader) else "valid"
+        split = "test" if is_test(other) else "valid"
         if getattr(ctx, split) is None:
             setattr(ctx, split, other.arrays())
             setattr(ctx, f"{split}_loader", other.loader)
@@ -95,7 +95,7 @@ def eval_checks(obs: Observer, rec: LoaderRecord) -> list[Finding]:
     found = _eval_mode(obs, rec)
     train = next((r for r in obs.loaders.values() if r.training and r.arrays() is not None), None)
     ctx = obs.context(train)
-    split = "test" if looks_like_test(rec.loader) else "valid"
+    split = "test" if is_test(rec) else "valid"
     setattr(ctx, split, rec.arrays())
     setattr(ctx, f"{split}_loader", rec.loader)
     return found + check_eval_transforms(ctx) + (check_overlaps(ctx) if train is not None else [])
@@ -103,7 +103,7 @@ def eval_checks(obs: Observer, rec: LoaderRecord) -> list[Finding]:
 
 def _eval_mode(obs: Observer, rec: LoaderRecord) -> list[Finding]:
     found = []
-    where = _name(rec.loader)
+    where = _name(rec)
     for training, grad, _step in rec.eval_states[:1]:
         if training:
             found.append(finding("eval-in-train-mode", f"the model ran in train mode while {where} was evaluated "
@@ -120,14 +120,14 @@ def end_checks(obs: Observer) -> list[Finding]:
         obs.monitors.on_fit_end(obs.monitors_state)
         found += obs.monitors.findings
     for rec in obs.loaders.values():
-        if rec.training or not looks_like_test(rec.loader):
+        if rec.training or not is_test(rec):
             continue
         during = [step for _training, _grad, step in rec.eval_states if 0 < step < obs.step]
         if during:
             found.append(finding("test-as-valid", f"the test data were evaluated during training, "
                                  f"{len(during)} time(s) before its last step: every choice made on "
                                  "those scores (the epoch to keep, when to stop) tuned the model to its test set.",
-                                 where=_name(rec.loader)))
+                                 where=_name(rec)))
     return found
 
 
@@ -146,7 +146,20 @@ def looks_like_test(loader: Any) -> bool:
     return False
 
 
-def _name(loader: Any) -> str:
-    dataset = getattr(loader, "dataset", None)
+def is_test(rec: LoaderRecord) -> bool:
+    """A loader of test data: marked so by its data set (:func:`looks_like_test`) or named so by the
+    script (``test_loader``, ``TensorDataset(X_test, y_test)``)."""
+    return looks_like_test(rec.loader) or any("test" in name.lower() for name in rec.names)
+
+
+def _name(rec: LoaderRecord) -> str:
+    def plain(name: str) -> tuple:  # test_loader before loader, a loader before its tensors
+        low = name.lower()
+        return not any(k in low for k in ("test", "val", "train")), "loader" not in low, -len(name), name
+
+    named = sorted((n for n in rec.names if not n.startswith("_")), key=plain)
+    if named:
+        return named[0]
+    dataset = getattr(rec.loader, "dataset", None)
     kind = type(dataset).__name__ if dataset is not None else "data"
-    return f"a DataLoader over {kind}" + (" (the test split)" if looks_like_test(loader) else "")
+    return f"a DataLoader over {kind}" + (" (the test split)" if is_test(rec) else "")

@@ -6,13 +6,17 @@ What is watched, and how:
 - modules: torch's global forward hooks (``register_module_forward_pre_hook``) until the first
   optimizer step, to learn which module is the model and which loss it uses;
 - losses: ``torch.nn.functional``'s loss functions (which the loss modules call too), wrapped for the
-  first ``steps`` steps to record the model's outputs, the targets and the loss values;
+  first ``steps`` steps to record the model's outputs and the targets as the loss receives them;
+  ``Tensor.backward``, wrapped for as long, records the value each step optimizes, whatever
+  computed it (a hand-written loss too);
 - the optimizer: torch's global step hooks (``register_optimizer_step_pre_hook`` / ``_post_hook``):
   the first step runs the model / optimizer / target checks and the probe pass; every step feeds the
   training monitors;
 - the data: ``DataLoader.__iter__``, wrapped so each iteration is seen; a loader iterated while
   steps are taken is a training loader, one iterated without steps an evaluation loader. Their first
-  iteration's samples (up to 60,000) are kept for the data checks (order, overlaps, scaling, NaN).
+  iteration's samples (up to 60,000) are kept for the data checks (order, overlaps, scaling, NaN),
+  and the names the script gives the loader, its data set or its tensors (``test_loader``,
+  ``X_test``) are read from the calling frames (``inspect``), to tell a test split from a validation one.
 
 Nothing the script computes changes: probes run on copies or in eval mode without autograd, with
 the random streams of torch, NumPy and Python kept; the batches are handed on untouched.
@@ -21,11 +25,13 @@ the random streams of torch, NumPy and Python kept; the batches are handed on un
 from __future__ import annotations
 
 import contextlib
+import inspect
 import math
 import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from types import FrameType
 from typing import Any
 
 import torch
@@ -35,7 +41,7 @@ from torch.optim.optimizer import register_optimizer_step_post_hook, register_op
 from torch.utils.data import DataLoader
 
 from goodfit.checks.context import MAX_SAMPLES, LintContext, batch_parts, keep_random_state
-from goodfit.findings import Finding, finding
+from goodfit.findings import Finding, explained, finding, settle
 from goodfit.watch.judge import end_checks, eval_checks, first_step_checks, training_data_checks
 
 __all__ = ["Observer", "LoaderRecord"]
@@ -59,6 +65,7 @@ class LoaderRecord:
     ys: list[torch.Tensor] = field(default_factory=list)
     seen: int = 0
     readable: bool = True
+    names: frozenset[str] = frozenset()  # what the script calls the loader, its data set or its tensors
     _joined: tuple[int, tuple[torch.Tensor, torch.Tensor]] | None = None  # (batches joined, arrays)
 
     def arrays(self) -> tuple[torch.Tensor, torch.Tensor] | None:
@@ -97,6 +104,7 @@ class Observer:
         self._handles: list[Any] = []
         self._saved: dict[str, Any] = {}
         self._last_output: tuple[Any, Any] | None = None
+        self._step_loss: dict[str, float] = {}  # this step's loss: from backward(), else from a loss function
         self._active = False
 
     # ------------------------------------------------------------------ lifecycle
@@ -118,6 +126,8 @@ class Observer:
             setattr(F, name, self._loss_wrapper(self._saved[name]))
         self._saved["__iter__"] = DataLoader.__iter__
         DataLoader.__iter__ = self._iter_wrapper(self._saved["__iter__"])
+        self._saved["backward"] = torch.Tensor.backward
+        torch.Tensor.backward = self._backward_wrapper(self._saved["backward"])
         self._active = True
 
     def stop(self) -> list[Finding]:
@@ -130,17 +140,19 @@ class Observer:
             for name in LOSS_FUNCTIONS:
                 setattr(F, name, self._saved[name])
             DataLoader.__iter__ = self._saved["__iter__"]
+            torch.Tensor.backward = self._saved["backward"]
             self._safely(lambda: end_checks(self))
         return self.findings
 
     @property
     def findings(self) -> list[Finding]:
-        return list(self.found.values())
+        """What was found, without findings another one explains (:func:`goodfit.findings.settle`)."""
+        return settle(self.found.values())
 
     def add(self, findings: list[Finding]) -> None:
         for f in findings:
             key = (f.id, f.where)
-            if key not in self.found:
+            if key not in self.found and not explained(f, [*self.found.values(), *findings]):
                 self.found[key] = f
                 self.echo(f)
 
@@ -183,20 +195,33 @@ class Observer:
                     self.loss_fn = fn
                 self._last_output = (input, target)
                 if isinstance(value, torch.Tensor) and value.ndim == 0:
-                    self._record_loss(value)
+                    self._step_loss.setdefault("function", float(value.detach()))
             return value
 
         loss.__wrapped__ = fn  # type: ignore[attr-defined]
         return loss
 
-    def _record_loss(self, value: torch.Tensor) -> None:
-        v = float(value.detach())
-        if len(self.losses) <= self.step:
-            self.losses.append(v)
-        else:
-            self.losses[self.step] = v
+    def _backward_wrapper(self, original: Callable) -> Callable:
+        observer = self
+
+        def backward(tensor: torch.Tensor, *args: Any, **kwargs: Any) -> Any:
+            if (observer._active and not observer._busy and observer.step < observer.steps_watched
+                    and tensor.ndim == 0 and tensor.is_floating_point()):
+                observer._step_loss.setdefault("backward", float(tensor.detach()))
+            return original(tensor, *args, **kwargs)
+
+        backward.__wrapped__ = original  # type: ignore[attr-defined]
+        return backward
+
+    def _record_loss(self) -> None:
+        """The step's loss: what backward() was called on, else what a loss function returned."""
+        v = self._step_loss.get("backward", self._step_loss.get("function"))
+        self._step_loss = {}
+        if v is None or self.step > self.steps_watched:
+            return
+        self.losses.append(v)
         if not math.isfinite(v):
-            self.add([finding("nonfinite-loss", f"the loss is {v} at step {self.step + 1}.", where="training")])
+            self.add([finding("nonfinite-loss", f"the loss is {v} at step {self.step}.", where="training")])
 
     # ------------------------------------------------------------------ optimizer steps
     def _before_step(self, optimizer: torch.optim.Optimizer, args: tuple, kwargs: dict) -> None:
@@ -212,6 +237,7 @@ class Observer:
         if self._busy or not self._active or optimizer is not self.optimizer:
             return
         self.step += 1
+        self._record_loss()
         if self.monitors is not None:
             state = self.monitors_state
             state.step = self.step
@@ -236,6 +262,8 @@ class Observer:
             inner = original(loader)
             if not observer._active or observer._busy:
                 return inner
+            if id(loader) not in observer.loaders:
+                observer.loaders[id(loader)] = LoaderRecord(loader, names=_names_of(loader, inspect.currentframe()))
             return observer._follow(loader, inner)
 
         return __iter__
@@ -285,6 +313,7 @@ class Observer:
             optim=opt, optimizer=type(opt).__name__.lower() if opt is not None else None,
             lr=_number(group.get("lr")), weight_decay=_number(group.get("weight_decay")),
             batch_size=getattr(loader, "batch_size", None), drop_last=getattr(loader, "drop_last", None),
+            loss_inputs=_detached(self._last_output),
         )
 
 
@@ -310,6 +339,31 @@ def _model_of(optimizer: torch.optim.Optimizer, roots: dict[int, nn.Module]) -> 
         if share > best_share:
             best, best_share = module, share
     return best if best_share > 0 else (next(iter(roots.values())) if len(roots) == 1 else None)
+
+
+def _names_of(loader: DataLoader, frame: FrameType | None, depth: int = 30) -> frozenset[str]:
+    """The names bound to ``loader``, its data set or the data set's tensors in the frames that
+    called ``iter(loader)`` (locals, and each frame's module globals)."""
+    dataset = getattr(loader, "dataset", None)
+    targets = {id(loader), *(() if dataset is None else (id(dataset),)),
+               *(id(t) for t in getattr(dataset, "tensors", ()))}
+    names: set[str] = set()
+    seen_globals: set[int] = set()
+    frame = frame.f_back if frame is not None else None
+    while frame is not None and depth > 0:
+        scopes = [frame.f_locals]
+        if id(frame.f_globals) not in seen_globals:
+            seen_globals.add(id(frame.f_globals))
+            scopes.append(frame.f_globals)
+        names.update(name for scope in scopes for name, value in list(scope.items()) if id(value) in targets)
+        frame, depth = frame.f_back, depth - 1
+    return frozenset(names)
+
+
+def _detached(pair: tuple[Any, Any] | None) -> tuple[Any, Any] | None:
+    if pair is None:
+        return None
+    return tuple(t.detach() if isinstance(t, torch.Tensor) else t for t in pair)  # type: ignore[return-value]
 
 
 def _number(value: Any) -> float | None:
