@@ -76,29 +76,38 @@ def _start_monitors(obs: Observer, ctx: Any) -> None:
 
 def training_data_checks(obs: Observer, rec: LoaderRecord) -> list[Finding]:
     ctx = obs.context(rec)
-    _add_eval_data(obs, ctx)
+    evaluation = [other for other in obs.loaders.values() if not other.training and other.arrays() is not None]
+    for other in evaluation:
+        _use(ctx, other)
+    if evaluation:
+        _use(ctx, rec, "train")
     return [f for rule in TRAINING_DATA for f in rule(ctx)]
 
 
-def _add_eval_data(obs: Observer, ctx: Any) -> None:
-    """The evaluation loaders seen so far, as the context's validation or test split."""
-    for other in obs.loaders.values():
-        if other.training or other.arrays() is None:
-            continue
-        split = "test" if is_test(other) else "valid"
-        if getattr(ctx, split) is None:
-            setattr(ctx, split, other.arrays())
-            setattr(ctx, f"{split}_loader", other.loader)
+def _use(ctx: Any, rec: LoaderRecord, split: str | None = None) -> str:
+    """``rec``'s data as the context's ``split`` (by default its test or validation split, if still
+    free), with the row hashes the record keeps, so no check hashes the same data twice."""
+    split = split or ("test" if is_test(rec) else "valid")
+    if split == "train" or getattr(ctx, split) is None:
+        if split != "train":
+            setattr(ctx, split, rec.arrays())
+            setattr(ctx, f"{split}_loader", rec.loader)
+        ctx.cache[f"hash-{split}"] = rec.hashes()
+    return split
 
 
 def eval_checks(obs: Observer, rec: LoaderRecord) -> list[Finding]:
     found = _eval_mode(obs, rec)
     train = next((r for r in obs.loaders.values() if r.training and r.arrays() is not None), None)
     ctx = obs.context(train)
-    split = "test" if is_test(rec) else "valid"
-    setattr(ctx, split, rec.arrays())
-    setattr(ctx, f"{split}_loader", rec.loader)
-    return found + check_eval_transforms(ctx) + (check_overlaps(ctx) if train is not None else [])
+    if train is None:
+        split = "test" if is_test(rec) else "valid"
+        setattr(ctx, split, rec.arrays())
+        setattr(ctx, f"{split}_loader", rec.loader)
+        return found + check_eval_transforms(ctx)
+    _use(ctx, rec)
+    _use(ctx, train, "train")
+    return found + check_eval_transforms(ctx) + check_overlaps(ctx)
 
 
 def _eval_mode(obs: Observer, rec: LoaderRecord) -> list[Finding]:

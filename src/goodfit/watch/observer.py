@@ -67,6 +67,7 @@ class LoaderRecord:
     readable: bool = True
     names: frozenset[str] = frozenset()  # what the script calls the loader, its data set or its tensors
     _joined: tuple[int, tuple[torch.Tensor, torch.Tensor]] | None = None  # (batches joined, arrays)
+    _hashes: Any = None
 
     def arrays(self) -> tuple[torch.Tensor, torch.Tensor] | None:
         """The captured samples as (inputs, targets), joined once per number of batches captured."""
@@ -74,7 +75,19 @@ class LoaderRecord:
             return None
         if self._joined is None or self._joined[0] != len(self.xs):
             self._joined = (len(self.xs), (torch.cat(self.xs), torch.cat(self.ys)))
+            self._hashes = None
         return self._joined[1]
+
+    def hashes(self) -> Any:
+        """Row hashes of the captured inputs (for the overlap checks), computed once."""
+        arrays = self.arrays()
+        if arrays is None:
+            return None
+        if self._hashes is None:
+            from goodfit.data.explore import row_hashes
+
+            self._hashes = row_hashes(arrays[0].contiguous().numpy())
+        return self._hashes
 
 
 class Observer:
