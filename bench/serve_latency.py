@@ -13,6 +13,10 @@ Usage::
 
     .venv/bin/python bench/serve_latency.py                        # trains an MNIST MLP first (~20-60 s)
     .venv/bin/python bench/serve_latency.py --run runs/mnist-... --requests 1000 --clients 1,16
+    .venv/bin/python bench/serve_latency.py --backends torch,onnx,torch,onnx   # PyTorch vs onnxruntime
+
+Each backend gets its own server process, one after the other; the server's resident memory
+(``VmRSS``, and its peak ``VmHWM``) is read from ``/proc`` after its last level.
 
 Results go to ``bench/out/serve_latency.json`` and a Markdown table is printed.
 """
@@ -58,11 +62,14 @@ def _train_run(out: Path) -> Path:
     return goodfit.fit(cfg, progress="quiet", report=False).run_dir
 
 
-def _start_server(run: Path, workers: int) -> tuple[subprocess.Popen, str]:
-    command = [sys.executable, "-m", "goodfit.cli", "serve", str(run), "--port", "0", f"--workers={workers}"]
+def _start_server(run: Path, workers: int, backend: str = "torch") -> tuple[subprocess.Popen, str]:
+    command = [sys.executable, "-m", "goodfit.cli", "serve", str(run), "--port", "0", f"--workers={workers}",
+               f"--backend={backend}"]
     proc = subprocess.Popen(command,
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     line = proc.stdout.readline()
+    while line.startswith("exported "):  # the onnx backend exports the run's model first
+        line = proc.stdout.readline()
     if " at http://" not in line:
         proc.kill()
         raise SystemExit(f"server did not start: {line!r}")
@@ -156,6 +163,31 @@ def _process_cpu(pid: int) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
+def _backend_levels(run: Path, backend: str, body: bytes, args: argparse.Namespace) -> list[dict]:
+    """One server with ``backend``: a warm-up, then each level of clients; its memory at the end."""
+    proc, url = _start_server(run, args.workers, backend)
+    if args.workers > 1:
+        time.sleep(2 + 2 * args.workers)  # the worker processes load the model after the line is printed
+    try:
+        kw = {"client": args.client, "server_pid": proc.pid}
+        _level(url, body, clients=4, requests=args.warmup, **kw)
+        rows = [_level(url, body, clients=int(c), requests=args.requests, **kw) for c in args.clients.split(",")]
+        memory = _memory_mb(proc.pid)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)
+    return [{**r, "server_rss_mb": memory["VmRSS"], "server_peak_rss_mb": memory["VmHWM"]} for r in rows]
+
+
+def _memory_mb(pid: int) -> dict[str, float]:
+    fields = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        if key in ("VmRSS", "VmHWM"):
+            fields[key] = round(int(value.split()[0]) / 1024, 1)
+    return fields
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--run", type=Path, help="a finished MNIST run (default: train one in a temp folder)")
@@ -165,34 +197,28 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=1, help="server processes (goodfit serve --workers)")
     ap.add_argument("--client", choices=("stdlib", "httpx"), default="stdlib",
                     help="load generator: threads with http.client (light) or one httpx.AsyncClient")
+    ap.add_argument("--backends", default="torch", help="comma-separated, run in this order: torch, onnx")
     args = ap.parse_args()
+    body = _canvas_png()
+    rows = []
     with tempfile.TemporaryDirectory() as tmp:
         run = args.run or _train_run(Path(tmp))
         load_before = round(os.getloadavg()[0], 2)  # other work on the machine skews the numbers
-        proc, url = _start_server(run, args.workers)
-        if args.workers > 1:
-            time.sleep(2 + 2 * args.workers)  # the worker processes load the model after the line is printed
-        try:
-            body = _canvas_png()
-            kw = {"client": args.client, "server_pid": proc.pid}
-            _level(url, body, clients=4, requests=args.warmup, **kw)
-            levels = [int(c) for c in args.clients.split(",")]
-            rows = [_level(url, body, clients=c, requests=args.requests, **kw) for c in levels]
-        finally:
-            proc.terminate()
-            proc.wait(timeout=15)
+        for backend in args.backends.split(","):
+            rows += [{"backend": backend, **r} for r in _backend_levels(run, backend, body, args)]
     meta = {"client": args.client, "workers": args.workers, "cpu_count": os.cpu_count(),
             "load_avg_1m": [load_before, round(os.getloadavg()[0], 2)],
             "python": platform.python_version(), "body_bytes": len(body),
             "when": time.strftime("%Y-%m-%d %H:%M")}
     OUT.parent.mkdir(exist_ok=True)
     OUT.write_text(json.dumps({"meta": meta, "levels": rows}, indent=2) + "\n")
-    print("| clients | requests | throughput (req/s) | p50 (ms) | p95 (ms) | p99 (ms) | errors "
-          "| server CPU (ms/req) | client CPU (ms/req) |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("| backend | clients | requests | throughput (req/s) | p50 (ms) | p95 (ms) | p99 (ms) | errors "
+          "| server CPU (ms/req) | client CPU (ms/req) | server RSS / peak (MB) |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     for r in rows:
-        keys = ("clients", "requests", "throughput_rps", "p50_ms", "p95_ms", "p99_ms", "errors",
-                "server_cpu_ms_per_request", "client_cpu_ms_per_request")
+        r["rss"] = f"{r['server_rss_mb']} / {r['server_peak_rss_mb']}"
+        keys = ("backend", "clients", "requests", "throughput_rps", "p50_ms", "p95_ms", "p99_ms", "errors",
+                "server_cpu_ms_per_request", "client_cpu_ms_per_request", "rss")
         cells = [r[k] for k in keys]
         print("| " + " | ".join(map(str, cells)) + " |")
     print(f"\n{meta}")

@@ -15,6 +15,8 @@ __all__ = [
     "TrainingError",
     "CheckError",
     "LaunchError",
+    "MissingExtraError",
+    "require",
 ]
 
 
@@ -51,3 +53,30 @@ class CheckError(GoodfitError):
 
 class LaunchError(GoodfitError):
     """A process of a data-parallel run (``train.nproc``) died; the others were stopped."""
+
+
+class MissingExtraError(GoodfitError, ImportError):
+    """An optional part of goodfit is used without the packages it needs (an extra not installed)."""
+
+
+def require(*modules: str, extra: str, feature: str) -> None:
+    """Import ``modules`` or raise one :class:`MissingExtraError` naming the extra that provides them.
+
+    Example:
+        >>> require("json", extra="export", feature="goodfit export")
+        >>> try:
+        ...     require("no_such_module_here", extra="export", feature="goodfit export --format onnx")
+        ... except MissingExtraError as exc:
+        ...     print(exc)
+        goodfit export --format onnx needs no_such_module_here: pip install 'goodfit[export]'
+    """
+    import importlib
+
+    missing = []
+    for name in modules:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            missing.append(name)
+    if missing:
+        raise MissingExtraError(f"{feature} needs {', '.join(missing)}: pip install 'goodfit[{extra}]'")

@@ -12,7 +12,7 @@ import sys
 
 import typer
 
-from goodfit.cli import analog, anomaly, generative, runs, search, serve, slurm, watch, workflow
+from goodfit.cli import analog, anomaly, export, generative, runs, search, serve, slurm, watch, workflow
 from goodfit.errors import GoodfitError
 
 __all__ = ["app", "main"]
@@ -25,7 +25,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-for _commands in (workflow, watch, runs, serve, search, slurm, generative, anomaly, analog):
+for _commands in (workflow, watch, runs, export, serve, search, slurm, generative, anomaly, analog):
     _commands.register(app)
 
 

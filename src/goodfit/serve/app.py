@@ -65,17 +65,19 @@ class ApiError(Exception):
 
 
 def create_app(run: str | Path | Predictor, *, device: str = "cpu", samples: bool = True,
-               workers: int = 2) -> FastAPI:
+               workers: int = 2, backend: str = "torch") -> FastAPI:
     """The web app for a trained run (or a ready :class:`~goodfit.serve.predictor.Predictor`).
 
     Args:
         run: a run folder.
         device: where the model runs.
         samples: load the run's test images for "insert a test sample".
+        backend: ``torch``, or ``onnx`` (onnxruntime on the run's exported model).
         workers: predictions that may run at once (worker threads); more wait their turn. Most of
             a prediction holds the GIL, so more threads than cores only add contention.
     """
-    predictor = run if isinstance(run, Predictor) else Predictor.from_run(run, device=device, samples=samples)
+    predictor = run if isinstance(run, Predictor) else Predictor.from_run(run, device=device, samples=samples,
+                                                                          backend=backend)
     info = predictor.info
     app = FastAPI(
         title="goodfit: draw a digit",
@@ -287,7 +289,7 @@ async def _no_receive() -> dict:  # pragma: no cover - a JSONResponse never read
 
 def serve(run: str | Path, *, host: str = "127.0.0.1", port: int = 8000, workers: int = 1,
           device: str = "cpu", log_level: str = "info", access_log: bool = False,
-          torch_threads: int | None = 1) -> None:
+          torch_threads: int | None = 1, backend: str = "torch") -> None:
     """Load ``run`` and serve the app until Ctrl-C; ``port=0`` picks a free port (printed).
 
     ``workers`` > 1 starts that many server processes on the one socket, each with the model
@@ -300,14 +302,14 @@ def serve(run: str | Path, *, host: str = "127.0.0.1", port: int = 8000, workers
 
     sock = _bind(host, port)  # a busy port fails at once, before seconds of loading
     try:
-        app = create_app(run, device=device)  # a bad run fails here, in this process, on one line
+        app = create_app(run, device=device, backend=backend)  # a bad run fails here, on one line
     except BaseException:
         sock.close()
         raise
     url = f"http://{host if ':' not in host else f'[{host}]'}:{sock.getsockname()[1]}/"
-    print(f"serving {app.state.predictor.info['run']} at {url} (Ctrl-C stops)", flush=True)
+    print(f"serving {app.state.predictor.info['run']} ({backend}) at {url} (Ctrl-C stops)", flush=True)
     common = {"log_level": log_level, "access_log": access_log, "timeout_graceful_shutdown": 2}
-    os.environ.update({"GOODFIT_SERVE_RUN": str(run), "GOODFIT_SERVE_DEVICE": device,
+    os.environ.update({"GOODFIT_SERVE_RUN": str(run), "GOODFIT_SERVE_DEVICE": device, "GOODFIT_SERVE_BACKEND": backend,
                        "GOODFIT_SERVE_TORCH_THREADS": str(torch_threads or "")})
     if workers > 1:
         from uvicorn.supervisors import Multiprocess
@@ -323,7 +325,8 @@ def serve(run: str | Path, *, host: str = "127.0.0.1", port: int = 8000, workers
 def _app_from_environment() -> FastAPI:
     """The app of one ``serve(workers > 1)`` process (uvicorn imports it by name in each process)."""
     _set_torch_threads()
-    return create_app(os.environ["GOODFIT_SERVE_RUN"], device=os.environ.get("GOODFIT_SERVE_DEVICE", "cpu"))
+    return create_app(os.environ["GOODFIT_SERVE_RUN"], device=os.environ.get("GOODFIT_SERVE_DEVICE", "cpu"),
+                      backend=os.environ.get("GOODFIT_SERVE_BACKEND", "torch"))
 
 
 def _set_torch_threads() -> None:

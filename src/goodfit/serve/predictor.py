@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import io
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,9 +28,11 @@ import numpy as np
 import torch
 
 from goodfit.data.images import image_style, to_model_input
-from goodfit.errors import DataError, GoodfitError, RunDirError
+from goodfit.errors import ConfigError, DataError, GoodfitError, RunDirError
 
-__all__ = ["Predictor", "SamplesUnavailableError", "png_data_url"]
+__all__ = ["Predictor", "SamplesUnavailableError", "png_data_url", "BACKENDS"]
+
+BACKENDS = ("torch", "onnx")
 
 
 class SamplesUnavailableError(GoodfitError):
@@ -71,19 +74,28 @@ class Predictor:
     """
 
     def __init__(self, loaded: Any, *, info: dict[str, Any], samples: _Samples | None = None,
-                 samples_error: str | None = None, device: str = "cpu") -> None:
+                 samples_error: str | None = None, device: str = "cpu",
+                 forward: Callable[[np.ndarray], np.ndarray] | None = None) -> None:
         self.loaded = loaded
         self.info = info
         self.device = torch.device(device)
         self._samples = samples
         self._samples_error = samples_error or "this run has no test images to show"
+        self._forward = forward or self._torch_forward
 
     @classmethod
-    def from_run(cls, run: str | Path, *, device: str = "cpu", samples: bool = True) -> Predictor:
-        """Load ``run``'s best model (and, with ``samples``, its data set's test images)."""
+    def from_run(cls, run: str | Path, *, device: str = "cpu", samples: bool = True,
+                 backend: str = "torch") -> Predictor:
+        """Load ``run``'s best model (and, with ``samples``, its data set's test images).
+
+        ``backend="onnx"`` answers with onnxruntime from ``RUN/export/model.onnx`` (exported first,
+        with its parity check, if it is not there yet) instead of the PyTorch model.
+        """
         from goodfit.run import RunDir
         from goodfit.trained import load_model
 
+        if backend not in BACKENDS:
+            raise ConfigError(f"backend {backend!r} is not known; choose one of {', '.join(BACKENDS)}")
         rd = RunDir.open(run)
         loaded = load_model(rd.path, device=device)
         if len(loaded.input_shape) != 3:
@@ -91,10 +103,11 @@ class Predictor:
         if loaded.task.name != "classification":
             raise RunDirError(f"run {rd.path} is a {loaded.task.name} model; serve needs an image classifier "
                               "(data.task=classification)")
-        info = _run_info(rd, loaded)
+        info = {**_run_info(rd, loaded), "backend": backend}
+        forward = _onnx_forward(rd.path) if backend == "onnx" else None
         loaded_samples, error = (_load_samples(loaded) if samples else (None, "samples were turned off"))
         info["samples"] = loaded_samples is not None
-        return cls(loaded, info=info, samples=loaded_samples, samples_error=error, device=device)
+        return cls(loaded, info=info, samples=loaded_samples, samples_error=error, device=device, forward=forward)
 
     @property
     def classes(self) -> tuple[str, ...]:
@@ -119,12 +132,16 @@ class Predictor:
 
     def predict_raw(self, x: np.ndarray, *, top_k: int = 5) -> dict[str, Any]:
         """Top-k for one raw ``(C, H, W)`` input, shaped and valued like the data set's."""
-        scaled = torch.from_numpy(self.loaded.scaler.transform(x[None])).to(self.device)
-        with torch.inference_mode():
-            probs = torch.softmax(self.loaded.model(scaled).float(), dim=1)[0].cpu().numpy()
+        logits = self._forward(self.loaded.scaler.transform(x[None]))[0].astype(np.float64)
+        probs = np.exp(logits - logits.max())
+        probs /= probs.sum()
         order = np.argsort(probs)[::-1][: max(1, min(top_k, len(probs)))]
         return {"top": [{"class": self.classes[i], "index": int(i), "probability": float(probs[i])}
                         for i in order]}
+
+    def _torch_forward(self, scaled: np.ndarray) -> np.ndarray:
+        with torch.inference_mode():
+            return self.loaded.model(torch.from_numpy(scaled).to(self.device)).float().cpu().numpy()
 
     def sample(self, label: int, *, top_k: int = 5) -> dict[str, Any]:
         """A random test image of class index ``label`` and the model's prediction on it.
@@ -144,6 +161,19 @@ class Predictor:
         x = self._samples.x[index]
         return {"label": label, "class": self.classes[label], "test_index": index,
                 "image_png": png_data_url(x), **self.predict_raw(x, top_k=top_k)}
+
+
+def _onnx_forward(run: Path) -> Callable[[np.ndarray], np.ndarray]:
+    """onnxruntime on the run's exported model (exported now, and checked, if it is missing)."""
+    from goodfit.export import export_run, load_exported
+
+    path = run / "export" / "model.onnx"
+    if not path.is_file() or not path.with_name("model.onnx.json").is_file():
+        result = export_run(run, fmt="onnx")
+        print(f"exported {result.path} (same predictions as PyTorch on "
+              f"{result.parity['same_predictions']:.0%} of {result.parity['samples']} test inputs)", flush=True)
+    forward, _meta = load_exported(path, threads=1)  # one image gains nothing from a team of threads
+    return forward
 
 
 def _run_info(rd: Any, loaded: Any) -> dict[str, Any]:

@@ -35,6 +35,7 @@ class InfoOut(BaseModel):
     style: str = Field(description="'mnist': digits are framed like MNIST's; 'resize': plain resize")
     test_accuracy: float | None = Field(description="from the run's metrics.json, if it finished")
     samples: bool = Field(description="whether /api/samples can show test images")
+    backend: str = Field("torch", description="what runs the model: torch, or onnx (onnxruntime)")
     max_body_bytes: int
 
 
