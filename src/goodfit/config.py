@@ -131,7 +131,8 @@ class TrainConfig:
     deterministic: bool = False  # torch.use_deterministic_algorithms; bit-identical reruns
     loader: Literal["auto", "memory", "dataloader"] = "auto"
     num_workers: int = 0  # dataloader path only
-    tensorboard: bool = False
+    tensorboard: bool = False  # the same as tracking=tensorboard (kept: older runs' configs say it)
+    tracking: tuple[Literal["none", "tensorboard", "mlflow"], ...] = ()  # e.g. mlflow, or tensorboard,mlflow
     checkpoint: bool = True
     evaluate_test: bool = True  # False in k-fold and search trials: the test set stays untouched
     select: Literal["best", "last"] = "best"  # evaluate the best-valid-loss weights, or the last ones
@@ -173,6 +174,8 @@ def _validate(cfg: Config) -> None:
         (cfg.train.target is None or math.isfinite(cfg.train.target), "train.target must be a number"),
         (0.0 <= cfg.optim.label_smoothing < 1.0, "optim.label_smoothing must be in [0, 1)"),
         (cfg.optim.l1 >= 0, "optim.l1 must be >= 0"),
+        ("none" not in cfg.train.tracking or len(cfg.train.tracking) == 1,
+         "train.tracking=none cannot be combined with a tracker; give tensorboard, mlflow or both"),
         (cfg.data.train_subset >= 0, "data.train_subset must be >= 0 (0 uses all training data)"),
         (cfg.data.folds == 0 or cfg.data.folds >= 2, "data.folds must be 0 (off) or >= 2"),
         (cfg.data.folds == 0 or 0 <= cfg.data.fold < cfg.data.folds, "data.fold must be in [0, data.folds)"),

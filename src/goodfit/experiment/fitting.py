@@ -26,6 +26,7 @@ from goodfit.experiment.finish import finish_run, save_findings, to_device, writ
 from goodfit.findings import Finding
 from goodfit.models import MODELS, create_model
 from goodfit.run import RunDir, environment_meta
+from goodfit.tracking import MLflowTracker, trackers
 from goodfit.train import distributed
 from goodfit.train.augment import make_augment
 from goodfit.train.batching import LoaderBatches, MemoryBatches
@@ -34,7 +35,6 @@ from goodfit.train.callbacks import (
     Checkpoint,
     EarlyStopping,
     Progress,
-    TensorBoard,
     TrainState,
     restore_training,
 )
@@ -89,12 +89,15 @@ def fit(
     progress: str = "auto",
     callbacks: Sequence[Callback] = (),
     report: bool = True,
+    tracking_parent: str | None = None,
 ) -> FitResult:
     """Train ``config`` in a new run folder (or continue the run ``resume``) and evaluate it.
 
     ``fit`` trains in this process: a process that torchrun, ``srun`` or
     :func:`goodfit.launch_fit` started trains one rank of a data-parallel run (docs/distributed.md).
     ``train.nproc > 1`` needs those processes: :func:`goodfit.launch_fit` starts them.
+    ``tracking_parent``: with ``train.tracking=mlflow``, the MLflow run this one is logged under (a
+    search study's parent run).
 
     Example:
         >>> from goodfit import Config, apply_overrides
@@ -129,7 +132,7 @@ def fit(
     seed_everything(config.seed)
     data, run, lint = _prepare(config, run, rank, run_dir=run_dir, progress=progress)
     result = _train_and_finish(config, data, run, device, rank=rank, progress=progress, callbacks=callbacks,
-                               resume=resume is not None, report=report, lint=lint)
+                               resume=resume is not None, report=report, lint=lint, tracking_parent=tracking_parent)
     distributed.leave(rank)  # not on an error: the process group stays up until the launcher stops the other ranks
     return result
 
@@ -180,7 +183,7 @@ def _lint(config: Config, data: PreparedData, progress: str) -> list[Finding]:
 
 def _train_and_finish(config: Config, data: PreparedData, run: RunDir, device: torch.device, *,
                       rank: Rank | None, progress: str, callbacks: Sequence[Callback], resume: bool,
-                      report: bool, lint: list[Finding]) -> FitResult:
+                      report: bool, lint: list[Finding], tracking_parent: str | None = None) -> FitResult:
     main = rank is None or rank.is_main  # rank 0 alone validates, logs, checkpoints, tests and reports
     task, dtype = data.task, resolve_dtype(config.train.dtype)
     model = create_model(config.model, input_shape=data.input_shape, output_shape=data.output_shape)
@@ -208,7 +211,7 @@ def _train_and_finish(config: Config, data: PreparedData, run: RunDir, device: t
     cbs, monitors = [], []
     if main:
         cbs, monitors = _callbacks(config, data, run, device, dtype, early=early, batches=batches,
-                                   untrained=untrained, progress=progress)
+                                   untrained=untrained, progress=progress, tracking_parent=tracking_parent)
         cbs[-1:-1] = callbacks  # before Progress
     valid = to_device(data.valid, device, dtype) if data.valid is not None and main else None
     status, message = "completed", None
@@ -230,18 +233,21 @@ def _train_and_finish(config: Config, data: PreparedData, run: RunDir, device: t
                              underfit_fraction=task.underfit_fraction, diverged=status == "diverged")
     if report:
         write_report_safely(run.path)
+    for cb in cbs:
+        if isinstance(cb, MLflowTracker):
+            cb.finish(metrics)  # after the files it uploads are written
     return FitResult(run.path, state.history, metrics, model, findings)
 
 
 def _callbacks(config: Config, data: PreparedData, run: RunDir, device: torch.device, dtype: torch.dtype, *,
-               early: EarlyStopping, batches: Any, untrained: dict, progress: str) -> tuple[list, list]:
-    """Rank 0's callbacks (early stopping, history, checkpoints, TensorBoard, monitors, progress)."""
+               early: EarlyStopping, batches: Any, untrained: dict, progress: str,
+               tracking_parent: str | None = None) -> tuple[list, list]:
+    """Rank 0's callbacks (early stopping, history, checkpoints, trackers, monitors, progress)."""
     cbs: list[Callback] = [early, _HistoryWriter(run)]
     if config.train.checkpoint:
         cbs.append(Checkpoint(run.checkpoints, meta=_model_meta(config, data), resume_state=lambda: {
             "batches": batches.state_dict(), "early_stopping": early.state_dict(), "untrained": untrained}))
-    if config.train.tensorboard:
-        cbs.append(TensorBoard(run.path / "tensorboard"))
+    cbs += trackers(config, run, parent=tracking_parent)
     monitors = _monitors(config, data, device, dtype)
     return [*cbs, *monitors, Progress(progress)], monitors
 

@@ -30,6 +30,7 @@ from goodfit.config import Config, apply_overrides, config_from_dict, config_to_
 from goodfit.errors import ConfigError, GoodfitError, RunDirError
 from goodfit.run import RunDir, atomic_write_json, environment_meta
 from goodfit.search.space import check_space, grid_size, suggest, to_override
+from goodfit.search.tracking import close_parent, known_parent, parent_run
 
 __all__ = [
     "search",
@@ -258,6 +259,8 @@ def run_worker(study_dir: str | Path, *, worker: int = 0, threads: int | None = 
     study = load_study(study_dir, worker=worker)
     if _remaining(study, spec) <= 0:
         return 0
+    with _ask_lock(study_dir):
+        spec["mlflow_parent"] = parent_run(study_dir, spec)  # train.tracking=mlflow: the study's MLflow run
     ran = 0
     while True:
         with _ask_lock(study_dir):
@@ -304,7 +307,8 @@ def _objective(trial: Any, spec: dict[str, Any], study_dir: Path) -> float:
     cfg = apply_overrides(
         config_from_dict(spec["base"]), [*(to_override(k, v) for k, v in params.items()), *TRIAL_OVERRIDES]
     )
-    result = fit(cfg, run_dir=run_dir, progress="quiet", callbacks=[PruneOnValid(trial)], report=False)
+    result = fit(cfg, run_dir=run_dir, progress="quiet", callbacks=[PruneOnValid(trial)], report=False,
+                 tracking_parent=spec.get("mlflow_parent"))
     trial.set_user_attr("status", result.status)
     trial.set_user_attr("epochs_run", result.metrics["epochs_run"])
     trial.set_user_attr("score", result.metrics.get("score", "accuracy"))
@@ -397,6 +401,7 @@ def finish_search(study_dir: str | Path, *, retrain: bool = True, progress: bool
     from goodfit.report.search import write_search_report
 
     write_search_report(study_dir, result, study=study, spec=spec)
+    close_parent(study_dir, {"counts": counts, "best": best, "final": final})
     if progress:
         print(f"trials: {counts}; best valid {score_name(rows)} {best['value'] if best else float('nan'):.4f}",
               flush=True)
@@ -439,7 +444,8 @@ def _retrain(study_dir: Path, spec: dict[str, Any], best: dict[str, Any]) -> dic
             config_from_dict(spec["base"]),
             [*(to_override(k, v) for k, v in best["params"].items()), *RETRAIN_OVERRIDES],
         )
-        metrics = fit(dataclasses.replace(cfg, name="final"), run_dir=run_dir, progress="quiet").metrics
+        metrics = fit(dataclasses.replace(cfg, name="final"), run_dir=run_dir, progress="quiet",
+                      tracking_parent=known_parent(study_dir)).metrics
     return {
         "run_dir": str(run_dir),
         "trial": best["number"],

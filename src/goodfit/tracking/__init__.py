@@ -1,0 +1,36 @@
+"""Experiment trackers (``train.tracking``): TensorBoard event files and MLflow runs.
+
+    goodfit train train.tracking=mlflow            # runs/../mlflow.db; mlflow ui to browse
+    goodfit train train.tracking=tensorboard,mlflow
+
+:func:`trackers` gives the callbacks a run's config asks for; the MLflow one also logs the run's
+files once they are written (:meth:`~goodfit.tracking.mlflow.MLflowTracker.finish`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from goodfit.config import Config
+from goodfit.run import RunDir
+from goodfit.tracking.mlflow import MLflowTracker, client_and_experiment, default_tracking_uri, flatten
+from goodfit.train.callbacks.base import Callback
+
+__all__ = ["trackers", "MLflowTracker", "client_and_experiment", "default_tracking_uri", "flatten", "uses"]
+
+
+def uses(config: Config, name: str) -> bool:
+    """Whether ``config`` asks for the tracker ``name`` (``train.tensorboard=true`` is TensorBoard too)."""
+    return name in config.train.tracking or (name == "tensorboard" and config.train.tensorboard)
+
+
+def trackers(config: Config, run: RunDir, *, parent: str | None = None, role: str | None = None) -> list[Callback]:
+    """The tracking callbacks ``config.train.tracking`` asks for, logging ``run``."""
+    found: list[Callback] = []
+    if uses(config, "tensorboard"):
+        from goodfit.train.callbacks import TensorBoard
+
+        found.append(TensorBoard(Path(run.path) / "tensorboard"))
+    if uses(config, "mlflow"):
+        found.append(MLflowTracker(config, run, parent=parent, role=role))
+    return found
