@@ -11,10 +11,10 @@ TORCH   := torch==2.14.1 torchvision==0.29.1
 EXTRAS  ?= test
 export GOODFIT_DATA ?= $(abspath ../shared/data)
 
-.PHONY: demo test test-fast bench lint clean help
+.PHONY: demo test test-fast bench lint docs clean help
 
 help:
-	@echo "make demo | make test | make test-fast | make bench | make lint | make clean"
+	@echo "make demo | make test | make test-fast | make bench | make lint | make docs | make clean"
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -49,5 +49,11 @@ lint: $(STAMP)
 	$(PIP) install -q ruff
 	$(VENV)/bin/ruff check src tests bench
 
+# The documentation site (mkdocs.yml, docs/) into site/; any warning fails the build. The docs
+# extra is installed only when mkdocs-material or mkdocstrings is missing from the venv.
+docs: $(STAMP)
+	@$(PY) -c "import material, mkdocstrings_handlers.python" 2>/dev/null || $(PIP) install -q -e ".[docs]"
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --site-dir site
+
 clean:
-	rm -rf runs .pytest_cache build *.egg-info
+	rm -rf runs .pytest_cache build *.egg-info site

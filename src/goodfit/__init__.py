@@ -3,7 +3,7 @@
 The public API is imported lazily, so ``import goodfit`` (and ``goodfit --help``) does not pay
 for importing torch until a name that needs it is used.
 
-Example:
+Examples:
     >>> import goodfit
     >>> cfg = goodfit.apply_overrides(goodfit.Config(), ["train.epochs=2"])
     >>> cfg.train.epochs
@@ -26,6 +26,7 @@ _EXPORTS = {
     "TrainConfig": "goodfit.config",
     "apply_overrides": "goodfit.config",
     "load_config": "goodfit.config",
+    "build_config": "goodfit.config",
     "GoodfitError": "goodfit.errors",
     "ConfigError": "goodfit.errors",
     "DataError": "goodfit.errors",

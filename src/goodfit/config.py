@@ -315,7 +315,7 @@ def apply_overrides(cfg: Config, overrides: Iterable[str]) -> Config:
 
     Values are parsed as YAML scalars (``3e-3``, ``true``, ``null``); a comma makes a tuple.
 
-    Example:
+    Examples:
         >>> apply_overrides(Config(), ["optim.lr=0.01", "model.hidden=128,64"]).model.hidden
         (128, 64)
     """
@@ -345,7 +345,7 @@ def build_config(file: str | Path | None = None, overrides: Iterable[str] = (), 
     ``shortcuts`` (dotted keys, e.g. ``{"data.name": "mnist"}`` from ``--dataset``; ``None`` values are
     left out), then the ``key=value`` ``overrides``, which win.
 
-    Example:
+    Examples:
         >>> cfg = build_config(None, ["train.epochs=3"], shortcuts={"data.name": "digits", "model.name": None})
         >>> cfg.data.name, cfg.model.name, cfg.train.epochs
         ('digits', 'mlp', 3)

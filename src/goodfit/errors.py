@@ -62,7 +62,7 @@ class MissingExtraError(GoodfitError, ImportError):
 def require(*modules: str, extra: str, feature: str) -> None:
     """Import ``modules`` or raise one :class:`MissingExtraError` naming the extra that provides them.
 
-    Example:
+    Examples:
         >>> require("json", extra="export", feature="goodfit export")
         >>> try:
         ...     require("no_such_module_here", extra="export", feature="goodfit export --format onnx")

@@ -25,7 +25,7 @@ class Entry(Generic[T]):
 class Registry(Generic[T]):
     """Maps names to factories; filled explicitly, in one visible place per package.
 
-    Example:
+    Examples:
         >>> r = Registry("model")
         >>> r.add("twice", lambda x: 2 * x, "doubles")
         >>> r.create("twice", 3)

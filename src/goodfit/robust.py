@@ -41,7 +41,7 @@ class StudyResult:
 def mean_std(values: Sequence[float]) -> dict[str, float]:
     """Mean and sample standard deviation (ddof=1; 0 for a single value).
 
-    Example:
+    Examples:
         >>> mean_std([0.9, 0.92, 0.94])
         {'mean': 0.92, 'std': 0.02, 'n': 3}
     """

@@ -28,6 +28,14 @@ def test_help_is_fast_and_does_not_import_torch():
     assert elapsed < 5  # generous: the target (≤ 0.5 s) is measured in bench, not asserted here
 
 
+def test_version_and_shell_completion():
+    import goodfit
+
+    assert run("--version").stdout.strip() == f"goodfit {goodfit.__version__}"
+    completion = run("--show-completion", "bash")
+    assert "_completion() {" in completion.stdout and "complete -o default" in completion.stdout
+
+
 def test_list():
     out = run("list").stdout
     assert "mnist-5k" in out and "csv:PATH" in out and "convnet" in out and "resnet18" in out

@@ -8,7 +8,7 @@ The chip computes a vector-matrix multiply in analog: 5-bit input codes, 6-bit s
 128-row chunks read out separately by an 8-bit ADC with gain and noise (docs/analog.md). Training
 through this mock (straight-through gradients) makes a network that still works on the chip.
 
-Example:
+Examples:
     >>> from goodfit.analog import AnalogConfig, AnalogMLP
     >>> model = AnalogMLP((1, 28, 28), 10, config=AnalogConfig(noise=0))
     >>> model(torch.zeros(2, 1, 28, 28)).tolist()  # no input current, no output

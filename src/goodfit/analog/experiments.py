@@ -9,7 +9,7 @@ one-cycle schedule, batches of 256, the same epochs and seeds; the float MLP has
 layer sizes (784-256-256-10). Robustness curves are measured on the test split after training;
 nothing is chosen by them.
 
-Example:
+Examples:
     >>> result = compare(dataset="digits", seeds=(0,), epochs=1, out_dir="/tmp/goodfit-doc")  # doctest: +SKIP
     >>> sorted(result.summary)  # doctest: +SKIP
     ['analog-mlp', 'mlp']
@@ -67,7 +67,7 @@ def budget_config(model: str, seed: int, *, dataset: str, epochs: int, data_root
                   overrides: Iterable[str] = ()) -> Config:
     """The shared training budget for ``model`` (``mlp`` gets the analog model's 256-256 layers).
 
-    Example:
+    Examples:
         >>> cfg = budget_config("mlp", 1, dataset="mnist", epochs=3)
         >>> cfg.model.hidden, cfg.data.scaling, cfg.optim.schedule
         ((256, 256), 'minmax01', 'onecycle')
@@ -140,7 +140,7 @@ def chip_variant(trained: AnalogConfig, **change: Any) -> AnalogConfig:
     input bits keep the largest input's (gain times ``x_max / x_max'``, and the ConvertingReLU shifts
     by the difference in bits so hidden codes keep their meaning).
 
-    Example:
+    Examples:
         >>> chip_variant(AnalogConfig(), weight_bits=5).gain  # 0.002 * 63 / 31
         0.004064516129032258
         >>> chip_variant(AnalogConfig(), input_bits=8).relu_shift  # 3 more bits: shift left by 2

@@ -11,7 +11,7 @@ The check runs :func:`integer_forward` — a numpy re-implementation that uses o
 arithmetic after the host has encoded the inputs — on the same inputs as the torch model without
 noise and mismatch, and requires identical integer outputs and identical predictions.
 
-Example:
+Examples:
     >>> weights = [np.array([[1, -1]]), np.array([[2], [-3]])]  # 2 -> 1 -> 2
     >>> spec = {"chunk_rows": 1, "gain": [1, 2], "output_range": [-128, 127], "relu_shift": 0,
     ...         "relu_in_max": 127, "input_max": 31}
@@ -57,7 +57,7 @@ class ExportResult:
 def chip_spec(cfg: AnalogConfig) -> dict[str, Any]:
     """The integers an implementation needs: chunk size, gain fraction, ranges, ReLU shift.
 
-    Example:
+    Examples:
         >>> chip_spec(AnalogConfig())["gain"], chip_spec(AnalogConfig())["output_range"]
         ([1, 500], [-128, 127])
     """
@@ -76,7 +76,7 @@ def chip_spec(cfg: AnalogConfig) -> dict[str, Any]:
 def encode_codes(x: np.ndarray, bits: int) -> np.ndarray:
     """The host's input encoding, as the model does it in float32: ``clip(floor(x*top + 0.5))``.
 
-    Example:
+    Examples:
         >>> encode_codes(np.array([[0.0, 0.5, 1.2]], dtype=np.float32), 5).tolist()
         [[0, 16, 31]]
     """
@@ -127,7 +127,7 @@ def export_run(run: str | Path, *, out: str | Path | None = None,
                data_root: str | None = None) -> ExportResult:
     """Export a finished ``analog-mlp`` run (see the module docstring); returns what was checked.
 
-    Example:
+    Examples:
         >>> export_run("runs/analog-20250101-120000").exact  # doctest: +SKIP
         True
     """

@@ -1,6 +1,6 @@
 """Figures of the analog experiments as PNG bytes (matplotlib's Agg canvas, imported lazily).
 
-Example:
+Examples:
     >>> png = robustness_plot({"noise": {"x": [0, 2], "label": "noise std",
     ...     "curves": {"a": {"mean": [0.9, 0.8], "std": [0, 0.01]}}, "nominal": 2}})
     >>> png[:8] == b"\\x89PNG\\r\\n\\x1a\\n"

@@ -7,7 +7,7 @@
 - Protocols (:mod:`goodfit.anomaly.protocols`): one-vs-rest, out-of-distribution, contamination;
   each writes ``results.json`` and a self-contained ``report.html`` into a new folder.
 
-Example:
+Examples:
     >>> import numpy as np
     >>> X = np.random.default_rng(0).normal(size=(500, 4))
     >>> det = create_detector("mahalanobis").fit(X)

@@ -36,7 +36,7 @@ class NotFittedError(GoodfitError, AttributeError):
 def check_features(X: object, *, what: str = "X") -> np.ndarray:
     """``X`` as a finite ``float32`` array ``(n_samples, n_features)``, or a one-line error.
 
-    Example:
+    Examples:
         >>> check_features(np.zeros((2, 1, 3, 3))).shape
         (2, 9)
         >>> check_features(np.array([[0.0, np.nan]]))

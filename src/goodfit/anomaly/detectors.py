@@ -16,7 +16,7 @@ MCD_MAX_FEATURES = 200  # MCD's cost grows like p³ per C-step and it needs n >>
 class IForestDetector(Detector):
     """scikit-learn's ``IsolationForest`` (Liu et al., 2008); the score is its ``score_samples``.
 
-    Example:
+    Examples:
         >>> X = np.random.default_rng(0).normal(size=(200, 3))
         >>> det = IForestDetector(n_estimators=50).fit(X)
         >>> bool(det.score_samples([[0, 0, 0]])[0] > det.score_samples([[6, 6, 6]])[0])
@@ -49,7 +49,7 @@ class MahalanobisDetector(Detector):
     the most outlying ``1 - support_fraction`` of the training data, for contaminated training
     sets; use it on at most a few hundred features, e.g. ``pca:50``) or ``empirical``.
 
-    Example:
+    Examples:
         >>> X = np.random.default_rng(0).normal(size=(300, 2)) * [1.0, 0.1]
         >>> det = MahalanobisDetector().fit(X)
         >>> bool(det.score_samples([[1.0, 0.0]])[0] > det.score_samples([[0.0, 1.0]])[0])  # along the spread
@@ -100,7 +100,7 @@ class KNNDetector(Detector):
     intensity, e.g. stroke thickness). Distances are computed in chunks with torch on the CPU.
     Training scores leave each sample out (its own distance 0 would make ``threshold_`` optimistic).
 
-    Example:
+    Examples:
         >>> X = np.random.default_rng(0).normal(size=(100, 2))
         >>> det = KNNDetector(k=3).fit(X)
         >>> det.predict([[0.0, 0.0], [9.0, 9.0]]).tolist()

@@ -7,7 +7,7 @@
   reference, not a one-class result (fine for out-of-distribution tests);
 - ``vae-latent``: the posterior mean of a VAE trained on the normal training data.
 
-Example:
+Examples:
     >>> X = np.random.default_rng(0).random((50, 10))
     >>> create_feature("pca:3").fit(X).transform(X).shape
     (50, 3)

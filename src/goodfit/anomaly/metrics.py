@@ -4,7 +4,7 @@
 the ROC curve are :mod:`goodfit.metrics.ranking`'s; here are the averaged ROC curve and the
 precision / recall at a detector's threshold.
 
-Example:
+Examples:
     >>> y, s = np.array([0, 0, 1, 1]), np.array([0.1, 0.4, 0.35, 0.8])
     >>> auroc(y, s), round(average_precision(y, s), 4)
     (0.75, 0.8333)
@@ -30,7 +30,7 @@ def mean_roc(y_true: np.ndarray, score: np.ndarray) -> np.ndarray:
 def precision_recall_at(y_true: np.ndarray, score: np.ndarray, threshold: float) -> dict[str, float]:
     """Precision, recall, F1 and false-alarm rate when ``score > threshold`` flags an anomaly.
 
-    Example:
+    Examples:
         >>> precision_recall_at(np.array([0, 1, 1]), np.array([0.2, 0.9, 0.1]), 0.5)["recall"]
         0.5
     """

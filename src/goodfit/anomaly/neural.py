@@ -64,7 +64,7 @@ class VAEDetector(Detector):
     """A VAE trained on normal data; ``score="elbo"``: minus the negative ELBO, ``"reconstruction"``:
     minus the reconstruction term only. Both decode the posterior mean (deterministic scores).
 
-    Example:
+    Examples:
         >>> X = np.random.default_rng(0).random((256, 16)).astype(np.float32) * 0.2  # dark "images"
         >>> det = VAEDetector(latent=2, hidden=(32,), epochs=5).fit(X)
         >>> bool(det.score_samples(X[:1])[0] > det.score_samples(np.ones((1, 16)))[0])
@@ -151,7 +151,7 @@ def _squared_error(output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
 class AutoencoderDetector(Detector):
     """A deterministic auto-encoder; the score is minus the squared reconstruction error.
 
-    Example:
+    Examples:
         >>> X = np.random.default_rng(0).random((256, 16)).astype(np.float32) * 0.2
         >>> det = AutoencoderDetector(latent=2, hidden=(32,), epochs=5).fit(X)
         >>> bool(det.score_samples(X[:1])[0] > det.score_samples(np.ones((1, 16)))[0])

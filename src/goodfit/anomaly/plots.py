@@ -1,6 +1,6 @@
 """Anomaly-detection figures as PNG bytes: ROC curves, the most / least anomalous images, contamination.
 
-Example:
+Examples:
     >>> from goodfit.anomaly.metrics import FPR_GRID
     >>> roc_plot({"a@raw": FPR_GRID ** 0.3}, title="demo")[:4] == b"\\x89PNG"
     True

@@ -201,7 +201,7 @@ def one_vs_rest(*, dataset: str = "mnist", methods: Sequence[str] = OVR_METHODS,
 
     ``max_train`` caps the class-k training images (a seeded subset) for quick runs.
 
-    Example:
+    Examples:
         >>> r = one_vs_rest(dataset="mnist-5k", methods=["knn@raw"], classes=[0, 1], seeds=[0],
         ...                 out_dir="/tmp/goodfit-doc")  # doctest: +SKIP
         >>> r.summary[0]["auroc"]["mean"] > 0.9  # doctest: +SKIP

@@ -4,7 +4,7 @@ A *method* is a detector with its parameters in a feature space, written as one 
 ``iforest@raw``, ``mahalanobis[covariance=mcd]@pca:50`` or ``knn[k=1,metric=cosine]@raw``
 (quote it in a shell). Parameter values are read as YAML scalars (``3``, ``0.1``, ``true``).
 
-Example:
+Examples:
     >>> m = parse_method("knn[k=1,metric=cosine]@pca:50")
     >>> m.detector, m.params, m.feature
     ('knn', {'k': 1, 'metric': 'cosine'}, 'pca:50')

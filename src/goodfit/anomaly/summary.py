@@ -1,6 +1,6 @@
 """Summaries of protocol rows: mean, std over tasks (classes) and std over seeds, per method.
 
-Example:
+Examples:
     >>> rows = [{"method": "m", "task": t, "seed": s, "auroc": a, "ap": a, "fit_s": 1.0}
     ...         for (t, s, a) in [("c0", 0, 0.9), ("c1", 0, 0.7), ("c0", 1, 0.8), ("c1", 1, 0.6)]]
     >>> s = summarize(rows, ["m"])[0]

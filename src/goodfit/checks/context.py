@@ -140,7 +140,7 @@ def infer_task(loss_fn: Any, data: tuple[torch.Tensor, torch.Tensor] | None) -> 
     L1 / Huber: regression, or arrays when the targets have the inputs' shape); without one, the
     targets do (integer labels: classification).
 
-    Example:
+    Examples:
         >>> x, y = torch.zeros(4, 3), torch.tensor([0.0, 1.0, 1.0, 0.0])
         >>> infer_task(nn.BCEWithLogitsLoss(), (x, y)), infer_task(nn.MSELoss(), (x, x)), infer_task(None, (x, y))
         ('binary', 'arrays', 'regression')

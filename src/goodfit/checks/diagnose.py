@@ -4,7 +4,7 @@ diverged, noisy — or healthy — each with what to do.
 The levels are relative to the task's no-skill loss (``chance_loss``: ln C for C classes, the loss
 of predicting the training mean for regression, of the noisy input for denoising).
 
-Example:
+Examples:
     >>> rows = [{"epoch": e, "train_loss": 1 / e, "valid_loss": 0.5 + abs(e - 4) * 0.1}
     ...         for e in range(1, 11)]
     >>> [f.id for f in diagnose_curves(rows, chance_loss=math.log(10))]

@@ -21,9 +21,23 @@ app = typer.Typer(
     name="goodfit",
     help="The deep-learning course workflow, ready-made: explore → train → evaluate → report.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion for bash, zsh, fish, PowerShell
     pretty_exceptions_enable=False,
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        from goodfit import __version__
+
+        typer.echo(f"goodfit {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                       help="Print goodfit's version and exit.")) -> None:
+    """The deep-learning course workflow, ready-made: explore → train → evaluate → report."""
 
 for _commands in (workflow, watch, runs, export, serve, search, slurm, generative, anomaly, analog):
     _commands.register(app)

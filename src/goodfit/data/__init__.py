@@ -1,6 +1,6 @@
 """Data sets: an explicit registry, splits (stratified, seeded) and scaling (fitted on train only).
 
-Example:
+Examples:
     >>> from goodfit.data import load_dataset
     >>> ds = load_dataset("mnist-5k")
     >>> ds.x_train.shape, ds.n_classes

@@ -5,7 +5,7 @@ what always guessing the biggest one scores), exact duplicates inside the traini
 between train and test (they inflate test scores), whether the file is sorted by label (it must
 be shuffled), and which ``data.scaling`` fits the value range.
 
-Example:
+Examples:
     >>> result = explore("digits")
     >>> result.train_shape, result.suggested_scaling.split(" (")[0]
     ((1438, 1, 8, 8), 'minmax01 or standardize')
@@ -153,7 +153,7 @@ def explore(name: str, *, root: str | None = None, download: bool = True) -> Exp
     """Load the data set ``name`` unscaled and explore it (:func:`goodfit.report.explore` also
     writes ``samples.png`` and a self-contained ``explore.html``).
 
-    Example:
+    Examples:
         >>> r = explore("digits")
         >>> sum(r.train_counts)
         1438
@@ -260,7 +260,7 @@ def row_hashes(x: np.ndarray, *, chunk: int = 1024) -> np.ndarray:
     have the probability of a random 64-bit match (scaled by 2**k when all differences are
     multiples of 2**k). Use it to count duplicates, not against adversaries.
 
-    Example:
+    Examples:
         >>> h = row_hashes(np.array([[1, 2], [3, 4], [1, 2]], dtype=np.uint8))
         >>> h.dtype, bool(h[0] == h[2]), bool(h[0] == h[1])
         (dtype('uint64'), True, False)
@@ -287,7 +287,7 @@ def duplicate_counts(x_train: np.ndarray, x_test: np.ndarray | None = None, *,
     ``within`` counts training samples that repeat an earlier one (``n - n_unique``); the third
     number counts groups of identical training inputs that carry more than one label.
 
-    Example:
+    Examples:
         >>> x = np.array([[0, 1], [0, 1], [2, 2], [5, 5]])
         >>> duplicate_counts(x, np.array([[2, 2], [9, 9]]), y_train=np.array([0, 1, 0, 0]))
         (1, 1, 1)
@@ -306,7 +306,7 @@ def duplicate_counts(x_train: np.ndarray, x_test: np.ndarray | None = None, *,
 def longest_label_run(y: np.ndarray) -> int:
     """Length of the longest run of identical consecutive labels.
 
-    Example:
+    Examples:
         >>> longest_label_run(np.array([3, 3, 1, 1, 1, 2]))
         3
     """
@@ -321,7 +321,7 @@ def suggest_scaling(x: np.ndarray, *, kind: str = "image",
                     value_range: tuple[float, float] | None = None) -> str:
     """Which ``data.scaling`` suits these inputs, and why, as one phrase.
 
-    Example:
+    Examples:
         >>> suggest_scaling(np.array([[0, 255]], dtype=np.uint8))
         'minmax01 or standardize (inputs are 0..255: do not feed them unscaled)'
         >>> suggest_scaling(np.array([[0.0, 1.0], [0.5, 0.2]]), kind="table")

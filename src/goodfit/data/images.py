@@ -10,7 +10,7 @@ or a photo must be brought into it, or a perfectly clear "7" in a corner is misr
 One code path serves ``goodfit predict`` (image files) and ``goodfit serve`` (the canvas):
 :func:`read_image` decodes bytes or a file, :func:`to_model_input` makes the model's raw input.
 
-Example:
+Examples:
     >>> import numpy as np
     >>> drawing = np.zeros((280, 280), np.uint8)
     >>> drawing[40:240, 60:90] = 255                 # a thick "1", far off centre
@@ -61,7 +61,7 @@ class EmptyImageError(DataError):
 def center_of_mass(img: np.ndarray) -> tuple[float, float]:
     """Intensity-weighted (row, column) of a 2-D image, in pixel-index coordinates.
 
-    Example:
+    Examples:
         >>> img = np.zeros((5, 5)); img[1, 3] = 1.0
         >>> center_of_mass(img)
         (1.0, 3.0)
@@ -93,7 +93,7 @@ def mnist_style(gray: np.ndarray, *, size: int = MNIST_SIZE, box: int = MNIST_BO
     Raises:
         EmptyImageError: the image has no ink (uniform, or contrast under 16 grey levels).
 
-    Example:
+    Examples:
         >>> img = np.zeros((100, 50)); img[10:30, 5:15] = 200.0   # a 20×10 blob in a corner
         >>> out = mnist_style(img)
         >>> rows, cols = np.nonzero(out > 127)
@@ -155,7 +155,7 @@ def image_style(input_shape: Sequence[int], dataset: str | None = None) -> str:
     Grayscale 28×28 models get MNIST framing, except data sets whose images fill the frame
     (Fashion-MNIST's clothes are not bounding-box normalized, so framing would distort them).
 
-    Example:
+    Examples:
         >>> image_style((1, 28, 28), "mnist"), image_style((1, 28, 28), "fashion-mnist")
         ('mnist', 'resize')
         >>> image_style((3, 32, 32), "cifar10")
@@ -175,7 +175,7 @@ def read_image(source: str | Path | bytes, *, name: str | None = None):
     Raises:
         DataError: the file is missing, not an image, or has more than 16 million pixels.
 
-    Example:
+    Examples:
         >>> read_image(b"not an image", name="upload")
         Traceback (most recent call last):
         ...
@@ -232,7 +232,7 @@ def to_model_input(image, input_shape: Sequence[int], *, style: str = "auto",
         style: ``"auto"``, ``"mnist"`` or ``"resize"``.
         dataset: the data set the model was trained on (for ``style="auto"``).
 
-    Example:
+    Examples:
         >>> paper = np.full((64, 48), 255, np.uint8); paper[8:56, 20:28] = 0   # dark "1" on white
         >>> x = to_model_input(paper, (1, 28, 28))
         >>> x.shape, int(x[0, 14, 14]), int(x[0, 0, 0])

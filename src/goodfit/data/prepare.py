@@ -101,7 +101,7 @@ def prepare_data(cfg: DataConfig, *, optim: OptimConfig | None = None) -> Prepar
     """Load the data set named in ``cfg``, split and scale it, and encode its targets for the task
     (``optim`` chooses the task's loss; default: the task's own).
 
-    Example:
+    Examples:
         >>> from goodfit.config import DataConfig
         >>> data = prepare_data(DataConfig(name="digits"))
         >>> data.train.x.shape[1:], len(data.valid) > 0, data.task.name, data.output_shape

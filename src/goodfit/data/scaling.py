@@ -23,7 +23,7 @@ SCALINGS = ("standardize", "minmax01", "minmax11", "none")
 class Scaler:
     """``fit`` on training inputs, then ``transform`` any split: ``(x - shift_) / scale_``.
 
-    Example:
+    Examples:
         >>> s = Scaler("minmax01").fit(np.array([[0.0], [255.0]]))
         >>> s.transform(np.array([[127.5]])).tolist()
         [[0.5]]
@@ -94,7 +94,7 @@ def mean_std(x: np.ndarray, axes: tuple[int, ...], chunk: int | None = None) -> 
     chunk stays in cache) with float64 accumulators: as exact as ``np.std`` on a float64 copy, but
     the extra memory is one chunk, not the whole array (a float64 copy of full MNIST would be 376 MB).
 
-    Example:
+    Examples:
         >>> m, s = mean_std(np.arange(10, dtype=np.float32).reshape(5, 2), (0,))
         >>> m.tolist(), s.round(4).tolist()
         ([[4.0, 5.0]], [[2.8284, 2.8284]])

@@ -30,7 +30,7 @@ def stratified_split(
     Each class contributes ``round(n_c * test_fraction)`` samples (at least one when the class
     has two or more), so small classes are not lost from the held-out part.
 
-    Example:
+    Examples:
         >>> y = np.array([0] * 8 + [1] * 2)
         >>> keep, held = stratified_split(y, test_fraction=0.5, seed=0)
         >>> sorted(np.bincount(y[held]).tolist())
@@ -71,7 +71,7 @@ def kfold(n: int, *, k: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
     """``k`` shuffled ``(train_idx, valid_idx)`` folds of ``n`` samples without classes (regression),
     via scikit-learn's KFold.
 
-    Example:
+    Examples:
         >>> [len(va) for _, va in kfold(10, k=3, seed=0)]
         [4, 3, 3]
     """

@@ -26,7 +26,7 @@ from goodfit.experiment.finish import finish_run, save_findings, to_device, writ
 from goodfit.findings import Finding
 from goodfit.models import MODELS, create_model
 from goodfit.run import RunDir, environment_meta
-from goodfit.tracking import MLflowTracker, trackers
+from goodfit.tracking import MLflowTracker, check_available, trackers
 from goodfit.train import distributed
 from goodfit.train.augment import make_augment
 from goodfit.train.batching import LoaderBatches, MemoryBatches
@@ -99,7 +99,7 @@ def fit(
     ``tracking_parent``: with ``train.tracking=mlflow``, the MLflow run this one is logged under (a
     search study's parent run).
 
-    Example:
+    Examples:
         >>> from goodfit import Config, apply_overrides
         >>> cfg = apply_overrides(Config(), ["data.name=digits", "train.epochs=10", "out_dir=/tmp/goodfit-doc"])
         >>> result = fit(cfg, progress="quiet", report=False)
@@ -119,6 +119,7 @@ def fit(
             raise RunDirError(f"{run.path} has no checkpoints/last.pt to resume from; start a new run instead")
         config = load_config(run.path / "config.yaml")
     MODELS.get(config.model.name)  # fail on a typo or a taken folder before minutes of data loading
+    check_available(config)  # a tracker's missing package: one line now, not after the data are loaded
     if resume is None and run_dir is not None and distributed.env_rank() == 0:
         RunDir.ensure_new(run_dir)
     if config.train.nproc > 1 and not distributed.is_worker():

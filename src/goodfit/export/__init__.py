@@ -8,7 +8,7 @@ runs the run's test inputs through both the exported model and the PyTorch model
 largest absolute difference of the outputs and how many predictions agree. Only the inputs are used:
 no score is computed, so the test set's count of looks does not change.
 
-Example:
+Examples:
     >>> from goodfit import Config, apply_overrides, fit
     >>> cfg = apply_overrides(Config(), ["data.name=digits", "train.epochs=1", "out_dir=/tmp/goodfit-doc"])
     >>> result = export_run(fit(cfg, progress="quiet", report=False).run_dir, fmt="onnx")

@@ -6,7 +6,7 @@ goodfit looks at and which published tool names it (:mod:`goodfit.findings.catal
 ``docs/checks.md`` is written from it (:func:`render_checks_doc`), and tests keep the two in step
 and make sure every entry is tested.
 
-Example:
+Examples:
     >>> f = finding("extreme-lr", "lr=5 is very high for adam.", where="optimizer")
     >>> str(f).split(" Fix: ")[0]
     'warning: extreme-lr [optimizer]: lr=5 is very high for adam.'

@@ -5,7 +5,7 @@ findings they trigger are echoes; a learning rate far too high or dead ReLUs mak
 tiny, so an update ratio that "looks too low" would advise the opposite of the fix; a parameter that
 gets no gradient has no update ratio worth a separate warning.
 
-Example:
+Examples:
     >>> from goodfit.findings import finding
     >>> found = [finding("constant-inputs", "all inputs are 0."),
     ...          finding("train-valid-overlap", "100% of validation samples are in train.")]

@@ -5,7 +5,7 @@
   distance in a goodfit classifier's feature space and mode coverage (both).
 - :func:`generate` writes sample grids, interpolations and (2-D latent) latent-space maps.
 
-Example:
+Examples:
     >>> from goodfit.config import apply_overrides
     >>> cfg = apply_overrides(GenConfig(), ["model.name=vae", "model.latent=2", "data.name=mnist"])
     >>> cfg.model.latent, cfg.data.scaling

@@ -3,7 +3,7 @@
 It reuses goodfit's :class:`~goodfit.config.DataConfig` (same data sets, split and seeds as a
 classifier run) and its YAML / override machinery. Import-light: no torch here.
 
-Example:
+Examples:
     >>> from goodfit.config import apply_overrides
     >>> cfg = apply_overrides(GenConfig(), ["model.name=gan", "model.latent=2"])
     >>> cfg.model.name, cfg.model.latent, cfg.lr

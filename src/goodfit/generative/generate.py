@@ -25,7 +25,7 @@ def generate(run: str | Path, *, n: int = 64, seed: int = 0, interpolate: bool =
     latent VAE, ``latent_maps`` adds the test set's latent scatter coloured by class and the
     decoded manifold grid. Returns ``{kind: path}``.
 
-    Example:
+    Examples:
         >>> generate("runs/gen-20250101-120000", n=16, interpolate=True)  # doctest: +SKIP
         {'samples': PosixPath('runs/gen-20250101-120000/generated/samples-n16-seed0.png'), ...}
     """

@@ -1,6 +1,6 @@
 """``GENERATORS``: the generative models, in their own registry (``MODELS`` holds classifiers only).
 
-Example:
+Examples:
     >>> from goodfit.generative.config import GenModelConfig
     >>> vae = create_generator(GenModelConfig(name="vae", latent=2), input_shape=(1, 28, 28))
     >>> type(vae).__name__, vae.latent

@@ -2,7 +2,7 @@
 
 Drawn on matplotlib's Agg canvas without pyplot (see :mod:`goodfit.report.plots`).
 
-Example:
+Examples:
     >>> png = image_grid(np.random.default_rng(0).random((6, 1, 8, 8)), cols=3)
     >>> png[:4] == b"\\x89PNG"
     True

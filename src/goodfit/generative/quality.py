@@ -39,7 +39,7 @@ def gaussian_stats(features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def frechet_distance(mu1: np.ndarray, sigma1: np.ndarray, mu2: np.ndarray, sigma2: np.ndarray) -> float:
     """The Fréchet (2-Wasserstein squared) distance between ``N(mu1, sigma1)`` and ``N(mu2, sigma2)``.
 
-    Example:
+    Examples:
         >>> # 1-D: (m1 - m2)² + (s1 - s2)² with standard deviations s
         >>> round(frechet_distance(np.zeros(1), np.eye(1) * 4.0, np.ones(1), np.eye(1)), 6)
         2.0
@@ -73,7 +73,7 @@ def _last_linear(model: nn.Module) -> nn.Linear:
 def penultimate_features(model: nn.Module, x: np.ndarray | torch.Tensor, *, batch_size: int = 1024) -> np.ndarray:
     """The input of a classifier's last linear layer ``(N, D)``: its penultimate-layer features.
 
-    Example:
+    Examples:
         >>> from goodfit.models import MLP
         >>> penultimate_features(MLP((1, 8, 8), 10, hidden=(32, 16)), np.zeros((3, 1, 8, 8), np.float32)).shape
         (3, 16)
@@ -96,7 +96,7 @@ def penultimate_features(model: nn.Module, x: np.ndarray | torch.Tensor, *, batc
 def label_distribution(labels: np.ndarray, n_classes: int, *, reference: np.ndarray | None = None) -> dict[str, Any]:
     """Counts and shares of predicted labels, normalized entropy, covered classes, KL to ``reference``.
 
-    Example:
+    Examples:
         >>> d = label_distribution(np.array([0, 0, 1, 1]), 4)
         >>> d["covered"], round(d["entropy_normalized"], 3)
         (2, 0.5)

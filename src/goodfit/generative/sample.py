@@ -71,7 +71,7 @@ def decode(model: nn.Module, z: torch.Tensor, *, batch_size: int = 1024) -> np.n
 def sample_images(model: nn.Module, n: int, *, seed: int = 0, device: torch.device | str | None = None) -> np.ndarray:
     """``n`` samples from the prior ``z ~ N(0, I)``, decoded; seeded, so a grid can be redrawn exactly.
 
-    Example:
+    Examples:
         >>> vae = VAE((1, 8, 8), latent=2, hidden=(16,))
         >>> x = sample_images(vae, 5, seed=1)
         >>> x.shape, bool((x >= 0).all() and (x <= 1).all()), np.array_equal(x, sample_images(vae, 5, seed=1))

@@ -59,7 +59,7 @@ class GenResult:
 class VAEStep:
     """One step on the β-weighted negative ELBO, averaged over the batch (nats per image).
 
-    Example:
+    Examples:
         >>> from goodfit.train.loop import train_loop
         >>> vae = VAE((4,), latent=2, hidden=(8,), likelihood="gaussian")
         >>> opt = torch.optim.Adam(vae.parameters(), lr=1e-2)
@@ -112,7 +112,7 @@ def negative_elbo(model: VAE, x: torch.Tensor | np.ndarray, *, seed: int = 0, ba
                   device: torch.device | str = "cpu") -> dict[str, float]:
     """Mean ``-ELBO``, reconstruction and KL terms in nats per image (one seeded posterior sample each).
 
-    Example:
+    Examples:
         >>> vae = VAE((1, 8, 8), latent=2, hidden=(16,))
         >>> sorted(negative_elbo(vae, torch.rand(10, 1, 8, 8)))
         ['kl', 'neg_elbo', 'recon']
@@ -146,7 +146,7 @@ def fit_generative(config: GenConfig | None, *, run_dir: str | Path | None = Non
     """Train ``config``'s VAE or GAN in a new run folder (or continue the run ``resume``), then measure
     it on the test split.
 
-    Example:
+    Examples:
         >>> from goodfit.config import apply_overrides
         >>> cfg = apply_overrides(GenConfig(), ["data.name=digits", "train.epochs=2", "quality.enabled=false",
         ...                                     "model.variant=mlp", "out_dir=/tmp/goodfit-doc"])

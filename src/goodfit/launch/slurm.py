@@ -74,7 +74,7 @@ def executor(folder: str | Path, opts: SlurmOptions) -> Any:
 def sbatch_script(folder: str | Path, opts: SlurmOptions, *, n_tasks: int | None = None) -> str:
     """The sbatch script submitit would submit (what ``--dry-run`` prints); ``n_tasks``: a job array.
 
-    Example:
+    Examples:
         >>> opts = SlurmOptions(partition="debug", time_min=30, cpus=2)
         >>> script = sbatch_script("/tmp/goodfit-doc-slurm", opts)
         >>> "#SBATCH --partition=debug" in script and "#SBATCH --cpus-per-task=2" in script

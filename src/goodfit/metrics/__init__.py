@@ -1,7 +1,7 @@
 """Pure metric functions (numpy in, floats out), each checked against an independent reference
 (scikit-learn, a closed form): classification, ranking (AUROC, AP), regression and image quality.
 
-Example:
+Examples:
     >>> accuracy([0, 1, 1, 2], [0, 1, 2, 2])
     0.75
 """

@@ -3,7 +3,7 @@
 Checked against scikit-learn in ``tests/metrics/test_classification.py``. Zero-division cases (a class never
 predicted or never present) score 0, as ``sklearn``'s ``zero_division=0``.
 
-Example:
+Examples:
     >>> accuracy([0, 1, 1, 2], [0, 1, 2, 2])
     0.75
 """
@@ -41,7 +41,7 @@ def accuracy(y_true: Any, y_pred: Any) -> float:
 def confusion_matrix(y_true: Any, y_pred: Any, n_classes: int | None = None) -> np.ndarray:
     """``C[i, j]`` = number of samples of true class ``i`` predicted as ``j``.
 
-    Example:
+    Examples:
         >>> confusion_matrix([0, 1, 1], [0, 0, 1]).tolist()
         [[1, 0], [1, 1]]
     """

@@ -3,7 +3,7 @@
 PSNR is checked against scikit-image's definition (``10 log10(range² / MSE)``) and a closed form in
 ``tests/metrics/test_images.py``.
 
-Example:
+Examples:
     >>> clean = np.zeros((2, 1, 4, 4)); noisy = clean + 0.1
     >>> round(psnr(clean, noisy, data_range=1.0), 6)
     20.0

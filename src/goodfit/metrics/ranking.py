@@ -3,7 +3,7 @@ ROC curve and the threshold that maximizes F1. Convention: label 1 = positive, h
 positive. Checked against scikit-learn's ``roc_auc_score``, ``average_precision_score`` and
 ``precision_recall_curve`` in ``tests/metrics/test_ranking.py``.
 
-Example:
+Examples:
     >>> y, s = np.array([0, 0, 1, 1]), np.array([0.1, 0.4, 0.35, 0.8])
     >>> auroc(y, s), round(average_precision(y, s), 4)
     (0.75, 0.8333)
@@ -71,7 +71,7 @@ def best_f1_threshold(y_true: np.ndarray, score: np.ndarray) -> float:
 
     Choose it on validation data, then apply it to the test set unchanged.
 
-    Example:
+    Examples:
         >>> best_f1_threshold(np.array([0, 0, 1, 1, 0]), np.array([0.1, 0.3, 0.6, 0.9, 0.7]))
         0.6
     """
@@ -84,7 +84,7 @@ def best_f1_threshold(y_true: np.ndarray, score: np.ndarray) -> float:
 def binary_counts(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, float]:
     """Precision, recall, F1 and accuracy of 0/1 predictions (zero division scores 0).
 
-    Example:
+    Examples:
         >>> binary_counts(np.array([0, 1, 1]), np.array([0, 1, 0]))["recall"]
         0.5
     """

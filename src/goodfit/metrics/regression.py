@@ -3,7 +3,7 @@
 Checked against scikit-learn's ``mean_absolute_error``, ``mean_squared_error`` and ``r2_score`` in
 ``tests/metrics/test_regression.py``.
 
-Example:
+Examples:
     >>> y, p = np.array([3.0, -0.5, 2.0, 7.0]), np.array([2.5, 0.0, 2.0, 8.0])
     >>> mae(y, p), round(rmse(y, p), 4), round(r2(y, p), 4)
     (0.5, 0.6124, 0.9486)

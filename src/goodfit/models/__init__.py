@@ -3,7 +3,7 @@ outputs: ``(B, C)`` logits for C classes, ``(B, 1)`` for a binary logit, ``(B, K
 targets, or the input's own shape for reconstruction and denoising (the task says which). The loss
 owns any softmax or sigmoid.
 
-Example:
+Examples:
     >>> from goodfit.models import create_model
     >>> from goodfit.config import ModelConfig
     >>> model = create_model(ModelConfig(name="mlp"), input_shape=(1, 28, 28), output_shape=(10,))

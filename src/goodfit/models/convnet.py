@@ -28,7 +28,7 @@ def _block(c_in: int, c_out: int, activation: str) -> nn.Sequential:
 class ConvNet(nn.Module):
     """VGG-style stages (``channels`` = width per stage), a 4×4 average pool, linear head.
 
-    Example:
+    Examples:
         >>> ConvNet((3, 32, 32), 10, channels=(16, 32))(torch.zeros(2, 3, 32, 32)).shape
         torch.Size([2, 10])
     """

@@ -80,7 +80,7 @@ class Discriminator(nn.Module):
 class GAN(nn.Module):
     """A generator and its discriminator, kept together so one state dict holds both.
 
-    Example:
+    Examples:
         >>> gan = GAN((1, 28, 28), latent=8, width=8)
         >>> x = gan.generator(torch.randn(3, 8))
         >>> x.shape, bool(((x >= 0) & (x <= 1)).all()), gan.discriminator(x).shape

@@ -34,7 +34,7 @@ class MLP(nn.Module):
     """Fully connected network returning raw outputs: logits for a classifier (the loss owns the
     softmax), values for regression, or an array shaped like the input (an autoencoder / denoiser).
 
-    Example:
+    Examples:
         >>> MLP((1, 28, 28), 10)(torch.zeros(2, 1, 28, 28)).shape  # 784-64-64-64-10
         torch.Size([2, 10])
         >>> MLP((1, 8, 8), (1, 8, 8), hidden=(16,))(torch.zeros(2, 1, 8, 8)).shape  # 64-16-64, unflattened

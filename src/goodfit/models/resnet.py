@@ -12,7 +12,7 @@ __all__ = ["resnet18_small"]
 def resnet18_small(input_shape: Sequence[int], n_classes: int) -> nn.Module:
     """ResNet-18 whose stem keeps 28×28 / 32×32 resolution (the ImageNet stem would shrink it 4×).
 
-    Example:
+    Examples:
         >>> import torch
         >>> resnet18_small((1, 28, 28), 10)(torch.zeros(2, 1, 28, 28)).shape
         torch.Size([2, 10])

@@ -52,7 +52,7 @@ def _mlp(sizes: Sequence[int]) -> nn.Sequential:
 class VAE(nn.Module):
     """Encoder → (mu, logvar) → reparameterized z → decoder → Bernoulli logits or Gaussian mean.
 
-    Example:
+    Examples:
         >>> vae = VAE((1, 28, 28), latent=2, variant="conv")
         >>> logits, mu, logvar = vae(torch.rand(4, 1, 28, 28))
         >>> logits.shape, mu.shape
@@ -124,7 +124,7 @@ def elbo_terms(model: VAE, x: torch.Tensor, *, sample: bool = True) -> tuple[tor
     The Gaussian likelihood has the fixed std ``model.sigma`` and includes its constants, so
     ``recon + kl`` is a true negative ELBO in nats for both likelihoods.
 
-    Example:
+    Examples:
         >>> torch.manual_seed(0) and None
         >>> vae = VAE((4,), latent=2, hidden=(8,), likelihood="gaussian")
         >>> recon, kl = elbo_terms(vae, torch.zeros(3, 4))

@@ -4,7 +4,7 @@
 ``report.html`` into it, and returns the page's path. The page inlines its images and CSS, so it
 opens offline and can be copied anywhere on its own.
 
-Example:
+Examples:
     >>> from goodfit.report import write_report
     >>> write_report("runs/run-20250101-120000")  # doctest: +SKIP
     PosixPath('runs/run-20250101-120000/report.html')

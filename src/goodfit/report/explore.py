@@ -1,6 +1,6 @@
 """The exploration page: a data set's facts, class counts and sample images on one offline page.
 
-Example:
+Examples:
     >>> import tempfile
     >>> r = explore("digits", out_dir=tempfile.mkdtemp())
     >>> r.html.name, r.samples_png.name, sum(r.train_counts)

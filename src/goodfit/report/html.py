@@ -4,7 +4,7 @@ A page made here needs no network and no other file: CSS is inline, images are `
 so a report can be mailed, opened from a cluster's scratch folder or read offline on a phone.
 All values are escaped by the template engine (autoescape), so user text cannot inject markup.
 
-Example:
+Examples:
     >>> uri = embed_png(b"\\x89PNG...")
     >>> uri[:22]
     'data:image/png;base64,'
@@ -66,7 +66,7 @@ def write_html(path: str | Path, html: str) -> Path:
 def fmt_pct(value: Any, digits: int = 1) -> str:
     """``0.9123`` → ``'91.2 %'``; ``None``/NaN/non-numbers → ``'—'``.
 
-    Example:
+    Examples:
         >>> fmt_pct(0.9123), fmt_pct(None)
         ('91.2 %', '—')
     """
@@ -77,7 +77,7 @@ def fmt_pct(value: Any, digits: int = 1) -> str:
 def fmt_num(value: Any, digits: int = 4) -> str:
     """A number with ``digits`` significant digits; ``None`` → ``'—'``, NaN/inf kept visible.
 
-    Example:
+    Examples:
         >>> fmt_num(2.302585), fmt_num(float("nan")), fmt_num(None)
         ('2.303', 'nan', '—')
     """
@@ -98,7 +98,7 @@ def is_fraction(metric: str) -> bool:
 def fmt_metric(metric: str, value: Any) -> str:
     """A metric value as a person reads it: shares as percentages, PSNR in dB, the rest as numbers.
 
-    Example:
+    Examples:
         >>> fmt_metric("auroc", 0.9912), fmt_metric("r2", 0.4815), fmt_metric("psnr", 17.81)
         ('99.1 %', '0.4815', '17.81 dB')
     """

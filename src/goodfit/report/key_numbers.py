@@ -4,7 +4,7 @@ for every task, and the verdicts a reader should take away.
 Columns: the trained model, the task's no-skill baseline (the majority class, the training mean, the
 noisy input itself...), the same model untrained, and chance. Rows come from ``metrics.json`` alone.
 
-Example:
+Examples:
     >>> m = {"task": "regression", "score": "r2", "test": {"r2": 0.5, "mae": 40.0, "rmse": 50.0, "loss": 0.5},
     ...      "baselines": {"mean": {"r2": -0.01, "mae": 60.0, "rmse": 70.0}, "chance_loss": 1.0,
     ...                    "untrained": {"r2": -0.2, "loss": 1.2}}}

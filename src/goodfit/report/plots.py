@@ -5,7 +5,7 @@ or inline them with :func:`goodfit.report.html.embed_png`). Figures are drawn on
 canvas without pyplot, so no global state or GUI backend is touched, and matplotlib is imported
 only when a figure is drawn. Figures are small (``DPI``) to keep self-contained pages light.
 
-Example:
+Examples:
     >>> png = loss_curve([{"epoch": 1, "train_loss": 2.3, "valid_loss": 2.2},
     ...                   {"epoch": 2, "train_loss": 1.1, "valid_loss": 1.3}], best_epoch=2)
     >>> png[:8] == b"\\x89PNG\\r\\n\\x1a\\n"
@@ -149,7 +149,7 @@ def confusion_matrix_plot(cm: Any, classes: Sequence[str], *, title: str = "test
 def image_for_display(img: np.ndarray) -> tuple[np.ndarray, str | None]:
     """A ``(C, H, W)`` image as something ``imshow`` draws: ``(H, W)`` gray or ``(H, W, 3)`` in [0, 1].
 
-    Example:
+    Examples:
         >>> arr, cmap = image_for_display(np.zeros((3, 4, 5), dtype=np.uint8))
         >>> arr.shape, cmap
         ((4, 5, 3), None)

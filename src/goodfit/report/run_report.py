@@ -47,7 +47,7 @@ class RunFiles:
 def read_run(run_dir: str | Path) -> RunFiles:
     """Read config, history, metrics, predictions and findings of a run; tolerate missing files.
 
-    Example:
+    Examples:
         >>> read_run("runs/run-20250101-120000").metrics["status"]  # doctest: +SKIP
         'completed'
     """
@@ -97,7 +97,7 @@ def _load_npz(path: Path, notes: list[str]) -> dict[str, np.ndarray] | None:
 def write_report(run_dir: str | Path) -> Path:
     """Write ``plots/*.png`` and a self-contained ``report.html`` into a run folder; return the page.
 
-    Example:
+    Examples:
         >>> import goodfit
         >>> cfg = goodfit.apply_overrides(goodfit.Config(), ["data.name=digits", "train.epochs=1",
         ...                                                  "out_dir=/tmp/goodfit-doc"])

@@ -13,7 +13,7 @@ __all__ = ["write_study_report", "fmt_mean_std", "curves_plot"]
 def fmt_mean_std(stats: dict[str, float] | None, *, pct: bool = True) -> str:
     """``{'mean': 0.91, 'std': 0.012}`` → ``'91.00 ± 1.20 %'`` (``pct=False``: ``'0.9100 ± 0.0120'``).
 
-    Example:
+    Examples:
         >>> fmt_mean_std({"mean": 0.91, "std": 0.012, "n": 3})
         '91.00 ± 1.20 %'
     """

@@ -1,7 +1,7 @@
 """Figures for tasks beyond class labels: a validation-score curve, the ROC curve of a binary model,
 predicted against true values for regression, and input / output / target rows for array tasks.
 
-Example:
+Examples:
     >>> png = regression_scatter(np.array([1.0, 2.0, 3.0]), np.array([1.1, 1.9, 3.2]), name="y")
     >>> png[:4] == b"\\x89PNG"
     True

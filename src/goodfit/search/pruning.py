@@ -16,7 +16,7 @@ class PruneOnValid(Callback):
     The exception leaves ``fit`` (the run folder keeps its history up to that epoch); Optuna's
     ``study.optimize`` records the trial as PRUNED.
 
-    Example:
+    Examples:
         >>> import optuna
         >>> optuna.logging.set_verbosity(optuna.logging.WARNING)
         >>> trial = optuna.create_study(direction="maximize").ask()

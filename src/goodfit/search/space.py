@@ -51,7 +51,7 @@ def parse_grid(items: Iterable[str]) -> dict[str, list[Any]]:
 
     Each item may also hold several ``key=values`` separated by spaces (one quoted ``--grid``).
 
-    Example:
+    Examples:
         >>> parse_grid(["optim.lr=1e-3,1e-2 model.hidden=32|64,64"])
         {'optim.lr': [0.001, 0.01], 'model.hidden': ['32', '64,64']}
     """
@@ -137,7 +137,7 @@ def suggest(trial: Any, space: dict[str, dict[str, Any]]) -> dict[str, Any]:
 def to_override(key: str, value: Any) -> str:
     """A ``key=value`` override for a sampled value.
 
-    Example:
+    Examples:
         >>> to_override("optim.lr", 0.001), to_override("model.hidden", "64,64")
         ('optim.lr=0.001', 'model.hidden=64,64')
     """

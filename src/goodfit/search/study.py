@@ -335,7 +335,7 @@ def search(
 ) -> SearchResult:
     """Search a ``grid`` (all points) or a ``space`` (``trials`` TPE trials); test the best config once.
 
-    Example:
+    Examples:
         >>> from goodfit import Config, apply_overrides
         >>> cfg = apply_overrides(Config(), ["data.name=digits", "train.epochs=1", "model.hidden=16",
         ...     "train.monitors=false", "train.check=false", "out_dir=/tmp/goodfit-doc"])

@@ -3,7 +3,7 @@
 Imported lazily, like :mod:`goodfit`, so that naming a helper does not pay for FastAPI. The image
 preparation it shares with ``goodfit predict`` lives in :mod:`goodfit.data.images`.
 
-Example:
+Examples:
     >>> from goodfit.serve import image_style
     >>> image_style((1, 28, 28), "mnist")
     'mnist'

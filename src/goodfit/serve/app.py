@@ -5,7 +5,7 @@ Routes: ``GET /`` (the page, from ``static/``), ``POST /api/predict``, ``GET /ap
 the app is made; each prediction (decoding, preprocessing, forward pass) runs in a worker thread
 so the event loop keeps serving. Bad input gets a 4xx with a JSON body ``{"detail", "code"}``.
 
-Example:
+Examples:
     >>> from fastapi.testclient import TestClient
     >>> from goodfit import Config, apply_overrides, fit
     >>> cfg = apply_overrides(Config(), ["data.name=digits", "train.epochs=2", "out_dir=/tmp/goodfit-doc"])

@@ -3,7 +3,7 @@
 Everything here is plain Python (no HTTP), so the web app only parses, calls and answers, and
 the same object can be used from a notebook.
 
-Example:
+Examples:
     >>> from goodfit import Config, apply_overrides, fit
     >>> cfg = apply_overrides(Config(), ["data.name=digits", "train.epochs=2", "out_dir=/tmp/goodfit-doc"])
     >>> p = Predictor.from_run(fit(cfg, progress="quiet", report=False).run_dir)
@@ -42,7 +42,7 @@ class SamplesUnavailableError(GoodfitError):
 def png_data_url(x: np.ndarray) -> str:
     """A ``(C, H, W)`` or ``(H, W)`` image as a ``data:image/png;base64,...`` URL (floats min-max scaled).
 
-    Example:
+    Examples:
         >>> png_data_url(np.zeros((1, 2, 2), np.uint8))[:22]
         'data:image/png;base64,'
     """

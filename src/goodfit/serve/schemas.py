@@ -1,6 +1,6 @@
 """The JSON shapes of the web app's API (OpenAPI schema at ``/openapi.json``, docs at ``/docs``).
 
-Example:
+Examples:
     >>> ErrorOut(detail="the image is empty", code="empty_image").model_dump()
     {'detail': 'the image is empty', 'code': 'empty_image'}
 """

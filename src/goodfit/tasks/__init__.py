@@ -14,7 +14,7 @@ denoising          the clean input of a noisy one       MSE (L1, Huber) PSNR
 ``diabetes``: regression, images and ``csv:`` tables: classification); ``optim.loss`` picks another
 loss where it makes sense.
 
-Example:
+Examples:
     >>> from goodfit.config import DataConfig, OptimConfig
     >>> task = create_task(DataConfig(task="regression"), OptimConfig(loss="huber"))
     >>> task.name, task.loss_name, task.score

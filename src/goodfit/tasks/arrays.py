@@ -27,7 +27,7 @@ __all__ = ["Reconstruction", "Denoising"]
 class Reconstruction(Task):
     """Reproduce the input (an autoencoder); the model outputs the input's shape.
 
-    Example:
+    Examples:
         >>> task = Reconstruction().fit(np.array([[0.0, 1.0]]), np.array([0]), classes=("a",))
         >>> x, y = task.pair(np.ones((3, 2), np.float32), np.zeros(3), seed=0, train=False)
         >>> y is x, task.output_shape((2,)), task.data_range
@@ -84,7 +84,7 @@ class Denoising(Reconstruction):
     """Recover the clean input from ``input + N(0, noise_std²)`` (``data.noise_std``, in the scaled
     inputs' units: with ``data.scaling=minmax01``, a fraction of the value range).
 
-    Example:
+    Examples:
         >>> task = Denoising(noise_std=0.5).fit(np.array([[0.0, 1.0]]), np.array([0]), classes=("a",))
         >>> noisy, clean = task.pair(np.zeros((2, 4), np.float32), np.zeros(2), seed=0, train=False)
         >>> bool((noisy != clean).all()), float(clean.sum())

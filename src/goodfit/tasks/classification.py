@@ -27,7 +27,7 @@ __all__ = ["Classification", "Binary"]
 class Classification(Task):
     """Integer labels in ``[0, C)``; the model outputs C logits and the loss owns the softmax.
 
-    Example:
+    Examples:
         >>> task = Classification().fit(np.zeros((4, 2)), np.array([0, 1, 2, 1]), classes=("a", "b", "c"))
         >>> task.output_shape((2,)), task.loss_name
         ((3,), 'ce')
@@ -87,7 +87,7 @@ class Binary(Task):
     owns the sigmoid. A decision threshold is chosen on the validation split (best F1) and reported
     beside the usual 0.5; AUROC and average precision do not depend on it.
 
-    Example:
+    Examples:
         >>> task = Binary().fit(np.zeros((4, 2)), np.array([0, 1, 1, 0]), classes=("no", "yes"))
         >>> x, y = task.pair(np.zeros((2, 3)), np.array([1, 0]), seed=0, train=True)
         >>> y.tolist(), task.output_shape((3,))

@@ -25,7 +25,7 @@ __all__ = ["Regression"]
 class Regression(Task):
     """Predict ``K`` real values per sample (``K = 1`` for a ``(N,)`` target).
 
-    Example:
+    Examples:
         >>> task = Regression().fit(np.zeros((4, 2)), np.array([1.0, 2.0, 3.0, 4.0]), classes=())
         >>> _, y = task.pair(np.zeros((2, 2)), np.array([1.0, 4.0]), seed=0, train=False)
         >>> y.astype(float).round(3).tolist(), task.decode(torch.from_numpy(y)).round(5).tolist()

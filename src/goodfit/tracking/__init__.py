@@ -12,16 +12,26 @@ from __future__ import annotations
 from pathlib import Path
 
 from goodfit.config import Config
+from goodfit.errors import require
 from goodfit.run import RunDir
 from goodfit.tracking.mlflow import MLflowTracker, client_and_experiment, default_tracking_uri, flatten
 from goodfit.train.callbacks.base import Callback
 
-__all__ = ["trackers", "MLflowTracker", "client_and_experiment", "default_tracking_uri", "flatten", "uses"]
+__all__ = ["trackers", "MLflowTracker", "client_and_experiment", "default_tracking_uri", "flatten", "uses",
+           "check_available"]
 
 
 def uses(config: Config, name: str) -> bool:
     """Whether ``config`` asks for the tracker ``name`` (``train.tensorboard=true`` is TensorBoard too)."""
     return name in config.train.tracking or (name == "tensorboard" and config.train.tensorboard)
+
+
+def check_available(config: Config) -> None:
+    """Fail before any work when a tracker's package is missing (one line naming the extra)."""
+    if uses(config, "mlflow"):
+        require("mlflow", extra="tracking", feature="train.tracking=mlflow")
+    if uses(config, "tensorboard"):
+        require("tensorboard", extra="tracking", feature="train.tracking=tensorboard")
 
 
 def trackers(config: Config, run: RunDir, *, parent: str | None = None, role: str | None = None) -> list[Callback]:

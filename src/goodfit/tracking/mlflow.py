@@ -73,7 +73,7 @@ def client_and_experiment(uri: str, artifact_location: str | None) -> tuple[Any,
 def flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     """Nested dicts as dotted keys: ``{"optim": {"lr": 3e-3}}`` -> ``{"optim.lr": 3e-3}``.
 
-    Example:
+    Examples:
         >>> flatten({"optim": {"lr": 0.003}, "seed": 0, "model": {"hidden": [64, 64]}})
         {'optim.lr': 0.003, 'seed': 0, 'model.hidden': [64, 64]}
     """

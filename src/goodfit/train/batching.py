@@ -42,7 +42,7 @@ class _Seeded:
 class MemoryBatches(_Seeded):
     """Shuffled mini-batches of in-memory tensors (this rank's part of each batch, in a data-parallel run).
 
-    Example:
+    Examples:
         >>> x, y = torch.arange(10.0).view(10, 1), torch.arange(10)
         >>> b = MemoryBatches(x, y, batch_size=4, seed=0)
         >>> [len(yb) for _, yb in b]

@@ -66,7 +66,7 @@ def place_model(model: torch.nn.Module, device: torch.device, dtype: torch.dtype
     course convnet on MNIST trains faster per step on CPU (measured in bench/RESULTS.md). Only the
     memory layout changes: values, state dicts and checkpoints are the same.
 
-    Example:
+    Examples:
         >>> conv = place_model(torch.nn.Conv2d(3, 8, 3), torch.device("cpu"))
         >>> conv.weight.is_contiguous(memory_format=torch.channels_last)
         True

@@ -88,7 +88,7 @@ def outer_rendezvous(environ: Mapping[str, str] | None = None) -> Rendezvous | N
     of the step's node list and the port to 20000 + job id mod 20000 (the same on every node). The
     batch script itself (no ``srun``) is not a step: it trains alone.
 
-    Example:
+    Examples:
         >>> env = {"SLURM_STEP_NUM_TASKS": "8", "SLURM_PROCID": "5", "SLURM_LOCALID": "1",
         ...        "SLURM_STEP_NODELIST": "gpu[03-06]", "SLURM_JOB_ID": "4242"}
         >>> outer_rendezvous(env)
@@ -112,7 +112,7 @@ def outer_rendezvous(environ: Mapping[str, str] | None = None) -> Rendezvous | N
 def first_host(nodelist: str) -> str:
     """The first host of a Slurm node list.
 
-    Example:
+    Examples:
         >>> first_host("gpu[03-06,9],cpu1"), first_host("vm"), first_host("a1,a2")
         ('gpu03', 'vm', 'a1')
     """
@@ -173,7 +173,7 @@ def shard_bounds(n: int, batch_size: int, *, rank: int = 0, world_size: int = 1)
     fewer than ``world_size`` samples waits for the next epoch's shuffle); a last batch of one sample
     is dropped (it would break batch norm and adds noise).
 
-    Example:
+    Examples:
         >>> shard_bounds(10, 4)
         [(0, 4), (4, 8), (8, 10)]
         >>> shard_bounds(10, 4, rank=1, world_size=2)
@@ -194,7 +194,7 @@ def unwrap(model: nn.Module) -> nn.Module:
     ``module.`` prefix); checkpoints store the plain model's, so ``load_model`` and ``predict`` work
     whatever trained it. (``train.compile`` compiles the model in place: no wrapper.)
 
-    Example:
+    Examples:
         >>> m = nn.Linear(2, 2)
         >>> unwrap(m) is m
         True

@@ -19,7 +19,7 @@ def predict_logits(
 ) -> torch.Tensor:
     """Logits for ``x`` (on the CPU), computed in eval mode; the model's mode is restored after.
 
-    Example:
+    Examples:
         >>> m = nn.Linear(4, 3)
         >>> predict_logits(m, torch.zeros(5, 4)).shape
         torch.Size([5, 3])
@@ -50,7 +50,7 @@ def evaluate_split(
     """Every metric of ``task`` (loss, accuracy / AUROC / R² / PSNR, ...) for ``model`` on one split,
     plus its raw outputs. Without a task: classification with ``n_classes`` classes.
 
-    Example:
+    Examples:
         >>> m = nn.Linear(4, 3)
         >>> stats, out = evaluate_split(m, torch.zeros(5, 4), torch.zeros(5, dtype=torch.long), n_classes=3)
         >>> sorted(stats)[:3], out.shape

@@ -115,7 +115,7 @@ def train_loop(
     function of the model returning the row's ``valid_*`` numbers. ``step`` replaces the supervised
     step (``penalty`` and ``amp_dtype`` belong to that one).
 
-    Example:
+    Examples:
         >>> from goodfit.train.batching import MemoryBatches
         >>> model = nn.Linear(2, 2)
         >>> opt = torch.optim.SGD(model.parameters(), lr=0.1)

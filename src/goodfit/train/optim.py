@@ -13,7 +13,7 @@ def build_optimizer(params, cfg: OptimConfig, *, device: torch.device) -> torch.
     """Adam / AdamW / SGD. Where torch has fused kernels (CPU, CUDA) they are used: one kernel
     launch per step for all parameters instead of one per tensor (the same updates).
 
-    Example:
+    Examples:
         >>> opt = build_optimizer(torch.nn.Linear(2, 2).parameters(), OptimConfig(), device=torch.device("cpu"))
         >>> type(opt).__name__, opt.defaults["fused"]
         ('Adam', True)

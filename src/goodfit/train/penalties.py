@@ -31,7 +31,7 @@ def weight_tensors(model: nn.Module) -> list[nn.Parameter]:
 def l1_penalty(model: nn.Module) -> torch.Tensor:
     """``sum(|w|)`` over :func:`weight_tensors`, differentiable (its gradient is ``sign(w)``).
 
-    Example:
+    Examples:
         >>> m = nn.Linear(2, 1)
         >>> with torch.no_grad():
         ...     _ = m.weight.copy_(torch.tensor([[1.0, -2.0]])); _ = m.bias.fill_(5.0)

@@ -15,7 +15,7 @@ DataLoaders the code really uses, through torch's public hooks; :mod:`goodfit.wa
 lint's rules as the training goes and prints each finding when it is found. What the code computes
 does not change.
 
-Example:
+Examples:
     >>> import torch
     >>> from torch.utils.data import DataLoader, TensorDataset
     >>> x, y = torch.randn(64, 4), torch.arange(64) % 2

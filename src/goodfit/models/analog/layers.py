@@ -15,7 +15,7 @@ sees one chunk at a time. Backward: rounding is straight-through, a saturated re
 gradient, and ``d out / d s = gain`` — so gradients arrive at the weights scaled by the gain and
 standard optimizers work at ordinary learning rates.
 
-Example:
+Examples:
     >>> from goodfit.config import AnalogConfig
     >>> layer = AnalogLinear(784, 10, config=AnalogConfig(noise=0))
     >>> x = torch.full((2, 784), 31.0)  # (B, in) input codes
@@ -63,7 +63,7 @@ def chunk_sums(x: torch.Tensor, w: torch.Tensor, rows: int) -> torch.Tensor:
     Returns:
         ``(n_chunks, B, n_out)``; summing over the first dimension gives ``x @ w.T``.
 
-    Example:
+    Examples:
         >>> chunk_sums(torch.ones(1, 784), torch.ones(1, 784), 128)[:, 0, 0].tolist()
         [128.0, 128.0, 128.0, 128.0, 128.0, 128.0, 16.0]
     """
@@ -90,7 +90,7 @@ class AnalogLinear(nn.Module):
     and clamped to ``0..2**input_bits-1``) and returns the digitally summed read-outs.
     ``weight_int()`` gives the integer weights the chip would hold.
 
-    Example:
+    Examples:
         >>> from goodfit.config import AnalogConfig
         >>> layer = AnalogLinear(3, 1, config=AnalogConfig(noise=0, gain=0.5))
         >>> with torch.no_grad():  # in units of the full scale 1/sqrt(3)
@@ -178,7 +178,7 @@ class ConvertingReLU(nn.Module):
     ``shift`` shifts left (used when sweeping the input resolution above 5 bits). Backward:
     straight through the floors, ``2**-shift`` inside both clamp ranges, 0 outside.
 
-    Example:
+    Examples:
         >>> relu = ConvertingReLU(1)
         >>> relu(torch.tensor([-5.0, 3.7, 9.0, 62.0, 200.0])).tolist()  # 200 -> 127 -> 63 -> 31
         [0.0, 1.0, 4.0, 31.0, 31.0]

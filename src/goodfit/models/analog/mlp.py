@@ -33,7 +33,7 @@ class AnalogMLP(nn.Module):
         n_classes: output columns.
         config: the chip and the hidden sizes (``config.hidden``, default 256, 256).
 
-    Example:
+    Examples:
         >>> model = AnalogMLP((1, 28, 28), 10, config=AnalogConfig(noise=0))
         >>> [(m.in_features, m.out_features) for m in model.analog_layers()]
         [(784, 256), (256, 256), (256, 10)]

@@ -7,7 +7,7 @@ value that rounds passes its gradient unchanged. Rounding is *half up* (``floor(
 same rule the integer-only numpy re-implementation in :mod:`goodfit.analog.export` uses, so the
 two agree bit for bit.
 
-Example:
+Examples:
     >>> x = torch.tensor([-3.0, 0.49, 0.5, 2.5, 40.0], requires_grad=True)
     >>> q = quantize(x, 0, 31)
     >>> q.tolist()
@@ -66,7 +66,7 @@ def quantize(x: torch.Tensor, lo: float, hi: float, *, scale: float = 1.0) -> to
         hi: largest integer kept; the ends themselves are inside.
         scale: multiplies ``x`` before rounding (and the gradient).
 
-    Example:
+    Examples:
         >>> quantize(torch.tensor([-64.0, -63.4, 62.5, 70.0]), -63, 63).tolist()
         [-63.0, -63.0, 63.0, 63.0]
         >>> x = torch.tensor([-0.1, 0.0, 0.4, 1.0, 1.1], requires_grad=True)
@@ -102,7 +102,7 @@ def converting_relu(x: torch.Tensor, shift: int, *, in_max: int = 127, out_max: 
     A negative ``shift`` shifts left. Backward: straight through both floors, ``2**-shift``
     where neither clamp saturates, 0 where one does.
 
-    Example:
+    Examples:
         >>> x = torch.tensor([-5.0, 0.5, 3.7, 9.0, 62.0, 200.0], requires_grad=True)
         >>> y = converting_relu(x, 1); y.tolist()  # 200 -> 127 -> 63 -> 31
         [0.0, 0.0, 1.0, 4.0, 31.0, 31.0]
@@ -155,7 +155,7 @@ def read_out(s: torch.Tensor, *, gain: tuple[int, int], lo: int, hi: int,
     the integer arithmetic of the numpy re-implementation. Backward: ``gain (* mismatch)`` where
     the read-out is not saturated, 0 where it is.
 
-    Example:
+    Examples:
         >>> s = torch.tensor([249.0, 250.0, -250.0, -251.0, 64_000.0, -70_000.0], requires_grad=True)
         >>> r = read_out(s, gain=(1, 500), lo=-128, hi=127); r.tolist()
         [0.0, 1.0, 0.0, -1.0, 127.0, -128.0]
@@ -168,7 +168,7 @@ def read_out(s: torch.Tensor, *, gain: tuple[int, int], lo: int, hi: int,
 def input_max(bits: int) -> int:
     """Largest unsigned input code: ``2**bits - 1`` (5 bits: 31).
 
-    Example:
+    Examples:
         >>> input_max(5), input_max(1)
         (31, 1)
     """
@@ -178,7 +178,7 @@ def input_max(bits: int) -> int:
 def weight_max(bits: int) -> int:
     """Largest weight magnitude; the sign is separate, so 6 bits span ``-63..63``.
 
-    Example:
+    Examples:
         >>> weight_max(6)
         63
     """
@@ -188,7 +188,7 @@ def weight_max(bits: int) -> int:
 def output_range(bits: int) -> tuple[int, int]:
     """The signed ADC read-out range: 8 bits saturate at ``-128..127``.
 
-    Example:
+    Examples:
         >>> output_range(8)
         (-128, 127)
     """
@@ -200,7 +200,7 @@ def encode_input(x: torch.Tensor, bits: int) -> torch.Tensor:
 
     Values outside [0, 1] saturate. With ``bits=1`` this binarizes at 0.5.
 
-    Example:
+    Examples:
         >>> encode_input(torch.tensor([0.0, 0.5, 1.0, 1.7, -0.2]), 5).tolist()
         [0.0, 16.0, 31.0, 31.0, 0.0]
         >>> encode_input(torch.tensor([0.49, 0.5]), 1).tolist()
@@ -218,7 +218,7 @@ def quantize_weight(w: torch.Tensor, bits: int, *, full_scale: float = 1.0) -> t
     so the float parameters live on the scale that ordinary learning rates are tuned for.
     The gradient is scaled by ``w_max / full_scale``.
 
-    Example:
+    Examples:
         >>> quantize_weight(torch.tensor([-2.0, -0.5, 0.0, 0.1, 1.0]), 6).tolist()
         [-63.0, -31.0, 0.0, 6.0, 63.0]
         >>> quantize_weight(torch.tensor([0.05, 0.1]), 6, full_scale=0.1).tolist()
@@ -234,7 +234,7 @@ def gain_fraction(gain: float) -> tuple[int, int]:
     Using an exact fraction lets an integer-only implementation (``(s * num + den // 2) // den``)
     reproduce the model's rounding bit for bit.
 
-    Example:
+    Examples:
         >>> gain_fraction(0.002)
         (1, 500)
     """

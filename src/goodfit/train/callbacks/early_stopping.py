@@ -15,7 +15,7 @@ class EarlyStopping(Callback):
     higher is better: ``valid_acc``, ``valid_auroc``, ``valid_r2``, ``valid_psnr``) reaches ``target``
     (``None``: never).
 
-    Example:
+    Examples:
         >>> from types import SimpleNamespace
         >>> state = SimpleNamespace(last={"valid_psnr": 24.1}, should_stop=False, stop_reason=None)
         >>> EarlyStopping(target=24.0, target_key="valid_psnr").on_epoch_end(state)

@@ -15,7 +15,8 @@ class TensorBoard(Callback):
         try:
             from torch.utils.tensorboard import SummaryWriter
         except ImportError:
-            raise ConfigError("train.tensorboard=true needs the tensorboard package: pip install tensorboard") from None
+            raise ConfigError("train.tracking=tensorboard needs the tensorboard package: "
+                              "pip install 'goodfit[tracking]'") from None
         self.writer = SummaryWriter(log_dir=str(folder))
 
     def on_epoch_end(self, state: TrainState) -> None:
