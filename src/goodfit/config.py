@@ -28,9 +28,13 @@ __all__ = [
     "DataConfig",
     "ModelConfig",
     "OptimConfig",
+    "Range",
+    "RANGES",
     "TrainConfig",
     "apply_overrides",
     "build_config",
+    "check_ranges",
+    "check_run_name",
     "config_from_dict",
     "config_to_dict",
     "load_config",
@@ -41,6 +45,116 @@ Scaling = Literal["standardize", "minmax01", "minmax11", "none"]
 Augment = Literal["none", "shift", "crop-flip"]
 TaskName = Literal["auto", "classification", "binary", "regression", "reconstruction", "denoising"]
 LossName = Literal["auto", "ce", "bce", "mse", "l1", "huber"]
+
+
+@dataclass(frozen=True)
+class Range:
+    """The values a number field may take: ``lo``..``hi``, each end closed unless marked open.
+
+    Examples:
+        >>> Range(0, 1, hi_open=True).describe(), Range(1).describe(), Range(0, 2**32 - 1).describe()
+        ('in [0, 1)', '>= 1', 'in 0..4294967295')
+    """
+
+    lo: float | None = None
+    hi: float | None = None
+    lo_open: bool = False
+    hi_open: bool = False
+    hint: str = ""  # what the value means, added to the error (e.g. "0 turns early stopping off")
+
+    def __contains__(self, x: float) -> bool:
+        above = self.lo is None or (x > self.lo if self.lo_open else x >= self.lo)
+        below = self.hi is None or (x < self.hi if self.hi_open else x <= self.hi)
+        return above and below
+
+    def describe(self) -> str:
+        if self.hi is None:
+            return f"{'>' if self.lo_open else '>='} {self.lo}"
+        if not (self.lo_open or self.hi_open) and all(float(v).is_integer() for v in (self.lo, self.hi)):
+            return f"in {self.lo}..{self.hi}"
+        return f"in {'(' if self.lo_open else '['}{self.lo}, {self.hi}{')' if self.hi_open else ']'}"
+
+
+SEED = Range(0, 2**32 - 1, hint="any whole number works; seeds are not ranked")
+FRACTION = Range(0, 1, hi_open=True)
+NONNEG = Range(0)
+POSITIVE = Range(0, lo_open=True)
+SIZE = Range(1, 2**20)  # layer widths, channels
+INT64 = 2**63  # the largest whole numbers torch and numpy hold
+
+ANALOG_RANGES: dict[str, Range] = {
+    "input_bits": Range(1, 12), "weight_bits": Range(1, 12), "output_bits": Range(2, 16),
+    "chunk_rows": Range(1, 2**20), "gain": POSITIVE, "hidden": SIZE, "logit_scale": POSITIVE,
+    "noise": Range(0, hint="0 makes the forward pass deterministic"), "gain_mismatch": NONNEG,
+    "relu_shift": Range(-16, 16, hint="negative shifts left"), "seed": SEED,
+}
+
+DATA_RANGES: dict[str, Range] = {
+    "valid_fraction": FRACTION, "split_seed": SEED, "noise_std": NONNEG, "fold": NONNEG,
+    "train_subset": Range(0, hint="0 uses all training data"), "folds": Range(0, 1000, hint="0 turns k-fold off"),
+}
+
+RANGES: dict[str, Range] = {
+    "seed": SEED,
+    **{f"data.{k}": r for k, r in DATA_RANGES.items()},
+    "model.hidden": SIZE, "model.channels": SIZE, "model.dropout": FRACTION,
+    "optim.lr": POSITIVE, "optim.weight_decay": NONNEG, "optim.l1": NONNEG, "optim.label_smoothing": FRACTION,
+    "optim.momentum": Range(0, 1, hi_open=True, hint="0.9 is the usual choice"),
+    "train.epochs": Range(1, 10**6), "train.batch_size": Range(1, 2**31 - 1),
+    "train.patience": Range(0, hint="0 turns early stopping off"), "train.min_delta": NONNEG,
+    "train.num_workers": Range(0, 256), "train.nproc": Range(1, 1024, hint="1 trains in this process"),
+}
+
+
+def check_ranges(obj: Any, ranges: dict[str, Range], prefix: str = "") -> None:
+    """Raise one :class:`ConfigError` for the first field of the dataclass ``obj`` out of range.
+
+    Every number must be finite and every whole number fit in 64 bits; a field named in ``ranges``
+    (dotted, relative to ``obj``; a tuple's items each) must lie in its :class:`Range`. Nested config
+    dataclasses are checked by their own ``__post_init__`` and skipped here.
+
+    Examples:
+        >>> check_ranges(OptimConfig(lr=float("nan")), {"lr": POSITIVE}, prefix="optim.")
+        Traceback (most recent call last):
+        goodfit.errors.ConfigError: optim.lr=nan must be a finite number
+    """
+    for key, value in _leaves(obj, ""):
+        for item in value if isinstance(value, tuple) else (value,):
+            if isinstance(item, bool) or not isinstance(item, (int, float)):
+                continue
+            if isinstance(item, float) and not math.isfinite(item):
+                raise ConfigError(f"{prefix}{key}={item} must be a finite number")
+            if isinstance(item, int) and not -INT64 <= item < INT64:
+                raise ConfigError(f"{prefix}{key}={item} is too large; whole numbers must be below 2**63")
+            allowed = ranges.get(key)
+            if allowed is not None and item not in allowed:
+                hint = f" ({allowed.hint})" if allowed.hint else ""
+                raise ConfigError(f"{prefix}{key}={item} is out of range: it must be {allowed.describe()}{hint}")
+
+
+def _leaves(obj: Any, prefix: str) -> Iterable[tuple[str, Any]]:
+    for f in fields(obj):
+        value = getattr(obj, f.name)
+        if is_dataclass(value):
+            if not hasattr(type(value), "__post_init__"):  # checked here, not by itself
+                yield from _leaves(value, f"{prefix}{f.name}.")
+        else:
+            yield prefix + f.name, value
+
+
+def check_run_name(name: str) -> None:
+    """A run name becomes one folder name inside ``out_dir``: no separators, no ``..``, not empty.
+
+    Examples:
+        >>> check_run_name("lr-sweep")
+        >>> check_run_name("../../x")
+        Traceback (most recent call last):
+        goodfit.errors.ConfigError: name='../../x' must be a plain folder name (letters, digits, - _ .), not a ...
+    """
+    bad = not name or name in {".", ".."} or any(c in name for c in "/\\\0") or not name.isprintable()
+    if bad or name.startswith("-"):
+        raise ConfigError(f"name={name!r} must be a plain folder name (letters, digits, - _ .), not a path; "
+                          "use out_dir=PATH to choose where runs go")
 
 
 @dataclass(frozen=True)
@@ -77,20 +191,7 @@ class AnalogConfig:
     seed: int | None = None  # seeds read-out noise and mismatch; None: torch's global RNG (run seed)
 
     def __post_init__(self) -> None:
-        checks = [
-            (1 <= self.input_bits <= 12, "model.analog.input_bits must be in 1..12"),
-            (1 <= self.weight_bits <= 12, "model.analog.weight_bits must be in 1..12"),
-            (2 <= self.output_bits <= 16, "model.analog.output_bits must be in 2..16"),
-            (self.chunk_rows >= 1, "model.analog.chunk_rows must be >= 1"),
-            (self.gain > 0, "model.analog.gain must be > 0"),
-            (self.noise >= 0, "model.analog.noise must be >= 0 (0 makes the forward pass deterministic)"),
-            (self.gain_mismatch >= 0, "model.analog.gain_mismatch must be >= 0"),
-            (self.logit_scale > 0, "model.analog.logit_scale must be > 0"),
-            (all(h > 0 for h in self.hidden), "model.analog.hidden sizes must be > 0"),
-        ]
-        for ok, message in checks:
-            if not ok:
-                raise ConfigError(message)
+        check_ranges(self, ANALOG_RANGES, prefix="model.analog.")
 
 
 @dataclass(frozen=True)
@@ -156,29 +257,17 @@ class Config:
 
 
 def _validate(cfg: Config) -> None:
+    """Every field in its range (:data:`RANGES`), then the rules that tie fields together."""
+    check_ranges(cfg, RANGES)
+    check_run_name(cfg.name)
     checks = [
-        (cfg.optim.lr > 0, "optim.lr must be > 0"),
-        (cfg.train.epochs >= 1, "train.epochs must be >= 1"),
-        (cfg.train.batch_size >= 1, "train.batch_size must be >= 1"),
-        (cfg.train.patience >= 0, "train.patience must be >= 0 (0 turns early stopping off)"),
-        (0.0 <= cfg.data.valid_fraction < 1.0, "data.valid_fraction must be in [0, 1)"),
-        (0.0 <= cfg.model.dropout < 1.0, "model.dropout must be in [0, 1)"),
-        (cfg.optim.weight_decay >= 0, "optim.weight_decay must be >= 0"),
-        (cfg.train.num_workers >= 0, "train.num_workers must be >= 0"),
-        (cfg.train.nproc >= 1, f"train.nproc must be >= 1 (got {cfg.train.nproc}); 1 trains in this process"),
-        (cfg.train.nproc < 1 or cfg.train.batch_size % cfg.train.nproc == 0,
+        (cfg.train.batch_size % cfg.train.nproc == 0,
          f"train.batch_size={cfg.train.batch_size} does not split evenly over train.nproc={cfg.train.nproc} "
          f"processes; use a multiple of {cfg.train.nproc}"),
-        (all(h > 0 for h in cfg.model.hidden), "model.hidden sizes must be > 0"),
-        (all(c > 0 for c in cfg.model.channels), "model.channels must be > 0"),
-        (cfg.train.target is None or math.isfinite(cfg.train.target), "train.target must be a number"),
-        (0.0 <= cfg.optim.label_smoothing < 1.0, "optim.label_smoothing must be in [0, 1)"),
-        (cfg.optim.l1 >= 0, "optim.l1 must be >= 0"),
         ("none" not in cfg.train.tracking or len(cfg.train.tracking) == 1,
          "train.tracking=none cannot be combined with a tracker; give tensorboard, mlflow or both"),
-        (cfg.data.train_subset >= 0, "data.train_subset must be >= 0 (0 uses all training data)"),
-        (cfg.data.folds == 0 or cfg.data.folds >= 2, "data.folds must be 0 (off) or >= 2"),
-        (cfg.data.folds == 0 or 0 <= cfg.data.fold < cfg.data.folds, "data.fold must be in [0, data.folds)"),
+        (cfg.data.folds != 1, "data.folds must be 0 (off) or >= 2"),
+        (cfg.data.folds == 0 or cfg.data.fold < cfg.data.folds, "data.fold must be in [0, data.folds)"),
         (cfg.model.name != "analog-mlp" or cfg.data.scaling == "minmax01",
          "model.name=analog-mlp turns inputs in [0, 1] into chip codes; add data.scaling=minmax01"),
     ]
@@ -291,15 +380,18 @@ def load_config(path: str | Path, cls: type | None = None) -> Any:
 
     ``cls`` is the config dataclass to build (default :class:`Config`; the generative runs pass theirs).
     """
+    from goodfit.fileio import read_text
+
     path = Path(path)
     if path.is_dir():
         path = path / "config.yaml"
+    text = read_text(path, what="config file", fix="pass an existing YAML file", error=ConfigError)
     try:
-        data = yaml.safe_load(path.read_text()) or {}
-    except FileNotFoundError:
-        raise ConfigError(f"config file {path} not found; pass an existing YAML file") from None
+        data = yaml.safe_load(text) or {}
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path} is not valid YAML: {str(exc).splitlines()[0]}") from None
+    except RecursionError:
+        raise ConfigError(f"{path} is nested too deeply to be a config; pass a goodfit YAML config") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path} must hold a mapping of config keys")
     for key in META_KEYS:

@@ -176,10 +176,9 @@ class RunDir:
         return self.path / name
 
     def read_json(self, name: str) -> Any:
-        try:
-            return json.loads((self.path / name).read_text())
-        except FileNotFoundError:
-            raise RunDirError(f"{self.path / name} not found; the run may not have finished") from None
+        from goodfit.fileio import read_json
+
+        return read_json(self.path / name, what="run file", fix="the run may not have finished; train it again")
 
     def write_history(self, history: list[dict[str, Any]]) -> Path:
         buf = io.StringIO()

@@ -54,10 +54,10 @@ def test_analog_overrides_and_yaml_round_trip(tmp_path):
 
 
 @pytest.mark.parametrize("override, message", [
-    ("model.analog.noise=-1", "model.analog.noise must be >= 0"),
-    ("model.analog.input_bits=0", "model.analog.input_bits must be in 1..12"),
-    ("model.analog.gain=0", "model.analog.gain must be > 0"),
-    ("model.analog.chunk_rows=0", "model.analog.chunk_rows must be >= 1"),
+    ("model.analog.noise=-1", "model.analog.noise=-1.0 is out of range: it must be >= 0"),
+    ("model.analog.input_bits=0", "model.analog.input_bits=0 is out of range: it must be in 1..12"),
+    ("model.analog.gain=0", "model.analog.gain=0.0 is out of range: it must be > 0"),
+    ("model.analog.chunk_rows=0", "model.analog.chunk_rows=0 is out of range: it must be in 1..1048576"),
     ("model.analog.nois=1", "unknown config key 'model.analog.nois'"),
 ])
 def test_bad_analog_values_are_one_line_errors(override, message):

@@ -24,6 +24,11 @@ def test_image_folder_errors(tmp_path):
     with pytest.raises(DataError, match="no class sub-folders"):
         load_dataset(f"imagefolder:{tmp_path}")
     (tmp_path / "a").mkdir()
+    with pytest.raises(DataError, match="only the class folder 'a'"):
+        load_dataset(f"imagefolder:{tmp_path}")
+    (tmp_path / "b").mkdir()
+    with pytest.raises(DataError, match="holds no images"):
+        load_dataset(f"imagefolder:{tmp_path}")
     (tmp_path / "a" / "bad.png").write_bytes(b"not a png")
     with pytest.raises(DataError, match="not a readable image"):
         load_dataset(f"imagefolder:{tmp_path}")
@@ -79,3 +84,23 @@ def test_csv_with_one_class_infinite_features_or_text_targets_for_regression(tmp
     with pytest.raises(DataError, match="needs numbers in the label column"):
         load_dataset(_table(tmp_path, ["x", "y"] * 4, name="text.csv"), task="regression")
     assert load_dataset(_table(tmp_path, [0, 1, 2] * 4, name="ints.csv")).classes == ("0", "1", "2")
+
+
+def test_image_folder_16_bit_images_are_scaled_not_clipped(tmp_path):
+    """A 16-bit PNG's mid-grey (32768) is 8-bit mid-grey (128), not clipped to white (255)."""
+    from PIL import Image
+
+    for cls, level in (("dark", 4096), ("mid", 32768)):
+        (tmp_path / cls).mkdir()
+        for i in range(3):
+            Image.fromarray(np.full((6, 6), level + i, np.uint16)).save(tmp_path / cls / f"{i}.png")
+    ds = load_dataset(f"imagefolder:{tmp_path}")
+    levels = {ds.classes[int(y)]: int(x.max()) for x, y in zip(ds.x_train, ds.y_train)}
+    assert levels == {"dark": 16, "mid": 128}
+
+
+def test_csv_without_header_is_refused(tmp_path):
+    rows = "".join(f"{i % 7},{i % 3},{i % 2}\n" for i in range(30))
+    (tmp_path / "t.csv").write_text(rows)
+    with pytest.raises(DataError, match="is data, not a header"):
+        load_dataset(f"csv:{tmp_path / 't.csv'}")

@@ -163,13 +163,15 @@ def test_nan_loss_exits_nonzero_with_message(tmp_path):
 
 
 def test_resume_cli(tmp_path):
-    # a run whose last checkpoint says "2 of 4 epochs done" resumes to the end
+    # a run whose last checkpoint says "2 of 4 epochs done" (killed before metrics.json) resumes to the end
     import torch
 
     target = tmp_path / "r"
     run("train", "--dataset", "digits", "--epochs", "2", "--run-dir", target, "--progress", "quiet")
+    assert_one_line_error(run("train", "--resume", target, check=False), "has completed; there is nothing to resume")
     cfg = (target / "config.yaml").read_text().replace("epochs: 2", "epochs: 4")
     (target / "config.yaml").write_text(cfg)
+    (target / "metrics.json").unlink()
     ckpt = torch.load(target / "checkpoints" / "last.pt", weights_only=False)
     assert ckpt["epoch"] == 2
     proc = run("train", "--resume", target, "--progress", "lines")

@@ -19,7 +19,7 @@ app = typer.Typer(help="Anomaly detection: detectors x feature spaces under seed
 
 Methods = typer.Option(None, "--method", "-m", help="DETECTOR[key=value,...]@FEATURE, repeatable; quote it "
                        "in a shell, e.g. -m 'knn[metric=cosine]@raw'. Default: the protocol's set.")
-Seeds = typer.Option(3, "--seeds", help="Seeds 0..N-1 (splits, initializations).")
+Seeds = typer.Option(3, "--seeds", min=1, help="Seeds 0..N-1 (splits, initializations).")
 MaxTrain = typer.Option(None, "--max-train", help="Cap the normal training images per task (seeded subset).")
 OutDir = typer.Option(Path("runs"), "--out-dir", help="Where the anomaly-<protocol>-<time> folder goes.")
 Quiet = typer.Option(False, "--quiet", "-q", help="No line per (seed, task, method).")

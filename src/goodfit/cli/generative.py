@@ -56,11 +56,11 @@ def train_generative(
 
 def generate(
     run: Path = typer.Argument(..., help="A run folder made by goodfit train-generative."),
-    n: int = typer.Option(64, "--n", "-n", help="Number of samples in the grid."),
-    seed: int = typer.Option(0, "--seed", help="Seed of the prior samples."),
+    n: int = typer.Option(64, "--n", "-n", min=1, help="Number of samples in the grid."),
+    seed: int = typer.Option(0, "--seed", min=0, max=2**32 - 1, help="Seed of the prior samples."),
     interpolate: bool = typer.Option(False, "--interpolate", help="Also interpolate between two test images."),
     pair: str | None = typer.Option(None, "--pair", help="Test positions to interpolate between, e.g. 3,17."),
-    steps: int = typer.Option(10, "--steps", help="Images along the interpolation."),
+    steps: int = typer.Option(10, "--steps", min=1, help="Images along the interpolation."),
     out: Path | None = typer.Option(None, "--out", help="Folder for the PNGs (default RUN/generated)."),
     data_root: str | None = DataRoot,
 ) -> None:

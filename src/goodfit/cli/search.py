@@ -26,7 +26,7 @@ def search(
     space: Path | None = typer.Option(
         None, "--space", help="YAML search space for TPE (see goodfit.search.space)."
     ),
-    trials: int = typer.Option(20, "--trials", "-n", help="TPE: number of trials (a grid runs every point)."),
+    trials: int = typer.Option(20, "--trials", "-n", min=1, help="TPE: number of trials (a grid runs every point)."),
     config: Path | None = opt.ConfigFile,
     storage: str | None = typer.Option(
         None, "--storage", help="SQLAlchemy URL (default: SQLite in the study folder)."
@@ -34,8 +34,8 @@ def search(
     pruner: str | None = typer.Option(
         None, "--pruner", help="median, hyperband or none (default: none for a grid, median for TPE)."
     ),
-    jobs: int = typer.Option(1, "--jobs", "-j", help="Local worker processes sharing the storage."),
-    seed: int = typer.Option(0, "--seed", help="Sampler seed."),
+    jobs: int = typer.Option(1, "--jobs", "-j", min=1, help="Local worker processes sharing the storage."),
+    seed: int = typer.Option(0, "--seed", min=0, max=2**32 - 1, help="Sampler seed."),
     resume: Path | None = typer.Option(
         None, "--resume", help="Continue a search folder; finished trials are kept."
     ),

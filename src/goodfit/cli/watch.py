@@ -13,7 +13,7 @@ def watch(
     ctx: typer.Context,
     script: Path = typer.Argument(..., help="Your training script; every argument after it is passed to it."),
     out_dir: Path = typer.Option(Path("runs"), "--out-dir", help="Where the watch-<script>-<time> folder goes."),
-    steps: int = typer.Option(50, "--steps", help="Optimizer steps whose losses are followed closely."),
+    steps: int = typer.Option(50, "--steps", min=1, help="Optimizer steps whose losses are followed closely."),
 ) -> None:
     """Run a training script unchanged and check what it does: model, loss, optimizer, data, evaluation."""
     from goodfit.watch import run_script

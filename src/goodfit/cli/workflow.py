@@ -73,17 +73,18 @@ def train(
     config: Path | None = opt.ConfigFile,
     dataset: str | None = opt.Dataset,
     model: str | None = opt.Model,
-    epochs: int | None = typer.Option(None, "--epochs", "-e", help="Shortcut for train.epochs."),
+    epochs: int | None = typer.Option(None, "--epochs", "-e", min=1, help="Shortcut for train.epochs."),
     data_root: str | None = opt.DataRoot,
     run_dir: Path | None = opt.RunDir,
     resume: Path | None = typer.Option(None, "--resume", help="Continue an interrupted run from its last checkpoint."),
     show_config: bool = typer.Option(False, "--show-config", help="Print the resolved config as YAML and exit."),
     no_check: bool = typer.Option(False, "--no-check", help="Skip the pitfall lint (train.check=false)."),
     sanity: bool = typer.Option(False, "--sanity", help="Overfit one batch first; stop if that fails."),
-    seeds: int = typer.Option(1, "--seeds", help="Repeat with N seeds and report mean ± std."),
-    folds: int = typer.Option(0, "--folds", help="Stratified k-fold cross-validation on train (test untouched)."),
-    jobs: int = typer.Option(1, "--jobs", "-j", help="Parallel processes for --seeds / --folds."),
-    nproc: int | None = typer.Option(None, "--nproc", help="Data-parallel processes, train.nproc "
+    seeds: int = typer.Option(1, "--seeds", min=1, help="Repeat with N seeds and report mean ± std."),
+    folds: int = typer.Option(0, "--folds", min=0,
+                              help="Stratified k-fold cross-validation on train (test untouched)."),
+    jobs: int = typer.Option(1, "--jobs", "-j", min=1, help="Parallel processes for --seeds / --folds."),
+    nproc: int | None = typer.Option(None, "--nproc", min=1, help="Data-parallel processes, train.nproc "
                                      "(torch.distributed; docs/distributed.md)."),
     progress: str = opt.Progress,
 ) -> None:
@@ -126,9 +127,9 @@ def _run_study(cfg, *, seeds: int, folds: int, jobs: int) -> None:
 
 def regularize(
     overrides: list[str] = typer.Argument(None, help="Overrides of the experiment's base config."),
-    seeds: int = typer.Option(3, "--seeds", help="Seeds per variant."),
+    seeds: int = typer.Option(3, "--seeds", min=1, help="Seeds per variant."),
     variants: str | None = typer.Option(None, "--variants", help="Comma-separated subset, e.g. none,l2,dropout."),
-    jobs: int = typer.Option(1, "--jobs", "-j", help="Parallel processes."),
+    jobs: int = typer.Option(1, "--jobs", "-j", min=1, help="Parallel processes."),
 ) -> None:
     """Compare none / L1 / L2 / dropout / batch norm / augmentation / early stopping over seeds."""
     from goodfit.regularize import regularize as run_regularize
@@ -182,8 +183,8 @@ def sanity(
     config: Path | None = opt.ConfigFile,
     dataset: str | None = opt.Dataset,
     model: str | None = opt.Model,
-    steps: int = typer.Option(200, "--steps", help="Optimizer steps on the one batch."),
-    batch_size: int = typer.Option(32, "--batch-size", help="Size of the one batch."),
+    steps: int = typer.Option(200, "--steps", min=1, help="Optimizer steps on the one batch."),
+    batch_size: int = typer.Option(32, "--batch-size", min=1, help="Size of the one batch."),
     data_root: str | None = opt.DataRoot,
 ) -> None:
     """Overfit one batch on purpose: a healthy setup reaches ~100 % batch accuracy (exit 1 if not)."""

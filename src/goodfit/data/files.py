@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from goodfit.data.base import Dataset
+from goodfit.data.images import read_image
 from goodfit.data.splits import stratified_split
 from goodfit.errors import DataError
 
@@ -16,22 +17,21 @@ IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".ti
 
 
 def _read_class_tree(folder: Path) -> tuple[list[np.ndarray], list[int], list[str]]:
-    from PIL import Image, UnidentifiedImageError
-
     classes = sorted(p.name for p in folder.iterdir() if p.is_dir())
-    if not classes:
-        raise DataError(f"{folder} has no class sub-folders; lay images out as {folder}/<class>/<image>.png")
+    if len(classes) < 2:
+        found = f"only the class folder {classes[0]!r}" if classes else "no class sub-folders"
+        raise DataError(f"{folder} has {found}; a classifier needs >= 2: lay images out as "
+                        f"{folder}/<class>/<image>.png")
     images, labels = [], []
     for label, cls in enumerate(classes):
         for f in sorted((folder / cls).iterdir()):
             if f.suffix.lower() not in IMAGE_SUFFIXES:
                 continue
-            try:
-                with Image.open(f) as im:
-                    images.append(np.asarray(im.convert("L" if im.mode in ("L", "1", "I;16") else "RGB")))
-            except (UnidentifiedImageError, OSError) as exc:
-                raise DataError(f"{f} is not a readable image ({exc}); remove or fix it") from None
+            im = read_image(f)  # the guarded decoder: corrupt, empty and oversized files are one DataError
+            images.append(np.asarray(im if im.mode == "L" else im.convert("L" if im.mode == "1" else "RGB")))
             labels.append(label)
+    if not images:
+        raise DataError(f"{folder} holds no images ({', '.join(sorted(IMAGE_SUFFIXES))}) in its class folders")
     return images, labels, classes
 
 
@@ -82,6 +82,9 @@ def load_csv(path: str, root: str | Path | None = None, *, download: bool = Fals
         df = pd.read_csv(file)
     except Exception as exc:
         raise DataError(f"{file} is not a readable CSV ({str(exc).splitlines()[0]})") from None
+    if all(_is_number(c) for c in df.columns):
+        raise DataError(f"{file}: the first row ({', '.join(map(str, df.columns[:4]))}...) is data, not a header; "
+                        "add a header row with the column names (label column: label, target, class or y)")
     if df.shape[1] < 2 or len(df) < 4:
         raise DataError(f"{file} needs a header, >= 1 feature column, a label column and >= 4 rows")
     label_col = next((c for c in ("label", "target", "class", "y") if c in df.columns), df.columns[-1])
@@ -109,6 +112,14 @@ def load_csv(path: str, root: str | Path | None = None, *, download: bool = Fals
     y = codes.astype(np.int64)
     tr, te = stratified_split(y, test_fraction=0.2, seed=0)
     return Dataset(name, x[tr], y[tr], x[te], y[te], tuple(str(c) for c in classes), kind="table", source=source)
+
+
+def _is_number(text: object) -> bool:
+    try:
+        float(str(text).split(".")[0] if str(text).count(".") > 1 else str(text))  # pandas renames "1" twice to "1.1"
+    except ValueError:
+        return False
+    return True
 
 
 def _real_targets(column, file: Path, label_col: str) -> np.ndarray:

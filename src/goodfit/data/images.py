@@ -190,12 +190,31 @@ def read_image(source: str | Path | bytes, *, name: str | None = None):
             if im.width * im.height > MAX_PIXELS:
                 raise DataError(f"{label} has {im.width}x{im.height} pixels; send at most {MAX_PIXELS:,}")
             im.load()
-            return _flatten_alpha(im)
+            return _flatten_alpha(_to_8bit(im))
     except FileNotFoundError:
         raise DataError(f"image {label} not found") from None
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
         reason = str(exc).split(" <")[0].split(" '")[0]  # drop PIL's object repr / file name
         raise DataError(f"{label} is not a readable image (PNG, JPEG, ...): {reason}") from None
+
+
+def _to_8bit(im):
+    """16-bit and 32-bit grey images as 8-bit ``L``, scaled (not clipped at 255, which whitens them).
+
+    Examples:
+        >>> from PIL import Image
+        >>> deep = Image.fromarray(np.array([[0, 32768, 65535]], np.uint16))
+        >>> np.asarray(_to_8bit(deep)).tolist()
+        [[0, 128, 255]]
+    """
+    from PIL import Image
+
+    if im.mode not in ("I", "F") and not im.mode.startswith("I;16"):
+        return im
+    arr = np.asarray(im, dtype=np.float64)
+    top = arr.max() if arr.size else 0.0
+    full = 65535.0 if im.mode.startswith("I;16") or 255 < top <= 65535 else max(top, 255.0)
+    return Image.fromarray(np.clip(np.rint(arr * (255.0 / full)), 0, 255).astype(np.uint8), "L")
 
 
 def _flatten_alpha(im):

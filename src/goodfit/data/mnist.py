@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import math
 import os
 import urllib.request
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -81,20 +83,23 @@ def read_idx(path: str | Path) -> np.ndarray:
     try:
         with opener(path, "rb") as fh:
             data = fh.read()
-    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+    except (OSError, EOFError, gzip.BadGzipFile, zlib.error) as exc:
         raise DataError(f"{path} is corrupt ({exc}); delete it so goodfit can fetch it again") from None
     if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] not in _IDX_DTYPES:
         raise DataError(f"{path} is not an IDX file; delete it so goodfit can fetch it again")
     ndim = data[3]
-    dims = np.frombuffer(data, dtype=">u4", count=ndim, offset=4).astype(int)
-    dtype = np.dtype(_IDX_DTYPES[data[2]])
-    expected = int(np.prod(dims)) * dtype.itemsize
     offset = 4 + 4 * ndim
+    if ndim == 0 or len(data) < offset:
+        raise DataError(f"{path} is corrupt: its header names {ndim} dimensions but the file ends first; "
+                        "delete it so goodfit can fetch it again")
+    dims = tuple(int(d) for d in np.frombuffer(data, dtype=">u4", count=ndim, offset=4))
+    dtype = np.dtype(_IDX_DTYPES[data[2]])
+    expected = math.prod(dims) * dtype.itemsize  # Python ints: a forged header cannot overflow
     if len(data) - offset != expected:
         raise DataError(
             f"{path} is truncated or corrupt: {len(data) - offset} data bytes, expected {expected}"
         )
-    return np.frombuffer(data, dtype=dtype, offset=offset).reshape(tuple(dims)).astype(dtype.newbyteorder("="))
+    return np.frombuffer(data, dtype=dtype, offset=offset).reshape(dims).astype(dtype.newbyteorder("="))
 
 
 def _candidates(root: Path, src: IdxSource) -> list[Path]:

@@ -17,6 +17,7 @@ from torch import nn
 
 from goodfit.config import Config
 from goodfit.data import PreparedData
+from goodfit.errors import GoodfitError
 from goodfit.findings import Finding, settle
 from goodfit.models import create_model
 from goodfit.run import RunDir, atomic_write_bytes
@@ -62,7 +63,7 @@ def finish_run(config: Config, data: PreparedData, run: RunDir, model: nn.Module
         metrics["train"] = {k: train_stats[k] for k in ("loss", *task.summary) if k in train_stats}  # eval mode
         if data.valid is not None:
             metrics["valid"], _ = evaluate(data.valid)
-        metrics["test_evaluations"] = []  # stays empty in k-fold folds and search trials
+        metrics["test_evaluations"] = _earlier_test_looks(run)  # stays empty in k-fold folds and search trials
         if config.train.evaluate_test:
             metrics["test"], outputs = evaluate(data.test)
             metrics["test_evaluations"].append({"when": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "by": "fit"})
@@ -71,6 +72,17 @@ def finish_run(config: Config, data: PreparedData, run: RunDir, model: nn.Module
         metrics["task_state"] = task.state_dict()  # what was learned on train and valid (a threshold)
     run.write_json("metrics.json", metrics)
     return metrics
+
+
+def _earlier_test_looks(run: RunDir) -> list[dict[str, Any]]:
+    """Test-set looks already recorded in this run folder (before an interruption): a resume keeps
+    counting them, so the report's "test set touched once" can never be reset."""
+    path = run.path / "metrics.json"
+    try:
+        earlier = run.read_json("metrics.json").get("test_evaluations") if path.is_file() else None
+    except GoodfitError:  # a damaged metrics.json: nothing readable to keep
+        return []
+    return [e for e in earlier or [] if isinstance(e, dict)]
 
 
 def _baselines(config: Config, data: PreparedData, untrained: dict, device: torch.device,

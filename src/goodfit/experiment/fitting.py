@@ -117,6 +117,9 @@ def fit(
         ckpt_path = run.checkpoints / "last.pt"
         if not ckpt_path.is_file():
             raise RunDirError(f"{run.path} has no checkpoints/last.pt to resume from; start a new run instead")
+        if (run.path / "metrics.json").is_file() and run.read_json("metrics.json").get("status") == "completed":
+            raise RunDirError(f"{run.path} has completed; there is nothing to resume (its test set was looked at "
+                              "once, and a resume must not look again). Evaluate it, or start a new run")
         config = load_config(run.path / "config.yaml")
     MODELS.get(config.model.name)  # fail on a typo or a taken folder before minutes of data loading
     check_available(config)  # a tracker's missing package: one line now, not after the data are loaded

@@ -16,7 +16,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from goodfit.config import DataConfig, load_config
+from goodfit.config import (
+    DATA_RANGES,
+    NONNEG,
+    POSITIVE,
+    SEED,
+    SIZE,
+    DataConfig,
+    Range,
+    check_ranges,
+    check_run_name,
+    load_config,
+)
 from goodfit.errors import ConfigError
 
 __all__ = ["GenConfig", "GenModelConfig", "GenOptimConfig", "GenTrainConfig", "QualityConfig", "load_gen_config"]
@@ -62,6 +73,17 @@ class QualityConfig:
     enabled: bool = True
 
 
+GEN_RANGES: dict[str, Range] = {
+    "seed": SEED,
+    **{f"data.{k}": r for k, r in DATA_RANGES.items()},
+    "model.latent": Range(1, 4096), "model.beta": NONNEG, "model.width": Range(1, 4096),
+    "model.hidden": SIZE, "model.channels": SIZE,
+    "optim.lr": POSITIVE, "optim.beta1": Range(0, 1, hi_open=True), "optim.weight_decay": NONNEG,
+    "train.epochs": Range(1, 10**6), "train.batch_size": Range(2, 2**31 - 1),
+    "quality.classifier_epochs": Range(1, 10**6), "quality.n_samples": Range(10, 10**7),
+}
+
+
 @dataclass(frozen=True)
 class GenConfig:
     name: str = "gen"
@@ -74,18 +96,12 @@ class GenConfig:
     quality: QualityConfig = field(default_factory=QualityConfig)
 
     def __post_init__(self) -> None:
+        check_ranges(self, GEN_RANGES)
+        check_run_name(self.name)
         checks = [
             (self.data.scaling == "minmax01",
              "generative models read pixels in [0, 1]: set data.scaling=minmax01"),
             (self.data.augment == "none", "data.augment must be none for generative models"),
-            (self.model.latent >= 1, "model.latent must be >= 1"),
-            (self.model.beta >= 0, "model.beta must be >= 0"),
-            (self.model.width >= 1, "model.width must be >= 1"),
-            (self.train.epochs >= 1, "train.epochs must be >= 1"),
-            (self.train.batch_size >= 2, "train.batch_size must be >= 2"),
-            (self.optim.lr is None or self.optim.lr > 0, "optim.lr must be > 0"),
-            (self.optim.beta1 is None or 0 <= self.optim.beta1 < 1, "optim.beta1 must be in [0, 1)"),
-            (self.quality.n_samples >= 10, "quality.n_samples must be >= 10"),
         ]
         for ok, message in checks:
             if not ok:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import io
+import pickle
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import torch
 
+from goodfit.errors import RunDirError
 from goodfit.run import atomic_write_bytes
 from goodfit.train.callbacks.base import Callback, TrainState
 from goodfit.train.distributed import unwrap
@@ -24,8 +26,21 @@ def save_checkpoint(path: Path, payload: dict[str, Any]) -> None:
 
 
 def load_checkpoint(path: Path, map_location: str | torch.device = "cpu") -> dict[str, Any]:
-    # weights_only=False: our own checkpoints hold optimizer/RNG state and plain Python objects
-    return torch.load(path, map_location=map_location, weights_only=False)
+    """A checkpoint :func:`save_checkpoint` wrote; a missing, cut-short or foreign file is one
+    :class:`~goodfit.errors.RunDirError`, never torch's traceback."""
+    path = Path(path)
+    if not path.is_file():
+        raise RunDirError(f"checkpoint {path} not found; the run saved none there (train it, or use the other "
+                          "checkpoint: best.pt or last.pt)")
+    try:  # weights_only=False: our own checkpoints hold optimizer/RNG state and plain Python objects
+        ckpt = torch.load(path, map_location=map_location, weights_only=False)
+    except (RuntimeError, EOFError, OSError, ValueError, pickle.UnpicklingError, AttributeError, ImportError) as exc:
+        reason = str(exc).split(". ")[0].splitlines()[0][:120] or type(exc).__name__
+        raise RunDirError(f"checkpoint {path} is damaged or not a goodfit checkpoint ({reason}); "
+                          "train the run again, or use the other checkpoint (best.pt / last.pt)") from None
+    if not isinstance(ckpt, dict) or "model" not in ckpt:
+        raise RunDirError(f"{path} is not a goodfit checkpoint (no model weights inside); train the run again")
+    return ckpt
 
 
 def restore_training(path: Path, state: TrainState, model: torch.nn.Module) -> dict[str, Any]:
