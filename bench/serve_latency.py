@@ -14,6 +14,7 @@ Usage::
     .venv/bin/python bench/serve_latency.py                        # trains an MNIST MLP first (~20-60 s)
     .venv/bin/python bench/serve_latency.py --run runs/mnist-... --requests 1000 --clients 1,16
     .venv/bin/python bench/serve_latency.py --backends torch,onnx,torch,onnx   # PyTorch vs onnxruntime
+    .venv/bin/python bench/serve_latency.py --clients 32 --requests 2000 --hostile 0.4  # valid under attack
 
 Each backend gets its own server process, one after the other; the server's resident memory
 (``VmRSS``, and its peak ``VmHWM``) is read from ``/proc`` after its last level.
@@ -78,16 +79,48 @@ def _start_server(run: Path, workers: int, backend: str = "torch") -> tuple[subp
     return proc, line.split(" at ")[1].split()[0].rstrip("/")
 
 
-def _level_stdlib(url: str, body: bytes, *, clients: int, requests: int) -> tuple[list[float], int, float]:
-    """``clients`` threads, each with one keep-alive ``http.client`` connection (~0.3 ms CPU a request)."""
+# --hostile: bodies an attacker or a broken client sends; each must get a 4xx (a 5xx counts as an error)
+HOSTILE = [
+    ("application/json", b"[" * 50_000 + b"]" * 50_000),
+    ("application/json", b"[[0, " + b"9" * 5000 + b"]]"),
+    ("application/json", b'{"pixels": [[0, NaN]]}'),
+    ("application/json", b"{pixels:"),
+    ("image/png", b"\x89PNG\r\n\x1a\n" + b"\0" * 100),
+    ("text/csv", b"1,2,3"),
+]
+
+
+def _hostile_one(conn, rng) -> bool:
+    """Send one hostile request; True when it was answered with a 4xx."""
+    ctype, body = HOSTILE[rng.randrange(len(HOSTILE))]
+    conn.request("POST", "/api/predict", body=body, headers={"content-type": ctype})
+    r = conn.getresponse()
+    r.read()
+    return 400 <= r.status < 500
+
+
+def _level_stdlib(url: str, body: bytes, *, clients: int, requests: int,
+                  hostile: float = 0.0) -> tuple[list[float], int, float]:
+    """``clients`` threads, each with one keep-alive ``http.client`` connection (~0.3 ms CPU a request).
+    With ``hostile`` > 0 that share of the requests are hostile ones (not timed; a non-4xx is an error)."""
     import http.client
+    import random
 
     host, port = url.split("//")[1].rsplit(":", 1)
     todo, latencies, errors = iter(range(requests)), [], []
 
     def one_client() -> None:
         conn = http.client.HTTPConnection(host, int(port), timeout=30)
+        rng = random.Random(threading.get_ident())
         for _ in todo:  # a shared iterator: the clients together send exactly `requests`
+            if hostile and rng.random() < hostile:
+                try:
+                    errors.append(not _hostile_one(conn, rng))
+                except (OSError, http.client.HTTPException):
+                    errors.append(True)
+                conn.close()  # the server may close after a refused body; start afresh either way
+                conn = http.client.HTTPConnection(host, int(port), timeout=30)
+                continue
             t0 = time.perf_counter()
             try:
                 conn.request("POST", "/api/predict", body=body, headers=PNG)
@@ -137,11 +170,14 @@ def _level_httpx(url: str, body: bytes, *, clients: int, requests: int) -> tuple
     return asyncio.run(run())
 
 
-def _level(url: str, body: bytes, *, clients: int, requests: int, client: str, server_pid: int) -> dict:
+def _level(url: str, body: bytes, *, clients: int, requests: int, client: str, server_pid: int,
+           hostile: float = 0.0) -> dict:
     cpu0 = _process_cpu(server_pid)
     own0 = sum(os.times()[:2])
-    runner = _level_stdlib if client == "stdlib" else _level_httpx
-    latencies, errors, wall = runner(url, body, clients=clients, requests=requests)
+    if client == "stdlib":
+        latencies, errors, wall = _level_stdlib(url, body, clients=clients, requests=requests, hostile=hostile)
+    else:
+        latencies, errors, wall = _level_httpx(url, body, clients=clients, requests=requests)
     p50, p95, p99 = (round(float(v), 2) for v in np.percentile(np.array(latencies) * 1e3, [50, 95, 99]))
     return {"clients": clients, "requests": requests, "errors": errors, "wall_s": round(wall, 3),
             "throughput_rps": round(requests / wall, 1), "p50_ms": p50, "p95_ms": p95, "p99_ms": p99,
@@ -171,7 +207,8 @@ def _backend_levels(run: Path, backend: str, body: bytes, args: argparse.Namespa
     try:
         kw = {"client": args.client, "server_pid": proc.pid}
         _level(url, body, clients=4, requests=args.warmup, **kw)
-        rows = [_level(url, body, clients=int(c), requests=args.requests, **kw) for c in args.clients.split(",")]
+        rows = [_level(url, body, clients=int(c), requests=args.requests, hostile=args.hostile, **kw)
+                for c in args.clients.split(",")]
         memory = _memory_mb(proc.pid)
     finally:
         proc.terminate()
@@ -198,6 +235,8 @@ def main() -> None:
     ap.add_argument("--client", choices=("stdlib", "httpx"), default="stdlib",
                     help="load generator: threads with http.client (light) or one httpx.AsyncClient")
     ap.add_argument("--backends", default="torch", help="comma-separated, run in this order: torch, onnx")
+    ap.add_argument("--hostile", type=float, default=0.0,
+                    help="share of hostile requests mixed in (stdlib client); latencies are the valid ones'")
     args = ap.parse_args()
     body = _canvas_png()
     rows = []
@@ -206,7 +245,7 @@ def main() -> None:
         load_before = round(os.getloadavg()[0], 2)  # other work on the machine skews the numbers
         for backend in args.backends.split(","):
             rows += [{"backend": backend, **r} for r in _backend_levels(run, backend, body, args)]
-    meta = {"client": args.client, "workers": args.workers, "cpu_count": os.cpu_count(),
+    meta = {"client": args.client, "workers": args.workers, "hostile": args.hostile, "cpu_count": os.cpu_count(),
             "load_avg_1m": [load_before, round(os.getloadavg()[0], 2)],
             "python": platform.python_version(), "body_bytes": len(body),
             "when": time.strftime("%Y-%m-%d %H:%M")}

@@ -10,8 +10,10 @@ def test_create_never_overwrites(tmp_path):
     a = RunDir.create(tmp_path, "x")
     b = RunDir.create(tmp_path, "x")  # same second: gets a suffix, both survive
     assert a.path != b.path and a.path.is_dir() and b.path.is_dir()
+    (a.path / "config.yaml").write_text("name: x\n")
     with pytest.raises(RunDirError, match="already exists"):
         RunDir.create(tmp_path, "x", exact=a.path)
+    assert RunDir.create(tmp_path, "x", exact=b.path).path == b.path  # an empty folder is not a run: usable
 
 
 def test_open_requires_a_run(tmp_path):

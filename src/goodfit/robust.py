@@ -23,6 +23,7 @@ from typing import Any
 
 from goodfit.config import Config, config_from_dict, config_to_dict, dump_config
 from goodfit.errors import ConfigError
+from goodfit.launch.workers import call_in_worker, die_with_parent
 from goodfit.run import RunDir, environment_meta
 
 __all__ = ["StudyResult", "run_seeds", "run_folds", "run_configs", "mean_std", "summary_metrics"]
@@ -77,8 +78,8 @@ def run_configs(configs: Sequence[Config], labels: Sequence[str], *, study_dir: 
                 _report_member(label, out[-1])
         return out
     threads = max(1, (os.cpu_count() or 1) // jobs)
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
-        futures = [pool.submit(_fit_member, p, threads) for p in payloads]
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn"), initializer=die_with_parent) as pool:
+        futures = [pool.submit(call_in_worker, _fit_member, p, threads) for p in payloads]
         out = []
         for label, fut in zip(labels, futures):
             out.append(fut.result())

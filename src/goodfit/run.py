@@ -13,6 +13,7 @@ Layout of ``runs/<name>-<YYYYmmdd-HHMMSS>/``::
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -22,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -120,7 +122,10 @@ class RunDir:
         """
         if exact is not None:
             path = cls.ensure_new(exact)
-            path.mkdir(parents=True)
+            try:
+                path.mkdir(parents=True)
+            except FileExistsError:  # empty (see ensure_new), or another process made it just now
+                cls.ensure_new(path)
             return cls(path)
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
@@ -136,8 +141,14 @@ class RunDir:
 
     @staticmethod
     def ensure_new(path: str | Path) -> Path:
-        """``path`` as a Path, or a clear error if it exists (checked before any long work)."""
+        """``path`` as a Path, or a clear error if it exists (checked before any long work).
+
+        An empty folder is not a run (a run killed before it wrote anything leaves one; so does
+        ``mkdir``): it may be used. Only goodfit's stale temp and lock files count as empty.
+        """
         path = Path(path)
+        if path.is_dir() and all(p.name == RunDir.LOCK_NAME or p.name.endswith(".tmp") for p in path.iterdir()):
+            return path
         if path.exists():
             raise RunDirError(
                 f"run directory {path} already exists; goodfit never overwrites a run: "
@@ -169,6 +180,47 @@ class RunDir:
 
     def __repr__(self) -> str:
         return f"RunDir({str(self.path)!r})"
+
+    # ------------------------------------------------------------------ one writer at a time
+    LOCK_NAME = ".goodfit.lock"
+
+    @contextlib.contextmanager
+    def lock(self) -> Iterator[RunDir]:
+        """Hold the run folder for this process: a second ``train``/``--resume`` into it fails at once.
+
+        An OS file lock (``flock``), so a killed process never leaves a stale lock behind. Temp files
+        that a killed writer left (``.NAME.*.tmp``, see :func:`atomic_write_bytes`) are removed once
+        the lock is held: no other process can be writing them then.
+        """
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - Windows: no flock; one process per folder is on the user
+            yield self
+            return
+        fh = open(self.path / self.LOCK_NAME, "a+")  # noqa: SIM115 - held open for the whole block
+        try:
+            try:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                fh.seek(0)
+                holder = fh.read().strip() or "another process"
+                raise RunDirError(f"{self.path} is in use by {holder}; wait for it to finish, or stop it "
+                                  "first (two processes must never train into one folder)") from None
+            fh.seek(0)
+            fh.truncate()
+            fh.write(f"goodfit pid {os.getpid()} on {platform.node()}\n")
+            fh.flush()
+            self.remove_stale_temp_files()
+            yield self
+        finally:
+            fh.close()  # releases the lock
+
+    def remove_stale_temp_files(self) -> list[Path]:
+        """Delete the ``.NAME.*.tmp`` files a killed atomic write left; returns them."""
+        stale = [p for p in self.path.rglob(".*.tmp") if p.is_file()]
+        for p in stale:
+            p.unlink(missing_ok=True)
+        return stale
 
     # ------------------------------------------------------------------ files
     def write_json(self, name: str, obj: Any) -> Path:

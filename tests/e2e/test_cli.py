@@ -146,6 +146,7 @@ def test_usage_errors_print_usage_not_a_traceback(args, fragment):
     proc = run(*args, check=False)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
     assert fragment in proc.stderr and "--help" in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1 and proc.stderr.startswith("error: "), proc.stderr
 
 
 def test_existing_run_dir_refused(trained_run):

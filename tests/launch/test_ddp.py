@@ -97,7 +97,7 @@ def test_first_host_of_slurm_node_lists():
 
 
 def test_nproc_and_batch_size_are_checked_with_the_config():
-    with pytest.raises(ConfigError, match="train.nproc must be >= 1"):
+    with pytest.raises(ConfigError, match="train.nproc=0 is out of range: it must be in 1..1024"):
         apply_overrides(Config(), ["train.nproc=0"])
     with pytest.raises(ConfigError, match="train.batch_size=100 does not split evenly over train.nproc=3"):
         apply_overrides(Config(), ["train.nproc=3", "train.batch_size=100"])
@@ -127,7 +127,10 @@ def test_fit_trains_in_this_process_and_says_how_to_start_ranks(tmp_path):
 
 def test_cli_nproc_error_is_one_line():
     proc = run_cli("train", "--nproc", "0", check=False, timeout=120)
-    assert proc.returncode == 2 and proc.stderr == "error: train.nproc must be >= 1 (got 0); 1 trains in this process\n"
+    assert proc.returncode == 2 and proc.stderr.startswith("error: Invalid value for '--nproc': ")
+    assert proc.stderr.endswith(" (see 'goodfit train --help')\n") and proc.stderr.count("\n") == 1
+    proc = run_cli("train", "train.nproc=0", check=False, timeout=120)
+    assert proc.stderr == "error: train.nproc=0 is out of range: it must be in 1..1024 (1 trains in this process)\n"
 
 
 def test_a_user_error_on_rank_0_alone_stops_the_waiting_rank(tmp_path, capfd):

@@ -29,7 +29,14 @@ def damaged_copy(finished_run, tmp_path):
     return make
 
 
+# printed even when zero: "tracebacks: 0" is the point
+ALWAYS = ("cases tried", "one-line errors", "recovered", "tracebacks", "damaged folders", "config values tried",
+          "config values refused", "kills", "resumes tried", "resumes identical", "search kills", "requests",
+          "4xx", "5xx", "dropped", "valid p50 ms", "valid p95 ms")
+
+
 def pytest_terminal_summary(terminalreporter) -> None:
     if TALLY:
         terminalreporter.section("reliability")
-        terminalreporter.write_line(", ".join(f"{key}: {value}" for key, value in TALLY.items()))
+        keys = [*ALWAYS, *(k for k in TALLY if k not in ALWAYS)]
+        terminalreporter.write_line(", ".join(f"{key}: {TALLY.get(key, 0)}" for key in keys))

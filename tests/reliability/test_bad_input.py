@@ -35,3 +35,14 @@ def test_bad_input_gives_one_line(case: Case, tmp_path, finished_run, damaged_co
         TALLY["damaged folders"] += 1
     assert problem is None, problem
     assert before == after, "a run folder was changed by a command that failed"
+
+
+def test_paths_with_spaces_and_non_ascii_work_end_to_end(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    run = tmp_path / "Läufe mit Leerzeichen" / "erster Lauf ü"
+    for args in (["train", "data.name=digits", "train.epochs=1", "model.hidden=8", f"--run-dir={run}"],
+                 ["evaluate", str(run)], ["report", str(run)],
+                 ["export", str(run), "--format", "torchscript", "--out", str(run.parent / "export ä")]):
+        outcome = run_inprocess(args)
+        assert outcome.code in (0, None) and not outcome.traceback, (args, outcome.stderr, outcome.traceback)
+    assert (run / "report.html").is_file() and any((run.parent / "export ä").iterdir())

@@ -12,7 +12,19 @@ import sys
 
 import typer
 
-from goodfit.cli import analog, anomaly, export, generative, runs, search, serve, slurm, watch, workflow
+from goodfit.cli import (
+    analog,
+    anomaly,
+    export,
+    generative,
+    runs,
+    search,
+    serve,
+    slurm,
+    streams,
+    watch,
+    workflow,
+)
 from goodfit.errors import GoodfitError
 
 __all__ = ["app", "main"]
@@ -49,9 +61,11 @@ def _click_exceptions() -> tuple[type, ...]:
 
 
 def main() -> None:
-    """Console entry point: user errors print one line and exit 2 (file-system errors: 1); Ctrl-C exits 130."""
+    """Console entry point: user and usage errors print one line and exit 2 (file-system errors: 1);
+    Ctrl-C exits 130."""
+    streams.install()  # a closed pipe (| head) silences output; it never stops a training
     try:
-        code = app(standalone_mode=False)  # returns the exit code of a typer.Exit
+        code = app(standalone_mode=False, prog_name="goodfit")  # returns the exit code of a typer.Exit
     except GoodfitError as exc:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(2)
@@ -68,8 +82,10 @@ def main() -> None:
         typer.echo(f"error: {exc.strerror or exc}{where}", err=True)
         sys.exit(1)
     except Exception as exc:  # usage errors: an unknown option, a missing argument
-        if isinstance(exc, _click_exceptions()):
-            exc.show()
+        if isinstance(exc, _click_exceptions()):  # one line too, naming the help that shows the usage
+            ctx = getattr(exc, "ctx", None)
+            where = ctx.command_path if ctx is not None else "goodfit"
+            typer.echo(f"error: {exc.format_message().rstrip('.')} (see '{where} --help')", err=True)
             sys.exit(exc.exit_code)
         raise
     sys.exit(code if isinstance(code, int) else 0)

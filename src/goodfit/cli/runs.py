@@ -89,7 +89,8 @@ def report(run: Path = typer.Argument(..., help="A run folder.")) -> None:
     from goodfit.report import write_report
     from goodfit.run import RunDir
 
-    typer.echo(f"report: {write_report(RunDir.open(run).path)}")
+    with RunDir.open(run).lock() as opened:  # not while a training writes it; clears a killed write's temp file
+        typer.echo(f"report: {write_report(opened.path)}")
 
 
 def register(app: typer.Typer) -> None:

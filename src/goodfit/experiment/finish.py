@@ -129,8 +129,10 @@ def _save_predictions(run: RunDir, data: PreparedData, task: Task, outputs: torc
 
 
 def save_findings(run: RunDir, lint: list[Finding], monitors: list[Callback], history: list[dict],
-                  *, chance_loss: float, underfit_fraction: float = 0.5, diverged: bool) -> list[Finding]:
-    """findings.json: the lint's, the monitors' and the learning-curve diagnosis, in that order."""
+                  *, chance_loss: float, underfit_fraction: float = 0.5, diverged: bool,
+                  diagnose: bool = True) -> list[Finding]:
+    """findings.json: the lint's, the monitors' and the learning-curve diagnosis, in that order
+    (``diagnose=False``: no diagnosis yet, as before training)."""
     from goodfit.checks import as_dicts, diagnose_curves
 
     if run.path.joinpath("findings.json").is_file() and not lint:  # a resumed run keeps its lint findings
@@ -138,7 +140,7 @@ def save_findings(run: RunDir, lint: list[Finding], monitors: list[Callback], hi
         lint = [Finding(**{k: v for k, v in f.items() if k != "stage"}) for f in saved if f.get("stage") == "lint"]
     watched = [f for m in monitors for f in getattr(m, "findings", [])]
     diagnosis = diagnose_curves(history, chance_loss=chance_loss, underfit_fraction=underfit_fraction,
-                                diverged=diverged)
+                                diverged=diverged) if diagnose else []
     staged = [(f, "lint") for f in lint] + [(f, "monitor") for f in watched] + [(f, "diagnosis") for f in diagnosis]
     kept = {id(f) for f in settle(f for f, _stage in staged)}  # without those another finding explains
     staged = [(f, stage) for f, stage in staged if id(f) in kept]

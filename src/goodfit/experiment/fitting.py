@@ -7,6 +7,7 @@ records when, and ``goodfit evaluate --split test`` on a finished run counts eve
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import sys
 import time
@@ -49,6 +50,7 @@ from goodfit.train.device import (
 from goodfit.train.distributed import Rank
 from goodfit.train.loop import train_loop
 from goodfit.train.optim import build_optimizer, build_scheduler
+from goodfit.train.signals import interrupted_message, stop_on_signals
 
 __all__ = ["fit", "FitResult"]
 
@@ -111,19 +113,38 @@ def fit(
     if config is not None and not isinstance(config, Config):
         raise ConfigError(f"fit needs a goodfit.Config, not {type(config).__name__}; build one with "
                           "apply_overrides(Config(), ['key=value', ...]) or load_config('run.yaml')")
-    run = None
-    if resume is not None:
-        run = RunDir.open(resume)
-        ckpt_path = run.checkpoints / "last.pt"
-        if not ckpt_path.is_file():
-            raise RunDirError(f"{run.path} has no checkpoints/last.pt to resume from; start a new run instead")
-        if (run.path / "metrics.json").is_file() and run.read_json("metrics.json").get("status") == "completed":
-            raise RunDirError(f"{run.path} has completed; there is nothing to resume (its test set was looked at "
-                              "once, and a resume must not look again). Evaluate it, or start a new run")
-        config = load_config(run.path / "config.yaml")
+    with contextlib.ExitStack() as hold:  # the run folder's lock, once there is a folder
+        run, restart, locked = None, False, False
+        if resume is not None:
+            run = RunDir.open(resume)
+            if distributed.env_rank() == 0:
+                locked = bool(hold.enter_context(run.lock()))
+            restart = _check_resumable(run)
+            config = load_config(run.path / "config.yaml")
+            (run.path / "report.html").unlink(missing_ok=True)  # it shows the interruption; rewritten at the end
+        return _fit(config, run, hold, resume=resume is not None and not restart, locked=locked, run_dir=run_dir,
+                    progress=progress, callbacks=callbacks, report=report, tracking_parent=tracking_parent)
+
+
+def _check_resumable(run: RunDir) -> bool:
+    """Whether ``run`` must start over in place (no checkpoint to continue from); an error if it has
+    completed (a resume would look at its test set again)."""
+    if (run.path / "metrics.json").is_file() and run.read_json("metrics.json").get("status") == "completed":
+        missing = "" if (run.path / "report.html").is_file() else f"; write its report with goodfit report {run.path}"
+        raise RunDirError(f"{run.path} has completed; there is nothing to resume (its test set was looked at "
+                          f"once, and a resume must not look again). Evaluate it, or start a new run{missing}")
+    # no last.pt: killed before its first checkpoint (or train.checkpoint=false): nothing to continue
+    # from, so it starts again in the same folder; its history is rewritten from the first epoch
+    return not (run.checkpoints / "last.pt").is_file()
+
+
+def _fit(config: Config, run: RunDir | None, hold: contextlib.ExitStack, *, resume: bool, locked: bool,
+         run_dir: str | Path | None, progress: str, callbacks: Sequence[Callback], report: bool,
+         tracking_parent: str | None) -> FitResult:
+    """:func:`fit` once its run folder (if any) is opened and locked."""
     MODELS.get(config.model.name)  # fail on a typo or a taken folder before minutes of data loading
     check_available(config)  # a tracker's missing package: one line now, not after the data are loaded
-    if resume is None and run_dir is not None and distributed.env_rank() == 0:
+    if run is None and run_dir is not None and distributed.env_rank() == 0:
         RunDir.ensure_new(run_dir)
     if config.train.nproc > 1 and not distributed.is_worker():
         raise ConfigError(f"train.nproc={config.train.nproc} trains on {config.train.nproc} processes: start them "
@@ -134,9 +155,11 @@ def fit(
     _check_world(config, rank)
     set_deterministic(config.train.deterministic)
     seed_everything(config.seed)
-    data, run, lint = _prepare(config, run, rank, run_dir=run_dir, progress=progress)
+    data, run, lint = _prepare(config, run, rank, run_dir=run_dir, progress=progress, lint=not resume)
+    if (rank is None or rank.is_main) and not locked:
+        hold.enter_context(run.lock())
     result = _train_and_finish(config, data, run, device, rank=rank, progress=progress, callbacks=callbacks,
-                               resume=resume is not None, report=report, lint=lint, tracking_parent=tracking_parent)
+                               resume=resume, report=report, lint=lint, tracking_parent=tracking_parent)
     distributed.leave(rank)  # not on an error: the process group stays up until the launcher stops the other ranks
     return result
 
@@ -149,24 +172,26 @@ def _check_world(config: Config, rank: Rank | None) -> None:
 
 
 def _prepare(config: Config, run: RunDir | None, rank: Rank | None, *, run_dir: str | Path | None,
-             progress: str) -> tuple[PreparedData, RunDir, list[Finding]]:
+             progress: str, lint: bool) -> tuple[PreparedData, RunDir, list[Finding]]:
     """Data, lint and the run folder. Rank 0 goes first: it may download, and it owns the folder."""
     main = rank is None or rank.is_main
-    data, lint = None, []
+    data, findings = None, []
     if main:
         data = prepare_data(config.data, optim=config.optim)  # before the run folder: bad data leaves nothing
         data.task.check_target(config.train.target)
-        lint = _lint(config, data, progress) if run is None and config.train.check else []
+        findings = _lint(config, data, progress) if lint and config.train.check else []
         if run is None:
             run = RunDir.create(config.out_dir, config.name, exact=Path(run_dir) if run_dir else None)
             meta = environment_meta()
             if rank is not None:
                 meta["distributed"] = {"world_size": rank.world_size, "backend": rank.backend}
             dump_config(config, run.path / "config.yaml", extra={"meta": meta})
+        if findings:  # kept from the start: a resume does not lint again, and reads them back
+            save_findings(run, findings, [], [], chance_loss=float("nan"), diverged=False, diagnose=False)
     if rank is not None:
         run = RunDir(rank.broadcast(str(run.path) if main else None))  # the others wait for rank 0 here
         data = data if main else prepare_data(config.data, optim=config.optim)
-    return data, run, lint
+    return data, run, findings
 
 
 def _lint(config: Config, data: PreparedData, progress: str) -> list[Finding]:
@@ -217,24 +242,28 @@ def _train_and_finish(config: Config, data: PreparedData, run: RunDir, device: t
         cbs, monitors = _callbacks(config, data, run, device, dtype, early=early, batches=batches,
                                    untrained=untrained, progress=progress, tracking_parent=tracking_parent)
         cbs[-1:-1] = callbacks  # before Progress
+        for monitor, saved in zip(monitors, ckpt.get("monitors", []) if resume else []):
+            monitor.load_state_dict(saved)
     valid = to_device(data.valid, device, dtype) if data.valid is not None and main else None
     status, message = "completed", None
     t0 = time.perf_counter()
     try:
-        train_loop(state, batches, valid=valid, task=task, callbacks=cbs, device=device, rank=rank,
-                   amp_dtype=amp_dtype(device, config.train.amp), penalty=_penalty(config, model))
+        with stop_on_signals():  # SIGTERM (Slurm, shutdown) and SIGHUP stop like Ctrl-C: saved, resumable
+            train_loop(state, batches, valid=valid, task=task, callbacks=cbs, device=device, rank=rank,
+                       amp_dtype=amp_dtype(device, config.train.amp), penalty=_penalty(config, model))
     except TrainingError as exc:
         status, message = "diverged", str(exc)
-    except KeyboardInterrupt:
-        status, message = "interrupted", f"interrupted after epoch {state.epoch}; resume with --resume {run.path}"
+    except KeyboardInterrupt as exc:
+        status, message = "interrupted", interrupted_message(exc, state.epoch, run.path)
     train_time = time.perf_counter() - t0
     if not main:
         return FitResult(run.path, state.history, {"status": status, "message": message,
                                                    "stop_reason": state.stop_reason}, model, rank=rank.rank)
-    metrics = finish_run(config, data, run, model, untrained, state, device, status=status,
-                         message=message, train_time=train_time)
+    # findings before metrics.json: a run whose metrics say "completed" has all its other files
     findings = save_findings(run, lint, monitors, state.history, chance_loss=_chance_loss(data),
                              underfit_fraction=task.underfit_fraction, diverged=status == "diverged")
+    metrics = finish_run(config, data, run, model, untrained, state, device, status=status,
+                         message=message, train_time=train_time)
     if report:
         write_report_safely(run.path)
     for cb in cbs:
@@ -247,13 +276,14 @@ def _callbacks(config: Config, data: PreparedData, run: RunDir, device: torch.de
                early: EarlyStopping, batches: Any, untrained: dict, progress: str,
                tracking_parent: str | None = None) -> tuple[list, list]:
     """Rank 0's callbacks (early stopping, history, checkpoints, trackers, monitors, progress)."""
-    cbs: list[Callback] = [early, _HistoryWriter(run)]
+    monitors = _monitors(config, data, device, dtype)
+    cbs: list[Callback] = [early, _HistoryWriter(run), *monitors]  # monitors before the checkpoint saves them
     if config.train.checkpoint:
         cbs.append(Checkpoint(run.checkpoints, meta=_model_meta(config, data), resume_state=lambda: {
-            "batches": batches.state_dict(), "early_stopping": early.state_dict(), "untrained": untrained}))
+            "batches": batches.state_dict(), "early_stopping": early.state_dict(), "untrained": untrained,
+            "monitors": [m.state_dict() for m in monitors]}))
     cbs += trackers(config, run, parent=tracking_parent)
-    monitors = _monitors(config, data, device, dtype)
-    return [*cbs, *monitors, Progress(progress)], monitors
+    return [*cbs, Progress(progress)], monitors
 
 
 def _monitors(config: Config, data: PreparedData, device: torch.device, dtype: torch.dtype) -> list[Callback]:

@@ -12,6 +12,7 @@ a ``classifier/`` run used to judge the samples, and ``report.html``.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +43,7 @@ from goodfit.train.callbacks import (
 )
 from goodfit.train.device import resolve_device, seed_everything
 from goodfit.train.loop import StepOutput, train_loop
+from goodfit.train.signals import interrupted_message, stop_on_signals
 
 __all__ = ["GenResult", "fit_generative", "VAEStep", "GANStep", "negative_elbo"]
 
@@ -156,56 +158,60 @@ def fit_generative(config: GenConfig | None, *, run_dir: str | Path | None = Non
     """
     if (config is None) == (resume is None):
         raise ConfigError("fit_generative needs a config, or resume=RUN to continue a run (not both)")
-    run = RunDir.open(resume) if resume is not None else None
-    if run is not None:
-        if not (run.checkpoints / "last.pt").is_file():
-            raise RunDirError(f"{run.path} has no checkpoints/last.pt to resume from; start a new run instead")
-        config = load_config(run.path, GenConfig)
-    GENERATORS.get(config.model.name)  # a typo fails before the data loads
-    device = resolve_device(config.train.device)
-    seed_everything(config.seed)
-    data = prepare_data(config.data)  # before the run folder: bad data leaves nothing behind
-    model = create_generator(config.model, input_shape=data.input_shape).to(device)
-    if run is None:
-        run = RunDir.create(config.out_dir, config.name, exact=Path(run_dir) if run_dir else None)
-        dump_config(config, run.path / "config.yaml", extra={"meta": environment_meta()})
-    state, step, valid, extra = _setup(config, model, data, device)
-    batches = MemoryBatches(torch.from_numpy(data.train.x).to(device), torch.from_numpy(data.train.y).to(device),
-                            batch_size=config.train.batch_size, seed=config.seed)
-    state.steps_per_epoch = len(batches)
-    if resume is not None:
-        ckpt = restore_training(run.checkpoints / "last.pt", state, model)
-        batches.load_state_dict(ckpt["batches"])
-        for key, restorable in extra.items():
-            restorable.load_state_dict(ckpt[key])
-    cbs: list[Callback] = [_History(run)]
-    if config.train.checkpoint:
-        cbs.append(Checkpoint(run.checkpoints, meta=_meta(config, data), resume_state=lambda: {
-            "batches": batches.state_dict(), **{k: r.state_dict() for k, r in extra.items()}}))
-    monitors = _monitors(config, model, data, device)
-    cbs += [*monitors, Progress(progress)]
-    status, message, t0 = "completed", None, time.perf_counter()
-    try:
-        train_loop(state, batches, valid=valid, task=Reconstruction(), step=step, callbacks=cbs, device=device)
-    except TrainingError as exc:
-        status, message = "diverged", str(exc)
-    except KeyboardInterrupt:
-        status, message = "interrupted", f"interrupted after epoch {state.epoch}; resume with --resume {run.path}"
-    metrics: dict[str, Any] = {
-        "status": status, "message": message, "stop_reason": state.stop_reason, "model": config.model.name,
-        "epochs_run": state.epoch, "best_epoch": state.best_epoch, "train_time_s": time.perf_counter() - t0,
-        "n_train": len(data.train), "n_valid": len(data.valid) if data.valid is not None else 0,
-        "n_test": len(data.test), "classes": list(data.classes),
-    }
-    if status == "completed":
-        _finish(config, data, run, model, device, metrics)
-    run.write_json("metrics.json", metrics)
-    _save_findings(run, monitors)
-    if report and status == "completed":
-        from goodfit.generative.report import write_generative_report
+    with contextlib.ExitStack() as hold:  # the run folder's lock, once there is a folder
+        run = RunDir.open(resume) if resume is not None else None
+        if run is not None:
+            hold.enter_context(run.lock())
+            if not (run.checkpoints / "last.pt").is_file():
+                raise RunDirError(f"{run.path} has no checkpoints/last.pt to resume from; start a new run instead")
+            config = load_config(run.path, GenConfig)
+        GENERATORS.get(config.model.name)  # a typo fails before the data loads
+        device = resolve_device(config.train.device)
+        seed_everything(config.seed)
+        data = prepare_data(config.data)  # before the run folder: bad data leaves nothing behind
+        model = create_generator(config.model, input_shape=data.input_shape).to(device)
+        if run is None:
+            run = RunDir.create(config.out_dir, config.name, exact=Path(run_dir) if run_dir else None)
+            hold.enter_context(run.lock())
+            dump_config(config, run.path / "config.yaml", extra={"meta": environment_meta()})
+        state, step, valid, extra = _setup(config, model, data, device)
+        batches = MemoryBatches(torch.from_numpy(data.train.x).to(device), torch.from_numpy(data.train.y).to(device),
+                                batch_size=config.train.batch_size, seed=config.seed)
+        state.steps_per_epoch = len(batches)
+        if resume is not None:
+            ckpt = restore_training(run.checkpoints / "last.pt", state, model)
+            batches.load_state_dict(ckpt["batches"])
+            for key, restorable in extra.items():
+                restorable.load_state_dict(ckpt[key])
+        cbs: list[Callback] = [_History(run)]
+        if config.train.checkpoint:
+            cbs.append(Checkpoint(run.checkpoints, meta=_meta(config, data), resume_state=lambda: {
+                "batches": batches.state_dict(), **{k: r.state_dict() for k, r in extra.items()}}))
+        monitors = _monitors(config, model, data, device)
+        cbs += [*monitors, Progress(progress)]
+        status, message, t0 = "completed", None, time.perf_counter()
+        try:
+            with stop_on_signals():
+                train_loop(state, batches, valid=valid, task=Reconstruction(), step=step, callbacks=cbs, device=device)
+        except TrainingError as exc:
+            status, message = "diverged", str(exc)
+        except KeyboardInterrupt as exc:
+            status, message = "interrupted", interrupted_message(exc, state.epoch, run.path)
+        metrics: dict[str, Any] = {
+            "status": status, "message": message, "stop_reason": state.stop_reason, "model": config.model.name,
+            "epochs_run": state.epoch, "best_epoch": state.best_epoch, "train_time_s": time.perf_counter() - t0,
+            "n_train": len(data.train), "n_valid": len(data.valid) if data.valid is not None else 0,
+            "n_test": len(data.test), "classes": list(data.classes),
+        }
+        if status == "completed":
+            _finish(config, data, run, model, device, metrics)
+        run.write_json("metrics.json", metrics)
+        _save_findings(run, monitors)
+        if report and status == "completed":
+            from goodfit.generative.report import write_generative_report
 
-        write_generative_report(run.path)
-    return GenResult(run.path, state.history, metrics, model)
+            write_generative_report(run.path)
+        return GenResult(run.path, state.history, metrics, model)
 
 
 def _setup(config: GenConfig, model: nn.Module, data: PreparedData, device: torch.device):

@@ -28,6 +28,7 @@ from typing import Any
 
 from goodfit.config import Config, apply_overrides, config_from_dict, config_to_dict, dump_config
 from goodfit.errors import ConfigError, GoodfitError, RunDirError
+from goodfit.launch.workers import call_in_worker, die_with_parent
 from goodfit.run import RunDir, atomic_write_json, environment_meta
 from goodfit.search.space import check_space, grid_size, suggest, to_override
 from goodfit.search.tracking import close_parent, known_parent, parent_run
@@ -375,8 +376,9 @@ def run_workers(study_dir: Path, *, jobs: int = 1) -> None:
         run_worker(study_dir)
         return
     threads = max(1, (os.cpu_count() or 1) // jobs)
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
-        for fut in [pool.submit(run_worker, str(study_dir), worker=i, threads=threads) for i in range(jobs)]:
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn"), initializer=die_with_parent) as pool:
+        for fut in [pool.submit(call_in_worker, run_worker, str(study_dir), worker=i, threads=threads)
+                    for i in range(jobs)]:
             fut.result()
 
 
@@ -435,11 +437,13 @@ def _retrain(study_dir: Path, spec: dict[str, Any], best: dict[str, Any]) -> dic
     from goodfit.experiment import fit
 
     run_dir = study_dir / f"final-trial{best['number']:04d}"
-    if (run_dir / "metrics.json").is_file():  # a resumed search: this winner was already tested
+    done = (run_dir / "metrics.json").is_file() and json.loads((run_dir / "metrics.json").read_text()).get(
+        "status") == "completed"
+    if done:  # a resumed search: this winner was already tested
         metrics = json.loads((run_dir / "metrics.json").read_text())
+    elif (run_dir / "config.yaml").is_file():  # a retrain that was killed or interrupted: it goes on
+        metrics = fit(None, resume=run_dir, progress="quiet", tracking_parent=known_parent(study_dir)).metrics
     else:
-        if run_dir.exists():
-            raise RunDirError(f"{run_dir} exists without metrics.json (an interrupted retrain); move it away")
         cfg = apply_overrides(
             config_from_dict(spec["base"]),
             [*(to_override(k, v) for k, v in best["params"].items()), *RETRAIN_OVERRIDES],

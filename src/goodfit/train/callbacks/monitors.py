@@ -37,6 +37,7 @@ class Monitors(Callback):
         self.loss_fn = loss_fn if loss_fn is not None else _classifier_loss  # the task's loss
         self.probe_loss = probe_loss  # a model without a plain forward -> loss (a VAE): probe_loss(model, x)
         self.start_step = 0
+        self.resumed = False
         self.found: dict[tuple[str, str | None], Finding] = {}
         self.initial: dict[str, torch.Tensor] = {}
         self.ratios: dict[str, list[float]] = {}
@@ -55,8 +56,10 @@ class Monitors(Callback):
 
     # ------------------------------------------------------------------ events
     def on_fit_start(self, state: TrainState) -> None:
+        if self.resumed:  # carried on from a checkpoint's state_dict: exactly as if never stopped
+            return
         model = self._model(state)
-        self.start_step = state.step  # a resumed run starts mid-way: only its own steps are judged
+        self.start_step = state.step  # a resumed run without saved monitor state judges only its own steps
         self.initial = {n: p.detach().clone() for n, p in model.named_parameters() if p.requires_grad}
         stats = self._probe(model, state.step)
         if state.step == 0:
@@ -97,10 +100,18 @@ class Monitors(Callback):
                                   f"(healthy ~1e-3); the learning rate looks too {side} it.", where=name))
 
     def state_dict(self) -> dict[str, Any]:
-        return {"ratios": self.ratios}
+        """Everything a resumed run needs to judge as an uninterrupted one would (findings, the first
+        weights, pending update ratios, probe timing); kept in ``last.pt``."""
+        return {"ratios": self.ratios, "found": list(self.found.values()), "initial": self.initial,
+                "start_step": self.start_step, "before": self.before, "last_probe": self.last_probe}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.ratios = state.get("ratios", {})
+        if "found" in state:  # older checkpoints hold ratios only: then on_fit_start starts afresh
+            self.found = {(f.id, f.where): f for f in state["found"]}
+            self.initial, self.start_step = state["initial"], state["start_step"]
+            self.before, self.last_probe = state["before"], state["last_probe"]
+            self.resumed = True
 
     # ------------------------------------------------------------------ the probe pass
     def _probe(self, model: nn.Module, step: int) -> list[tuple[str, nn.Module, torch.Tensor]]:

@@ -1,0 +1,59 @@
+"""Worker processes that end with their parent: a killed ``goodfit search --jobs 2`` (or
+``train --seeds 3 --jobs 3``) must not leave workers training on, unseen, holding a GB each.
+
+A process pool's workers outlive a parent killed with SIGKILL (nothing runs in the parent to stop
+them). :func:`die_with_parent`, the pool's ``initializer``, asks Linux to send each worker SIGTERM
+when its parent dies (``prctl(PR_SET_PDEATHSIG)``); elsewhere a daemon thread notices the parent
+is gone (the worker is re-parented) within a second. SIGTERM ends the worker's training like
+Ctrl-C, so its trial is saved as interrupted and re-run by ``--resume``; :func:`call_in_worker`, which
+runs each task, then ends the orphaned worker instead of letting it wait for tasks that never come.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+__all__ = ["die_with_parent", "call_in_worker"]
+
+PR_SET_PDEATHSIG = 1
+_parent: int | None = None  # set in a worker by die_with_parent
+
+
+def die_with_parent() -> None:
+    """Make this process get SIGTERM when the process that started it dies."""
+    global _parent
+    parent = _parent = os.getppid()
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            if libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0) == 0:
+                if os.getppid() != parent:  # the parent died before prctl took effect
+                    os.kill(os.getpid(), signal.SIGTERM)
+                return
+        except (OSError, AttributeError):
+            pass
+    threading.Thread(target=_watch, args=(parent,), name="goodfit-parent-watch", daemon=True).start()
+
+
+def _watch(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
+def call_in_worker(fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+    """``fn(*args, **kwargs)`` in a pool worker; if the parent died meanwhile, the worker exits after it."""
+    try:
+        return fn(*args, **kwargs)
+    finally:
+        if _parent is not None and os.getppid() != _parent:
+            os._exit(128 + signal.SIGTERM)
