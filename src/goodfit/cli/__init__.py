@@ -17,6 +17,7 @@ from goodfit.cli import (
     anomaly,
     export,
     generative,
+    optim,
     runs,
     search,
     serve,
@@ -51,7 +52,7 @@ def _main(version: bool = typer.Option(False, "--version", callback=_version, is
                                        help="Print goodfit's version and exit.")) -> None:
     """The deep-learning course workflow, ready-made: explore → train → evaluate → report."""
 
-for _commands in (workflow, watch, runs, export, serve, search, slurm, generative, anomaly, analog):
+for _commands in (workflow, watch, runs, export, serve, search, slurm, generative, anomaly, analog, optim):
     _commands.register(app)
 
 
