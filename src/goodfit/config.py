@@ -210,7 +210,7 @@ class OptimConfig:
     name: Literal["adam", "adamw", "sgd"] = "adam"
     loss: LossName = "auto"  # auto: the task's own (ce, bce, mse); mse / l1 / huber for real-valued targets
     label_smoothing: float = 0.0  # cross-entropy only
-    lr: float = 3e-3
+    lr: float | Literal["find"] = 3e-3  # find: the learning-rate range test picks it (goodfit lr-find)
     weight_decay: float = 0.0
     momentum: float = 0.9  # sgd only
     nesterov: bool = False  # sgd only
@@ -325,7 +325,13 @@ def _coerce(value: Any, tp: Any, key: str) -> Any:
         if value is None and type(None) in args:
             return None
         others = [a for a in args if a is not type(None)]
-        return _coerce(value, others[0], key)
+        errors = []
+        for member in others:  # the first member that takes the value, e.g. float, then Literal["find"]
+            try:
+                return _coerce(value, member, key)
+            except ConfigError as exc:
+                errors.append(exc)
+        raise errors[0]
     if origin is Literal:
         if value not in args:
             raise ConfigError(f"{key}={value!r} is not allowed; choose one of {', '.join(map(str, args))}")

@@ -35,7 +35,8 @@ def lint_config(config: Config, *, data: PreparedData | None = None, model: torc
         model=model, loss_fn=data.task.loss_fn, train=_split(data.train), valid=_split(data.valid),
         test=_split(data.test) if config.train.evaluate_test else None,
         n_classes=len(data.classes) if kind in ("classification", "binary") else None, task=kind,
-        optimizer=config.optim.name, lr=config.optim.lr, weight_decay=config.optim.weight_decay,
+        optimizer=config.optim.name, lr=config.optim.lr if config.optim.lr != "find" else None,
+        weight_decay=config.optim.weight_decay,
         batch_size=config.train.batch_size, drop_last=True,  # goodfit's batches never end in a batch of one
     )
     # goodfit fits its scaler on the training split itself: inputs are scaled and nothing leaks,

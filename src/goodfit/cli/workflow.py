@@ -194,9 +194,35 @@ def sanity(
     _run_sanity(build_config(config, overrides or [], shortcuts=shortcuts), steps=steps, batch_size=batch_size)
 
 
+def lr_find(
+    overrides: list[str] = opt.Overrides,
+    config: Path | None = opt.ConfigFile,
+    dataset: str | None = opt.Dataset,
+    model: str | None = opt.Model,
+    data_root: str | None = opt.DataRoot,
+    steps: int = typer.Option(200, "--steps", min=10, max=100_000, help="Training steps of the range test."),
+    out_dir: Path = typer.Option(Path("runs"), "--out-dir", help="Where the lr-find-<time> folder goes."),
+) -> None:
+    """Find a learning rate: train briefly while it grows from 1e-7 to 10, read it off the loss curve."""
+    from goodfit.config import build_config
+    from goodfit.experiment.lr_find import find_lr, save_lr_find
+    from goodfit.run import RunDir
+
+    cfg = build_config(config, overrides or [], shortcuts={"data.name": dataset, "model.name": model,
+                                                          "data.root": data_root})
+    found = find_lr(cfg, steps=steps)
+    folder = RunDir.create(out_dir, "lr-find").path
+    save_lr_find(folder, found)
+    others = ", ".join(f"{rule} {lr:.3g}" for rule, lr in found.alternatives.items() if rule != found.rule)
+    typer.echo(f"suggested optim.lr={found.suggestion:.3g} ({found.rule} rule; also {others})")
+    typer.echo(f"curve: {folder / 'plots' / 'lr_find.png'}")
+    typer.echo("train with it: goodfit train ... optim.lr=find (or the value above)")
+
+
 def register(app: typer.Typer) -> None:
     app.command()(demo)
     app.command(context_settings={"help_option_names": ["-h", "--help"]})(train)
     app.command()(check)
     app.command()(sanity)
     app.command()(regularize)
+    app.command(name="lr-find")(lr_find)

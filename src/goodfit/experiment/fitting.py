@@ -23,14 +23,14 @@ from torch import nn
 from goodfit.config import Config, config_to_dict, dump_config, load_config
 from goodfit.data import PreparedData, Split, prepare_data
 from goodfit.errors import CheckError, ConfigError, RunDirError, TrainingError
+from goodfit.experiment.batches import make_batches
 from goodfit.experiment.finish import finish_run, save_findings, to_device, write_report_safely
+from goodfit.experiment.lr_find import resolve_lr, save_lr_find
 from goodfit.findings import Finding
 from goodfit.models import MODELS, create_model
 from goodfit.run import RunDir, environment_meta
 from goodfit.tracking import MLflowTracker, check_available, trackers
 from goodfit.train import distributed
-from goodfit.train.augment import make_augment
-from goodfit.train.batching import LoaderBatches, MemoryBatches
 from goodfit.train.callbacks import (
     Callback,
     Checkpoint,
@@ -53,9 +53,6 @@ from goodfit.train.optim import build_optimizer, build_scheduler
 from goodfit.train.signals import interrupted_message, stop_on_signals
 
 __all__ = ["fit", "FitResult"]
-
-MEMORY_LIMIT_BYTES = 4 << 30  # above this the training split goes through a DataLoader
-
 
 @dataclass
 class FitResult:
@@ -155,7 +152,7 @@ def _fit(config: Config, run: RunDir | None, hold: contextlib.ExitStack, *, resu
     _check_world(config, rank)
     set_deterministic(config.train.deterministic)
     seed_everything(config.seed)
-    data, run, lint = _prepare(config, run, rank, run_dir=run_dir, progress=progress, lint=not resume)
+    data, run, lint, config = _prepare(config, run, rank, run_dir=run_dir, progress=progress, lint=not resume)
     if (rank is None or rank.is_main) and not locked:
         hold.enter_context(run.lock())
     result = _train_and_finish(config, data, run, device, rank=rank, progress=progress, callbacks=callbacks,
@@ -172,26 +169,31 @@ def _check_world(config: Config, rank: Rank | None) -> None:
 
 
 def _prepare(config: Config, run: RunDir | None, rank: Rank | None, *, run_dir: str | Path | None,
-             progress: str, lint: bool) -> tuple[PreparedData, RunDir, list[Finding]]:
+             progress: str, lint: bool) -> tuple[PreparedData, RunDir, list[Finding], Config]:
     """Data, lint and the run folder. Rank 0 goes first: it may download, and it owns the folder."""
     main = rank is None or rank.is_main
     data, findings = None, []
     if main:
         data = prepare_data(config.data, optim=config.optim)  # before the run folder: bad data leaves nothing
         data.task.check_target(config.train.target)
+        config, found = resolve_lr(config, data, progress=progress)  # optim.lr=find: the range test decides
         findings = _lint(config, data, progress) if lint and config.train.check else []
         if run is None:
             run = RunDir.create(config.out_dir, config.name, exact=Path(run_dir) if run_dir else None)
             meta = environment_meta()
             if rank is not None:
                 meta["distributed"] = {"world_size": rank.world_size, "backend": rank.backend}
+            if found is not None:
+                meta["lr_find"] = {"suggestion": found.suggestion, "rule": found.rule}
             dump_config(config, run.path / "config.yaml", extra={"meta": meta})
+        if found is not None:
+            save_lr_find(run.path, found)
         if findings:  # kept from the start: a resume does not lint again, and reads them back
             save_findings(run, findings, [], [], chance_loss=float("nan"), diverged=False, diagnose=False)
     if rank is not None:
         run = RunDir(rank.broadcast(str(run.path) if main else None))  # the others wait for rank 0 here
         data = data if main else prepare_data(config.data, optim=config.optim)
-    return data, run, findings
+    return data, run, findings, config
 
 
 def _lint(config: Config, data: PreparedData, progress: str) -> list[Finding]:
@@ -218,7 +220,7 @@ def _train_and_finish(config: Config, data: PreparedData, run: RunDir, device: t
     model = create_model(config.model, input_shape=data.input_shape, output_shape=data.output_shape)
     model = place_model(model, device, dtype)
     untrained = copy.deepcopy(model.state_dict())
-    batches = _make_batches(config, data, device, dtype, rank)
+    batches = make_batches(config, data, device, dtype, rank)
     if config.train.compile:
         model.compile()  # in place: the same module, its forward compiled on first use
     trainable = model if rank is None else rank.wrap(model, device)  # DDP: rank 0's weights on every rank
@@ -310,29 +312,6 @@ def _penalty(config: Config, model: nn.Module):
     from goodfit.train.penalties import l1_penalty
 
     return lambda: config.optim.l1 * l1_penalty(model)
-
-
-def _make_batches(config: Config, data: PreparedData, device: torch.device, dtype: torch.dtype,
-                  rank: Rank | None = None):
-    x = torch.from_numpy(data.train.x).to(dtype)
-    y = torch.from_numpy(data.train.y)
-    y = y.to(dtype) if y.is_floating_point() else y
-    augment = make_augment(config.data.augment)
-    if augment is not None and x.ndim != 4:
-        raise ConfigError(f"data.augment={config.data.augment} needs image data; {config.data.name} is a table")
-    if augment is not None and data.task.corrupt() is not None:
-        raise ConfigError(f"data.augment moves the inputs but not the targets of data.task={data.task.name}; "
-                          "leave data.augment=none")
-    augment = augment or data.task.corrupt()  # denoising: fresh noise for every batch
-    loader = config.train.loader
-    if loader == "auto":
-        loader = "memory" if x.element_size() * x.numel() <= MEMORY_LIMIT_BYTES else "dataloader"
-    shard = {"rank": rank.rank, "world_size": rank.world_size} if rank is not None else {}
-    if loader == "memory":
-        return MemoryBatches(x.to(device), y.to(device), batch_size=config.train.batch_size,
-                             seed=config.seed, augment=augment, **shard)
-    return LoaderBatches(x, y, batch_size=config.train.batch_size, seed=config.seed, device=device,
-                         num_workers=config.train.num_workers, augment=augment, **shard)
 
 
 def _model_meta(config: Config, data: PreparedData) -> dict[str, Any]:

@@ -31,6 +31,7 @@ __all__ = [
     "new_figure",
     "figure_png",
     "curve_figure",
+    "lr_find_plot",
 ]
 
 DPI = 100
@@ -271,4 +272,27 @@ def table_features_plot(x: np.ndarray, y: np.ndarray, classes: Sequence[str], *,
         ax.set_xlabel(f"feature {j}")
         ax.set_ylabel("count" if j == 0 else "")
     fig.subplots_adjust(wspace=0.35)
+    return figure_png(fig)
+
+
+def lr_find_plot(found: dict[str, Any]) -> bytes:
+    """The learning-rate range test (``lr_find.json``): loss against learning rate on a log axis, the
+    smoothed curve, and the suggested learning rate marked."""
+    fig = new_figure(5.2, 3.2)
+    ax = fig.add_subplot()
+    lrs, smoothed = np.asarray(found["lrs"], float), np.asarray(found["smoothed"], float)
+    ax.plot(lrs, found["losses"], color="#b8c2d6", lw=0.8, label="loss per step")
+    ax.plot(lrs, smoothed, color="#1f4f8f", lw=1.8, label="smoothed")
+    ax.axvline(found["suggestion"], color="#e0262b", ls="--", lw=1.2,
+               label=f"suggested {found['suggestion']:.2g} ({found['rule']} rule)")
+    finite = smoothed[np.isfinite(smoothed)]
+    if finite.size:
+        low, high = float(finite.min()), float(finite.max())
+        top = min(high, low + 3 * (float(finite[0]) - low) + 1e-9)  # the blow-up at the end would flatten the rest
+        ax.set_ylim(low - 0.05 * (top - low), top + 0.05 * (top - low) + 1e-12)
+    ax.set_xscale("log")
+    ax.set_xlabel("learning rate")
+    ax.set_ylabel("training loss")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7)
     return figure_png(fig)

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import yaml
 
+from goodfit.fileio import read_json
 from goodfit.report import plots as P
 from goodfit.report.html import DASH, embed_png, fmt_pct, render, write_html
 from goodfit.report.key_numbers import key_rows, verdicts
@@ -148,6 +149,12 @@ def _make_plots(rf: RunFiles) -> list[dict[str, Any]]:
         add("confusion_matrix.png", title, "Rows are true classes, columns the "
             "predicted ones; off-diagonal cells are the mistakes.",
             P.confusion_matrix_plot(cm, rf.classes or [str(i) for i in range(len(cm))]))
+    lr_find = rf.path / "lr_find.json"
+    if lr_find.is_file():  # optim.lr=find: the range test chose the learning rate
+        found = read_json(lr_find, what="lr-find result")
+        add("lr_find.png", "Learning-rate finder", f"The learning rate grew from {found['lrs'][0]:.0e} while "
+            f"the model trained; optim.lr={found['suggestion']:.3g} was taken by the {found['rule']} rule "
+            "(where the smoothed loss falls fastest).", P.lr_find_plot(found))
     worst = _worst(rf)
     if worst is not None:
         add("worst_test.png", "Worst-classified test images", "The test images with the highest loss: "

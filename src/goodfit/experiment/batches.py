@@ -1,0 +1,40 @@
+"""A config's training batches: in memory (the fast path) or through a DataLoader, augmented or
+corrupted (denoising) per batch, sharded over data-parallel ranks."""
+
+from __future__ import annotations
+
+import torch
+
+from goodfit.config import Config
+from goodfit.data import PreparedData
+from goodfit.errors import ConfigError
+from goodfit.train.augment import make_augment
+from goodfit.train.batching import LoaderBatches, MemoryBatches
+from goodfit.train.distributed import Rank
+
+__all__ = ["make_batches", "MEMORY_LIMIT_BYTES"]
+
+MEMORY_LIMIT_BYTES = 4 << 30  # above this the training split goes through a DataLoader
+
+
+def make_batches(config: Config, data: PreparedData, device: torch.device, dtype: torch.dtype,
+                  rank: Rank | None = None):
+    x = torch.from_numpy(data.train.x).to(dtype)
+    y = torch.from_numpy(data.train.y)
+    y = y.to(dtype) if y.is_floating_point() else y
+    augment = make_augment(config.data.augment)
+    if augment is not None and x.ndim != 4:
+        raise ConfigError(f"data.augment={config.data.augment} needs image data; {config.data.name} is a table")
+    if augment is not None and data.task.corrupt() is not None:
+        raise ConfigError(f"data.augment moves the inputs but not the targets of data.task={data.task.name}; "
+                          "leave data.augment=none")
+    augment = augment or data.task.corrupt()  # denoising: fresh noise for every batch
+    loader = config.train.loader
+    if loader == "auto":
+        loader = "memory" if x.element_size() * x.numel() <= MEMORY_LIMIT_BYTES else "dataloader"
+    shard = {"rank": rank.rank, "world_size": rank.world_size} if rank is not None else {}
+    if loader == "memory":
+        return MemoryBatches(x.to(device), y.to(device), batch_size=config.train.batch_size,
+                             seed=config.seed, augment=augment, **shard)
+    return LoaderBatches(x, y, batch_size=config.train.batch_size, seed=config.seed, device=device,
+                         num_workers=config.train.num_workers, augment=augment, **shard)
