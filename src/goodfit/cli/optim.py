@@ -47,6 +47,28 @@ def optim_walk(
     typer.echo(f"report: {write_page(ex, run.path, with_gif=not no_gif)}")
 
 
+@app.command("slice")
+def optim_slice(
+    run: Path = typer.Argument(..., help="A finished run folder."),
+    points: int = typer.Option(21, "--points", min=3, max=101, help="Points along each axis of the slices."),
+    samples: int = typer.Option(2048, "--samples", min=16, help="Training samples the loss is measured on."),
+    seed: int = typer.Option(0, "--seed", min=0, max=2**32 - 1, help="Seed of the random direction and samples."),
+) -> None:
+    """The loss around a trained run: the line to its initial weights and a filter-normalized plane (Li et al.)."""
+    from goodfit.landscapes.slices import slice_run, slices_plot
+    from goodfit.run import RunDir, atomic_write_bytes, atomic_write_json
+
+    with RunDir.open(run).lock() as opened:
+        s = slice_run(opened.path, points=points, samples=samples, seed=seed)
+        out = opened.path / "landscape"
+        atomic_write_json(out / "slices.json", s.to_dict())
+        atomic_write_bytes(out / "slices.png", slices_plot(s, title=f"{opened.path.name}: training loss around "
+                                                           f"the final weights ({s.samples} samples)"))
+    final, initial, hill = s.on_the_line()
+    typer.echo(f"training loss: final weights {final:.4g}, initial {initial:.4g}, highest in between {hill:.4g}")
+    typer.echo(f"slices: {out / 'slices.png'}")
+
+
 @app.command("list")
 def optim_list() -> None:
     """The landscapes and optimizers."""

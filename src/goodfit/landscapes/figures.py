@@ -17,13 +17,13 @@ from goodfit.landscapes.hikers import Trajectory
 from goodfit.landscapes.surfaces import Landscape
 from goodfit.report.plots import DPI, figure_png, new_figure
 
-__all__ = ["map_plot", "surface_plot", "loss_plot", "sweep_plot", "MapCanvas", "map_canvas", "gif"]
+__all__ = ["map_plot", "surface_plot", "loss_plot", "sweep_plot", "MapCanvas", "map_canvas", "gif", "contour_levels"]
 
 HIKER = "#e0262b"  # the lecture's red dots
 LEVELS = 24
 
 
-def _levels(z: np.ndarray) -> np.ndarray:
+def contour_levels(z: np.ndarray) -> np.ndarray:
     """Contour levels spread by quantile: a landscape with a huge range (Rosenbrock) still shows its valley."""
     finite = z[np.isfinite(z)]
     levels = np.unique(np.quantile(finite, np.linspace(0, 1, LEVELS)))
@@ -40,7 +40,7 @@ def _draw_map(ax: Any, land: Landscape) -> None:
         xx, yy, zz = (v.numpy() for v in land.grid(200))
         from matplotlib.colors import BoundaryNorm
 
-        levels = _levels(zz)  # one colour step per band: dark low, yellow high, whatever the range
+        levels = contour_levels(zz)  # one colour step per band: dark low, yellow high, whatever the range
         ax.contourf(xx, yy, zz, levels=levels, cmap="viridis", norm=BoundaryNorm(levels, 256), extend="both")
         ax.contour(xx, yy, zz, levels=levels, colors="k", linewidths=0.3, alpha=0.4)
         ax.set_xlim(*land.window[0])
