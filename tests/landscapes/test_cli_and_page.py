@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from helpers import assert_one_line_error, run_cli
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 
 
 @pytest.fixture(scope="module")
@@ -34,6 +37,8 @@ def test_the_animation_plays_and_the_lr_slider_switches_paths(page, browser):
     tab.click("#play")
     tab.wait_for_function("+document.getElementById('map').dataset.step > 5", timeout=10_000)
     assert tab.eval_on_selector("#map", "c => c.toDataURL()") != before  # the hikers moved on the canvas
+    ARTIFACTS.mkdir(exist_ok=True)
+    tab.screenshot(path=str(ARTIFACTS / "optim-walk-playing.png"))  # kept by CI, for a person to look at
     tab.eval_on_selector("#lr", "el => { el.value = 4; el.dispatchEvent(new Event('input')); }")
     assert tab.text_content("#lr-out") == "0.1"
     tab.close()

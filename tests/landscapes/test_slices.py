@@ -57,3 +57,15 @@ def test_optim_slice_writes_its_figure_into_the_run(digits_run):
     assert "training loss: final weights" in proc.stdout
     saved = json.loads((digits_run / "landscape" / "slices.json").read_text())
     assert len(saved["alphas"]) == 7 and (digits_run / "landscape" / "slices.png").is_file()
+
+
+def test_hikers_walk_on_a_runs_real_loss_slice(digits_run):
+    from goodfit.landscapes import LANDSCAPES, WalkConfig, walk
+
+    land = LANDSCAPES.create(f"run:{digits_run}")
+    s = slice_run(digits_run, points=31)
+    _final, initial, _ = s.on_the_line()
+    at = torch.tensor([s.alphas[8], s.betas[15]], dtype=torch.float64)  # a grid point: the measured value
+    assert float(land.value(at)) == pytest.approx(s.plane[15, 8], rel=1e-9)
+    t = walk(land, [1.0, 0.0], WalkConfig(lr=0.05, steps=300))  # from the initial weights, downhill
+    assert t.losses[-1] < 0.5 * initial and t.end[0] < 0.5

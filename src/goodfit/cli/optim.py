@@ -75,7 +75,8 @@ def optim_list() -> None:
     from goodfit.landscapes import LANDSCAPES, OPTIMIZERS
 
     for entry in LANDSCAPES:
-        name = entry.name + (":FORMULA" if entry.takes_argument else "")
+        argument = {"expr": ":FORMULA", "run": ":RUN"}.get(entry.name, ":ARG") if entry.takes_argument else ""
+        name = entry.name + argument
         typer.echo(f"{name:<18} {entry.description}")
     typer.echo(f"optimizers: {', '.join(OPTIMIZERS)}")
 

@@ -163,7 +163,7 @@ class MapCanvas:
 def map_canvas(land: Landscape, *, width: float = 5.2, height: float = 4.4) -> MapCanvas:
     """The map without paths, drawn at a fixed size (no tight cropping), for animations to draw on."""
     fig = new_figure(width, height)
-    ax = fig.add_axes((0.12, 0.11, 0.84, 0.83))
+    ax = fig.add_axes((0.14, 0.11, 0.82, 0.83))
     _draw_map(ax, land)
     fig.canvas.draw()
     w, h = fig.canvas.get_width_height()

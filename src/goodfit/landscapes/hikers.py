@@ -187,9 +187,10 @@ def judge_lr(t: Trajectory, landscape: Landscape) -> str:
     """How a learning rate did on a landscape, in the lecture's words.
 
     ``diverging``: the hiker left the map. ``too large``: it got down, but zig-zagging across the
-    valley (more than a third of its steps turn back against the one before, or the loss rose on more
-    than a tenth of them). ``too small``: the step budget ran out far from the bottom. ``good``: it
-    reached the bottom (or stopped for a reason other than the budget) walking downhill.
+    valley (on the way down, until the loss is within 1 % of its last value, more than a third of its
+    steps turn back against the one before, or the loss rose on more than a tenth of them).
+    ``too small``: the step budget ran out far from the bottom. ``good``: it reached the bottom (or
+    stopped for a reason other than the budget) walking downhill.
 
     Examples:
         >>> from goodfit.landscapes.surfaces import quadratic
@@ -199,10 +200,14 @@ def judge_lr(t: Trajectory, landscape: Landscape) -> str:
     """
     if t.stop_reason == "diverged":
         return "diverging"
-    moves = np.diff(t.points, axis=0)
+    # judged on the way down only: jitter once at the bottom (a kink, the last digits) says nothing
+    gap = np.abs(t.losses - t.losses[-1])
+    arrived = np.flatnonzero(gap <= 0.01 * max(gap[0], 1e-12))
+    n = max(int(arrived[0]) if arrived.size else t.steps, 3)
+    moves = np.diff(t.points[: n + 1], axis=0)
     turns = np.sum(np.sum(moves[1:] * moves[:-1], axis=1) < 0)
-    rises = np.sum(np.diff(t.losses) > 1e-12)
-    if t.steps > 2 and (turns > t.steps / 3 or rises > 0.1 * t.steps):
+    rises = np.sum(np.diff(t.losses[: n + 1]) > 1e-12)
+    if t.steps > 2 and (turns > n / 3 or rises > 0.1 * n):
         return "too large"
     if t.stop_reason == "max-steps":
         gap = t.losses[-1] - (landscape.min_value if landscape.min_value is not None else t.losses.min())

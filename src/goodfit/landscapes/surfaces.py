@@ -22,7 +22,7 @@ from goodfit.errors import ConfigError
 from goodfit.landscapes.expression import expression_variables, parse_expression
 from goodfit.registry import Registry
 
-__all__ = ["Landscape", "LANDSCAPES", "quadratic"]
+__all__ = ["Landscape", "LANDSCAPES", "quadratic", "grid_landscape"]
 
 Fn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
@@ -98,6 +98,43 @@ def _expression(text: str) -> Landscape:
     return Landscape(f"expr:{text}", fn, ((-3.0, 3.0),) * dims, formula=text)
 
 
+def grid_landscape(name: str, alphas, betas, grid, *, formula: str = "") -> Landscape:
+    """A landscape from measured values on a grid (``grid[j, i]`` at ``alphas[i]``, ``betas[j]``),
+    interpolated bilinearly so that hikers get a slope; flat beyond the grid's edge.
+
+    Examples:
+        >>> import numpy as np
+        >>> a = b = np.linspace(-1, 1, 3)
+        >>> land = grid_landscape("bowl", a, b, np.add.outer(b**2, a**2))
+        >>> float(land.value(torch.tensor([0.5, 0.0]))), float(land.value(torch.tensor([0.0, 0.0])))
+        (0.5, 0.0)
+    """
+    g = torch.as_tensor(grid, dtype=torch.float64)
+    (a0, a1), (b0, b1) = (float(alphas[0]), float(alphas[-1])), (float(betas[0]), float(betas[-1]))
+    na, nb = g.shape[1], g.shape[0]
+
+    def fn(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        u = ((x - a0) / (a1 - a0) * (na - 1)).clamp(0, na - 1 - 1e-9)
+        v = ((y - b0) / (b1 - b0) * (nb - 1)).clamp(0, nb - 1 - 1e-9)
+        i, j = u.detach().floor().long(), v.detach().floor().long()
+        fu, fv = u - i, v - j
+        return ((1 - fu) * (1 - fv) * g[j, i] + fu * (1 - fv) * g[j, i + 1]
+                + (1 - fu) * fv * g[j + 1, i] + fu * fv * g[j + 1, i + 1])
+
+    k = int(torch.argmin(g))
+    lowest = (float(alphas[k % na]), float(betas[k // na]))
+    return Landscape(name, fn, ((a0, a1), (b0, b1)), (lowest,), float(g.min()), formula=formula)
+
+
+def _run_slice(path: str) -> Landscape:
+    """A trained run's real loss on the plane of its initial-to-final line and a random direction."""
+    from goodfit.landscapes.slices import slice_run
+
+    s = slice_run(path, points=31)
+    return grid_landscape(f"run:{path}", s.alphas, s.betas, s.plane,
+                          formula="training loss: x towards the initial weights, y a random direction")
+
+
 LANDSCAPES: Registry[Landscape] = Registry("landscape")
 LANDSCAPES.add("lecture-parabola", lambda: Landscape(
     "lecture-parabola", lambda x, y: 2 * x**2 + 4 * x, ((-4.0, 2.0),), ((-1.0,),), -2.0, curvature=4.0,
@@ -118,4 +155,6 @@ LANDSCAPES.add("beale", lambda: Landscape(
 LANDSCAPES.add("bumpy", lambda: Landscape(
     "bumpy", _bumpy, ((-4.0, 4.0), (-4.0, 4.0)), formula="0.1(x²+y²) + 0.6 sin(3x) cos(3y) + 0.6"),
     "a bowl with ripples: local minima that trap plain gradient descent, as in real losses")
+LANDSCAPES.add("run", _run_slice, "a trained run's real loss: the plane through its final weights (0, 0) and "
+               "initial ones (1, 0); see goodfit optim slice", takes_argument=True)
 LANDSCAPES.add("expr", _expression, "your own formula in x (and y), e.g. expr:3*x**2-2*y", takes_argument=True)
