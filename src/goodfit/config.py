@@ -239,6 +239,7 @@ class TrainConfig:
     select: Literal["best", "last"] = "best"  # evaluate the best-valid-loss weights, or the last ones
     check: bool = True  # run the pitfall lint before training
     monitors: bool = True  # gradient / activation monitors during training (findings.json)
+    keep_trajectory: bool = False  # weights after every epoch, for goodfit optim slice's trajectory plot
     nproc: int = 1  # data-parallel processes; batch_size is split over them (docs/distributed.md)
 
 

@@ -69,3 +69,22 @@ def test_hikers_walk_on_a_runs_real_loss_slice(digits_run):
     assert float(land.value(at)) == pytest.approx(s.plane[15, 8], rel=1e-9)
     t = walk(land, [1.0, 0.0], WalkConfig(lr=0.05, steps=300))  # from the initial weights, downhill
     assert t.losses[-1] < 0.5 * initial and t.end[0] < 0.5
+
+
+def test_the_trajectory_is_projected_on_its_principal_plane(tmp_path):
+    from goodfit.landscapes.slices import trajectory_plane
+    from goodfit.train.callbacks.trajectory import read_trajectory
+
+    cfg = apply_overrides(Config(), ["data.name=digits", "model.hidden=32", "train.epochs=6", "train.select=last",
+                                     "train.keep_trajectory=true", f"out_dir={tmp_path}"])
+    run = fit(cfg, progress="quiet", report=False).run_dir
+    epochs, weights = read_trajectory(run / "checkpoints" / "trajectory")
+    assert epochs == [1, 2, 3, 4, 5, 6] and weights.shape[0] == 6
+    t = trajectory_plane(run, points=9, samples=256)
+    assert t.epochs == [0, 1, 2, 3, 4, 5, 6] and 0.5 < sum(t.explained) <= 1 + 1e-9
+    best = json.loads((run / "metrics.json").read_text())["best_epoch"]
+    if best == 6:  # the centre is the best weights; with select=last and the best epoch last, it is epoch 6
+        assert np.allclose(t.coords[-1], 0, atol=1e-4)
+    assert t.plane.shape == (9, 9) and np.isfinite(t.plane).all()
+    proc = run_cli("optim", "slice", run, "--points", "5", "--samples", "128")
+    assert "trajectory:" in proc.stdout and (run / "landscape" / "trajectory.png").is_file()

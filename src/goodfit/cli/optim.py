@@ -55,7 +55,7 @@ def optim_slice(
     seed: int = typer.Option(0, "--seed", min=0, max=2**32 - 1, help="Seed of the random direction and samples."),
 ) -> None:
     """The loss around a trained run: the line to its initial weights and a filter-normalized plane (Li et al.)."""
-    from goodfit.landscapes.slices import slice_run, slices_plot
+    from goodfit.landscapes.slices import slice_run, slices_plot, trajectory_plane, trajectory_plot
     from goodfit.run import RunDir, atomic_write_bytes, atomic_write_json
 
     with RunDir.open(run).lock() as opened:
@@ -64,9 +64,19 @@ def optim_slice(
         atomic_write_json(out / "slices.json", s.to_dict())
         atomic_write_bytes(out / "slices.png", slices_plot(s, title=f"{opened.path.name}: training loss around "
                                                            f"the final weights ({s.samples} samples)"))
+        kept = opened.path / "checkpoints" / "trajectory"
+        path = trajectory_plane(opened.path, points=points, samples=samples, seed=seed) if kept.is_dir() else None
+        if path is not None:
+            atomic_write_bytes(out / "trajectory.png", trajectory_plot(path, title=f"{opened.path.name}: the path "
+                                                                       "of training, on its principal plane"))
     final, initial, hill = s.on_the_line()
     typer.echo(f"training loss: final weights {final:.4g}, initial {initial:.4g}, highest in between {hill:.4g}")
     typer.echo(f"slices: {out / 'slices.png'}")
+    if path is not None:
+        share = 100 * sum(path.explained)
+        typer.echo(f"trajectory: {out / 'trajectory.png'} (two directions hold {share:.0f} % of the path)")
+    else:
+        typer.echo("(train with train.keep_trajectory=true to see the path training took, too)")
 
 
 @app.command("list")

@@ -39,6 +39,7 @@ from goodfit.train.callbacks import (
     TrainState,
     restore_training,
 )
+from goodfit.train.callbacks.trajectory import Trajectory
 from goodfit.train.device import (
     amp_dtype,
     place_model,
@@ -284,6 +285,8 @@ def _callbacks(config: Config, data: PreparedData, run: RunDir, device: torch.de
         cbs.append(Checkpoint(run.checkpoints, meta=_model_meta(config, data), resume_state=lambda: {
             "batches": batches.state_dict(), "early_stopping": early.state_dict(), "untrained": untrained,
             "monitors": [m.state_dict() for m in monitors]}))
+    if config.train.keep_trajectory:
+        cbs.append(Trajectory(run.checkpoints / "trajectory"))
     cbs += trackers(config, run, parent=tracking_parent)
     return [*cbs, Progress(progress)], monitors
 

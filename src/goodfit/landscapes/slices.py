@@ -31,7 +31,8 @@ import torch
 from torch import nn
 from torch.func import functional_call
 
-__all__ = ["filter_normalized_direction", "loss_line", "loss_plane", "RunSlices", "slice_run", "slices_plot"]
+__all__ = ["filter_normalized_direction", "loss_line", "loss_plane", "RunSlices", "slice_run", "slices_plot",
+           "TrajectoryPlane", "trajectory_plane", "trajectory_plot"]
 
 Params = dict[str, torch.Tensor]
 
@@ -103,8 +104,8 @@ class RunSlices:
                 "plane": self.plane.tolist(), "random_line": self.random_line.tolist(), "samples": self.samples}
 
 
-def slice_run(run: str | Path, *, points: int = 21, samples: int = 2048, seed: int = 0) -> RunSlices:
-    """Slices of a finished run's training loss around its best weights (from its own checkpoints)."""
+def _load(run: str | Path, samples: int, seed: int):
+    """The run's model (best weights), its final and initial parameters, a training sample and the loss."""
     from goodfit.data import prepare_data
     from goodfit.errors import RunDirError
     from goodfit.run import RunDir
@@ -125,15 +126,67 @@ def slice_run(run: str | Path, *, points: int = 21, samples: int = 2048, seed: i
     pick = np.sort(rng.choice(len(data.train.y), size=min(samples, len(data.train.y)), replace=False))
     x = torch.from_numpy(data.train.x[pick]).float()
     y = torch.from_numpy(data.train.y[pick])
-    y = y.float() if y.is_floating_point() else y
-    loss_fn = loaded.task.loss_fn
+    return model, final, start, x, (y.float() if y.is_floating_point() else y), loaded.task.loss_fn
+
+
+def slice_run(run: str | Path, *, points: int = 21, samples: int = 2048, seed: int = 0) -> RunSlices:
+    """Slices of a finished run's training loss around its best weights (from its own checkpoints)."""
+    model, final, start, x, y, loss_fn = _load(run, samples, seed)
     to_start = {k: start[k] - final[k] for k in final}
     random = filter_normalized_direction(model, torch.Generator().manual_seed(seed), weights=final)
     alphas = np.linspace(-0.5, 1.5, points)
     betas = np.linspace(-1.0, 1.0, points)
     return RunSlices(alphas, loss_line(model, final, to_start, loss_fn, x, y, alphas), betas,
                      loss_plane(model, final, to_start, random, loss_fn, x, y, alphas, betas),
-                     loss_line(model, final, random, loss_fn, x, y, betas), len(pick))
+                     loss_line(model, final, random, loss_fn, x, y, betas), len(x))
+
+
+@dataclass
+class TrajectoryPlane:
+    """The path training took, projected on its two principal directions around the final weights."""
+
+    epochs: list[int]  # 0 is the initial weights
+    coords: np.ndarray  # (len(epochs), 2)
+    explained: tuple[float, float]  # share of the path's variance along each direction
+    alphas: np.ndarray
+    betas: np.ndarray
+    plane: np.ndarray  # loss at final + a * d1 + b * d2, (len(betas), len(alphas))
+
+
+def trajectory_plane(run: str | Path, *, points: int = 21, samples: int = 2048, seed: int = 0) -> TrajectoryPlane:
+    """PCA of the weights after every epoch (``train.keep_trajectory=true``) minus the final ones, and
+    the training loss on the plane of the first two principal directions (Li et al. 2018, section 7)."""
+    from goodfit.errors import RunDirError
+    from goodfit.run import RunDir
+    from goodfit.train.callbacks.trajectory import read_trajectory
+
+    epochs, weights = read_trajectory(RunDir.open(run).checkpoints / "trajectory")
+    if len(epochs) < 2:
+        raise RunDirError(f"{run} kept no trajectory (fewer than 2 epochs of weights); train it with "
+                          "train.keep_trajectory=true")
+    model, final, start, x, y, loss_fn = _load(run, samples, seed)
+    flat = lambda params: torch.cat([params[k].reshape(-1).float() for k in final]).numpy()  # noqa: E731
+    path = np.vstack([flat(start)[None], weights]) - flat(final)[None]
+    centred = path - path.mean(axis=0)
+    _u, sing, vt = np.linalg.svd(centred, full_matrices=False)
+    directions = vt[:2]
+    coords = path @ directions.T
+    share = (sing**2 / max(float((sing**2).sum()), 1e-30))[:2]
+    d1, d2 = (_unflatten(v, final) for v in directions)
+    lo, hi = coords.min(axis=0), coords.max(axis=0)
+    pad = 0.2 * np.maximum(hi - lo, 1e-6)
+    alphas = np.linspace(lo[0] - pad[0], hi[0] + pad[0], points)
+    betas = np.linspace(lo[1] - pad[1], hi[1] + pad[1], points)
+    return TrajectoryPlane([0, *epochs], coords, (float(share[0]), float(share[1])), alphas, betas,
+                           loss_plane(model, final, d1, d2, loss_fn, x, y, alphas, betas))
+
+
+def _unflatten(vector: np.ndarray, like: Params) -> Params:
+    out, i = {}, 0
+    for k, v in like.items():
+        out[k] = torch.from_numpy(vector[i:i + v.numel()].copy()).to(v.dtype).view_as(v)
+        i += v.numel()
+    return out
 
 
 def slices_plot(s: RunSlices, *, title: str = "") -> bytes:
@@ -166,4 +219,32 @@ def slices_plot(s: RunSlices, *, title: str = "") -> bytes:
     ax2.legend(fontsize=7, loc="upper right")
     if title:
         fig.suptitle(title, fontsize=10)
+    return figure_png(fig)
+
+
+def trajectory_plot(t: TrajectoryPlane, *, title: str = "") -> bytes:
+    """The loss on the trajectory's principal plane, with the path from the initial weights to the final."""
+    from matplotlib.colors import BoundaryNorm
+
+    from goodfit.landscapes.figures import HIKER, contour_levels
+    from goodfit.report.plots import figure_png, new_figure
+
+    fig = new_figure(5.6, 4.6)
+    ax = fig.add_subplot()
+    z = np.log10(np.clip(t.plane, 1e-12, None))
+    levels = contour_levels(z)
+    cs = ax.contourf(t.alphas, t.betas, z, levels=levels, cmap="viridis", norm=BoundaryNorm(levels, 256))
+    ax.contour(t.alphas, t.betas, z, levels=levels, colors="k", linewidths=0.3, alpha=0.4)
+    fig.colorbar(cs, ax=ax, label="log10 training loss")
+    ax.plot(t.coords[:, 0], t.coords[:, 1], "-o", color=HIKER, ms=3.5, lw=1.2)
+    ax.plot(t.coords[:1, 0], t.coords[:1, 1], "o", mfc="none", mec="white", ms=9, label="initial weights")
+    ax.plot([0], [0], "*", color="white", ms=11, label="final (best) weights")
+    for e, (a, b) in zip(t.epochs, t.coords):
+        if e in (t.epochs[1], t.epochs[len(t.epochs) // 2], t.epochs[-1]):
+            ax.annotate(f"epoch {e}", (a, b), fontsize=7, color="white", xytext=(4, 4), textcoords="offset points")
+    ax.set_xlabel(f"1st principal direction ({100 * t.explained[0]:.0f} % of the path)")
+    ax.set_ylabel(f"2nd principal direction ({100 * t.explained[1]:.0f} %)")
+    ax.legend(fontsize=7, loc="lower right")
+    if title:
+        ax.set_title(title, fontsize=9)
     return figure_png(fig)
