@@ -7,7 +7,8 @@ slope?), and a plane through the final weights spanned by that line and a *filte
 random direction (each filter of the random direction scaled to the norm of the same filter in
 the weights, so that the plot's scale means the same for every layer; biases and normalization
 parameters are left out, as in the paper). The loss is the training loss on a fixed sample of
-the training split, in eval mode.
+the training split, in eval mode. The plane of two filter-normalized random directions, the paper's
+own figure, is drawn too.
 
 Examples:
     >>> import torch
@@ -92,6 +93,7 @@ class RunSlices:
     plane: np.ndarray  # (len(betas), len(alphas))
     random_line: np.ndarray  # loss along the random direction alone, at the betas
     samples: int
+    random_plane: np.ndarray | None = None  # two filter-normalized random directions, both at the betas
 
     def on_the_line(self) -> tuple[float, float, float]:
         """The loss at the final weights, at the initial ones, and the highest strictly between them."""
@@ -101,7 +103,8 @@ class RunSlices:
 
     def to_dict(self) -> dict:
         return {"alphas": self.alphas.tolist(), "line": self.line.tolist(), "betas": self.betas.tolist(),
-                "plane": self.plane.tolist(), "random_line": self.random_line.tolist(), "samples": self.samples}
+                "plane": self.plane.tolist(), "random_line": self.random_line.tolist(), "samples": self.samples,
+                "random_plane": None if self.random_plane is None else self.random_plane.tolist()}
 
 
 def _load(run: str | Path, samples: int, seed: int):
@@ -133,12 +136,14 @@ def slice_run(run: str | Path, *, points: int = 21, samples: int = 2048, seed: i
     """Slices of a finished run's training loss around its best weights (from its own checkpoints)."""
     model, final, start, x, y, loss_fn = _load(run, samples, seed)
     to_start = {k: start[k] - final[k] for k in final}
-    random = filter_normalized_direction(model, torch.Generator().manual_seed(seed), weights=final)
+    gen = torch.Generator().manual_seed(seed)
+    random, other = (filter_normalized_direction(model, gen, weights=final) for _ in range(2))
     alphas = np.linspace(-0.5, 1.5, points)
     betas = np.linspace(-1.0, 1.0, points)
     return RunSlices(alphas, loss_line(model, final, to_start, loss_fn, x, y, alphas), betas,
                      loss_plane(model, final, to_start, random, loss_fn, x, y, alphas, betas),
-                     loss_line(model, final, random, loss_fn, x, y, betas), len(x))
+                     loss_line(model, final, random, loss_fn, x, y, betas), len(x),
+                     loss_plane(model, final, random, other, loss_fn, x, y, betas, betas))
 
 
 @dataclass
@@ -190,14 +195,15 @@ def _unflatten(vector: np.ndarray, like: Params) -> Params:
 
 
 def slices_plot(s: RunSlices, *, title: str = "") -> bytes:
-    """The line final ↔ initial and the random direction (left), and the plane as contours (right)."""
+    """The line final ↔ initial and a random direction (left), the plane of the two (middle), and the
+    plane of two random directions (right), as in Li et al.'s figures."""
     from matplotlib.colors import BoundaryNorm
 
     from goodfit.landscapes.figures import contour_levels
     from goodfit.report.plots import figure_png, new_figure
 
-    fig = new_figure(10.0, 4.0)
-    ax = fig.add_subplot(1, 2, 1)
+    fig = new_figure(15.0, 4.0)
+    ax = fig.add_subplot(1, 3, 1)
     ax.plot(s.alphas, s.line, color="#1f4f8f", lw=1.8, label="final (0) → initial (1)")
     ax.plot(s.betas, s.random_line, color="#e0262b", lw=1.2, ls="--", label="a filter-normalized random direction")
     ax.set_xlabel("step along the direction")
@@ -205,18 +211,31 @@ def slices_plot(s: RunSlices, *, title: str = "") -> bytes:
     ax.set_yscale("log" if np.all(s.line > 0) and s.line.max() / max(s.line.min(), 1e-12) > 50 else "linear")
     ax.legend(fontsize=7)
     ax.grid(alpha=0.3)
-    ax2 = fig.add_subplot(1, 2, 2)
+    ax2 = fig.add_subplot(1, 3, 2)
     z = np.log10(np.clip(s.plane, 1e-12, None))
-    levels = contour_levels(z)
+    levels = contour_levels(np.concatenate([z.ravel(), np.log10(np.clip(s.random_plane, 1e-12, None)).ravel()])
+                            if s.random_plane is not None else z)
     cs = ax2.contourf(s.alphas, s.betas, z, levels=levels, cmap="viridis", norm=BoundaryNorm(levels, 256))
     ax2.contour(s.alphas, s.betas, z, levels=levels, colors="k", linewidths=0.3, alpha=0.4)
-    fig.colorbar(cs, ax=ax2, label="log10 training loss")
+    shared = [ax2]
     ax2.plot([0], [0], "o", color="#e0262b", ms=7, label="final weights")
     ax2.plot([1], [0], "o", mfc="none", mec="#e0262b", ms=7, label="initial weights")
     ax2.plot([0, 1], [0, 0], "-", color="#e0262b", lw=1)
     ax2.set_xlabel("towards the initial weights")
     ax2.set_ylabel("random direction")
     ax2.legend(fontsize=7, loc="upper right")
+    if s.random_plane is not None:
+        ax3 = fig.add_subplot(1, 3, 3)
+        z3 = np.log10(np.clip(s.random_plane, 1e-12, None))
+        ax3.contourf(s.betas, s.betas, z3, levels=levels, cmap="viridis", norm=BoundaryNorm(levels, 256))
+        ax3.contour(s.betas, s.betas, z3, levels=levels, colors="k", linewidths=0.3, alpha=0.4)
+        ax3.plot([0], [0], "o", color="#e0262b", ms=7)
+        ax3.set_xlabel("random direction 1")
+        ax3.set_ylabel("random direction 2")
+        ax3.set_title("two filter-normalized random directions", fontsize=8)
+        ax3.set_xticks([-1, -0.5, 0, 0.5, 1])
+        shared.append(ax3)
+    fig.colorbar(cs, ax=shared, label="log10 training loss", fraction=0.04)
     if title:
         fig.suptitle(title, fontsize=10)
     return figure_png(fig)
