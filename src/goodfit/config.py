@@ -225,6 +225,7 @@ class TrainConfig:
     patience: int = 0  # early stopping on valid loss plateau; 0 = off
     min_delta: float = 0.0
     target: float | None = None  # stop once the task's valid score reaches this ("stop at 98 %" accuracy)
+    target_metric: str | None = None  # the valid_* column train.target applies to, e.g. valid_loss (lower is better)
     device: str = "cpu"  # cpu, cuda, cuda:1, mps, or auto
     dtype: Literal["float32", "float64"] = "float32"
     amp: bool = False  # autocast to bfloat16 (cpu) / float16 (cuda)

@@ -176,7 +176,8 @@ def _prepare(config: Config, run: RunDir | None, rank: Rank | None, *, run_dir: 
     data, findings = None, []
     if main:
         data = prepare_data(config.data, optim=config.optim)  # before the run folder: bad data leaves nothing
-        data.task.check_target(config.train.target)
+        if config.train.target_metric is None:  # the task's own score: its range is known
+            data.task.check_target(config.train.target)
         config, found = resolve_lr(config, data, progress=progress)  # optim.lr=find: the range test decides
         findings = _lint(config, data, progress) if lint and config.train.check else []
         if run is None:
@@ -230,7 +231,7 @@ def _train_and_finish(config: Config, data: PreparedData, run: RunDir, device: t
     state = TrainState(trainable, opt, build_scheduler(opt, config.optim, total_steps=total),
                        epochs=config.train.epochs, steps_per_epoch=len(batches), score_key=task.score_key)
     early = EarlyStopping(patience=config.train.patience, min_delta=config.train.min_delta,
-                          target=config.train.target, target_key=task.score_key)
+                          target=config.train.target, target_key=config.train.target_metric or task.score_key)
     if resume:
         ckpt = restore_training(run.checkpoints / "last.pt", state, model)
         batches.load_state_dict(ckpt["batches"])

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
+from goodfit.errors import ConfigError
 from goodfit.train.callbacks.base import Callback, TrainState
 
-__all__ = ["EarlyStopping"]
+__all__ = ["EarlyStopping", "LOWER_IS_BETTER"]
+
+LOWER_IS_BETTER = ("loss", "mse", "mae", "rmse", "error")  # column endings where smaller values are better
 
 
 class EarlyStopping(Callback):
     """Stop when ``valid_loss`` has not improved by ``min_delta`` for ``patience`` epochs
-    (``patience=0``: never), or when the history column ``target_key`` (the task's validation score,
-    higher is better: ``valid_acc``, ``valid_auroc``, ``valid_r2``, ``valid_psnr``) reaches ``target``
-    (``None``: never).
+    (``patience=0``: never), or when the history column ``target_key`` (by default the task's
+    validation score: ``valid_acc``, ``valid_auroc``, ``valid_r2``, ``valid_psnr``; any ``valid_*``
+    column works) reaches ``target`` (``None``: never). A loss or error column (``valid_loss``,
+    ``valid_mae``, ...) reaches it from above, every other column from below.
 
     Examples:
         >>> from types import SimpleNamespace
@@ -29,9 +33,17 @@ class EarlyStopping(Callback):
         self.best = float("inf")
         self.bad_epochs = 0
 
+    @property
+    def lower_is_better(self) -> bool:
+        return self.target_key.endswith(LOWER_IS_BETTER)
+
     def on_epoch_end(self, state: TrainState) -> None:
         row = state.last
-        if self.target is not None and row.get(self.target_key, float("-inf")) >= self.target:
+        if self.target is not None and self.target_key not in row:
+            known = ", ".join(k for k in row if k.startswith("valid_")) or "none (no validation split)"
+            raise ConfigError(f"train.target_metric={self.target_key} is not a validation column of this run; "
+                              f"it has: {known}")
+        if self.target is not None and self._reached(row[self.target_key]):
             state.should_stop = True
             what = "accuracy" if self.target_key == "valid_acc" else self.target_key.removeprefix("valid_")
             state.stop_reason = f"valid {what} {row[self.target_key]:.4g} reached the target {self.target}"
@@ -47,6 +59,9 @@ class EarlyStopping(Callback):
                 state.stop_reason = (
                     f"early stopping: valid loss did not improve by {self.min_delta} for {self.patience} epochs"
                 )
+
+    def _reached(self, value: float) -> bool:
+        return value <= self.target if self.lower_is_better else value >= self.target
 
     def state_dict(self) -> dict[str, Any]:
         return {"best": self.best, "bad_epochs": self.bad_epochs}
