@@ -50,3 +50,17 @@ def assert_one_line_error(proc: subprocess.CompletedProcess, *fragments: str, co
 def value_after(out: str, key: str) -> str:
     """The text after ``key: `` on the first line that starts with it (``run: runs/x`` -> ``runs/x``)."""
     return next(line.split(": ", 1)[1] for line in out.splitlines() if line.startswith(f"{key}: "))
+
+
+def png_of_a_one() -> bytes:
+    """A drawn "1" as the draw-a-digit page sends it: a 280×280 PNG, a white bar on black."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    img = np.zeros((280, 280), np.uint8)
+    img[40:240, 130:150] = 255
+    buf = io.BytesIO()
+    Image.fromarray(img).save(buf, format="PNG")
+    return buf.getvalue()

@@ -8,31 +8,18 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
-import numpy as np
 import pytest
-from helpers import GOODFIT, assert_one_line_error, run_cli
+from helpers import GOODFIT, assert_one_line_error, png_of_a_one, run_cli
 
 pytestmark = pytest.mark.e2e
 PNG = {"content-type": "image/png"}
-
-
-def _png_of_one() -> bytes:
-    import io
-
-    from PIL import Image
-
-    img = np.zeros((280, 280), np.uint8)
-    img[40:240, 130:150] = 255
-    buf = io.BytesIO()
-    Image.fromarray(img).save(buf, format="PNG")
-    return buf.getvalue()
 
 
 def test_serves_page_api_and_docs(live_server):
     with httpx.Client(base_url=live_server, timeout=30) as c:
         assert "<canvas" in c.get("/").text
         assert c.get("/docs").status_code == 200 and c.get("/openapi.json").status_code == 200
-        r = c.post("/api/predict", content=_png_of_one(), headers={"content-type": "image/png"})
+        r = c.post("/api/predict", content=png_of_a_one(), headers={"content-type": "image/png"})
         assert r.status_code == 200 and r.json()["top"][0]["class"] == "1"
 
 
@@ -49,7 +36,7 @@ def test_no_nagle_delay(live_server):
 
 
 def test_bad_and_oversized_bodies_over_real_http(live_server):
-    png = _png_of_one()
+    png = png_of_a_one()
     with httpx.Client(base_url=live_server, timeout=30) as c:
         r = c.post("/api/predict", content=b"\0" * (3 * 2**20), headers={"content-type": "image/png"})
         assert r.status_code == 413 and r.json()["code"] == "too_large"
@@ -64,7 +51,7 @@ def test_bad_and_oversized_bodies_over_real_http(live_server):
 
 
 def test_concurrent_clients_all_answered(live_server):
-    png = _png_of_one()
+    png = png_of_a_one()
 
     def one(_):
         with httpx.Client(base_url=live_server, timeout=30) as c:
@@ -96,7 +83,7 @@ def test_several_worker_processes(mnist_run):
         assert " at http://" in line, line + proc.stdout.read()
         url = line.split(" at ")[1].split()[0].rstrip("/")
         with httpx.Client(base_url=url, timeout=60) as c:
-            assert c.post("/api/predict", content=_png_of_one(), headers=PNG).json()["top"][0]["class"] == "1"
+            assert c.post("/api/predict", content=png_of_a_one(), headers=PNG).json()["top"][0]["class"] == "1"
     finally:
         proc.terminate()
         assert proc.wait(timeout=30) is not None

@@ -9,30 +9,19 @@ records it with ``bench/serve_latency.py``.
 from __future__ import annotations
 
 import http.client
-import io
 import random
 import time
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
 
-import numpy as np
 import pytest
+from helpers import png_of_a_one
 from reliability.harness import TALLY
 
 pytestmark = [pytest.mark.reliability, pytest.mark.e2e]
 
 CLIENTS, REQUESTS = 32, 2000
 JSON = "application/json"
-
-
-def _png() -> bytes:
-    from PIL import Image
-
-    img = np.zeros((280, 280), np.uint8)
-    img[40:240, 130:150] = 255
-    buf = io.BytesIO()
-    Image.fromarray(img).save(buf, format="PNG")
-    return buf.getvalue()
 
 
 HOSTILE = [
@@ -54,7 +43,7 @@ HOSTILE = [
 
 def _requests(seed: int) -> list[tuple[str, str, bytes, bool]]:
     """(path, content type, body, valid) for the whole run, 60 % valid predictions."""
-    rng, png = random.Random(seed), _png()
+    rng, png = random.Random(seed), png_of_a_one()
     out = []
     for _ in range(REQUESTS):
         if rng.random() < 0.6:
