@@ -139,7 +139,8 @@ def test_interrupted_runs_resume_to_the_uninterrupted_result(chain, uninterrupte
 
 def test_a_run_folder_is_locked_while_a_process_trains_in_it(tmp_path):
     run = tmp_path / "run"
-    first = _start([*GOODFIT, "train", "--run-dir", str(run), *ARGS[:-2], "train.epochs=50", "--progress", "lines"])
+    # 2,000 epochs: still training when the second process has started, however slow the machine
+    first = _start([*GOODFIT, "train", "--run-dir", str(run), *ARGS[:-2], "train.epochs=2000", "--progress", "lines"])
     try:
         assert _after_epoch_lines(first, 1)
         second = subprocess.run([*GOODFIT, "train", "--resume", str(run)], capture_output=True, text=True, env=ENV)
