@@ -119,7 +119,6 @@ def fit(
                 locked = bool(hold.enter_context(run.lock()))
             restart = _check_resumable(run)
             config = load_config(run.path / "config.yaml")
-            (run.path / "report.html").unlink(missing_ok=True)  # it shows the interruption; rewritten at the end
         return _fit(config, run, hold, resume=resume is not None and not restart, locked=locked, run_dir=run_dir,
                     progress=progress, callbacks=callbacks, report=report, tracking_parent=tracking_parent)
 
@@ -156,6 +155,8 @@ def _fit(config: Config, run: RunDir | None, hold: contextlib.ExitStack, *, resu
     data, run, lint, config = _prepare(config, run, rank, run_dir=run_dir, progress=progress, lint=not resume)
     if (rank is None or rank.is_main) and not locked:
         hold.enter_context(run.lock())
+    if resume and (rank is None or rank.is_main):  # the data loaded: training goes on, its old report goes
+        (run.path / "report.html").unlink(missing_ok=True)  # (it shows the interruption; rewritten at the end)
     result = _train_and_finish(config, data, run, device, rank=rank, progress=progress, callbacks=callbacks,
                                resume=resume, report=report, lint=lint, tracking_parent=tracking_parent)
     distributed.leave(rank)  # not on an error: the process group stays up until the launcher stops the other ranks

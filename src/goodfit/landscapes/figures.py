@@ -13,21 +13,13 @@ from typing import Any
 
 import numpy as np
 
+from goodfit.landscapes.colors import HIKER, contour_levels
 from goodfit.landscapes.hikers import Trajectory
 from goodfit.landscapes.surfaces import Landscape
 from goodfit.report.plots import DPI, figure_png, new_figure
 
-__all__ = ["map_plot", "surface_plot", "loss_plot", "sweep_plot", "MapCanvas", "map_canvas", "gif", "contour_levels"]
+__all__ = ["map_plot", "surface_plot", "loss_plot", "sweep_plot", "MapCanvas", "map_canvas", "gif"]
 
-HIKER = "#e0262b"  # the lecture's red dots
-LEVELS = 24
-
-
-def contour_levels(z: np.ndarray) -> np.ndarray:
-    """Contour levels spread by quantile: a landscape with a huge range (Rosenbrock) still shows its valley."""
-    finite = z[np.isfinite(z)]
-    levels = np.unique(np.quantile(finite, np.linspace(0, 1, LEVELS)))
-    return levels if len(levels) > 1 else np.array([finite.min(), finite.min() + 1])
 
 
 def _draw_map(ax: Any, land: Landscape) -> None:

@@ -199,7 +199,7 @@ def slices_plot(s: RunSlices, *, title: str = "") -> bytes:
     plane of two random directions (right), as in Li et al.'s figures."""
     from matplotlib.colors import BoundaryNorm
 
-    from goodfit.landscapes.figures import contour_levels
+    from goodfit.landscapes.colors import contour_levels
     from goodfit.report.plots import figure_png, new_figure
 
     fig = new_figure(15.0, 4.0)
@@ -245,7 +245,7 @@ def trajectory_plot(t: TrajectoryPlane, *, title: str = "") -> bytes:
     """The loss on the trajectory's principal plane, with the path from the initial weights to the final."""
     from matplotlib.colors import BoundaryNorm
 
-    from goodfit.landscapes.figures import HIKER, contour_levels
+    from goodfit.landscapes.colors import HIKER, contour_levels
     from goodfit.report.plots import figure_png, new_figure
 
     fig = new_figure(5.6, 4.6)
