@@ -153,10 +153,11 @@ def _fit(config: Config, run: RunDir | None, hold: contextlib.ExitStack, *, resu
     set_deterministic(config.train.deterministic)
     seed_everything(config.seed)
     data, run, lint, config = _prepare(config, run, rank, run_dir=run_dir, progress=progress, lint=not resume)
-    if (rank is None or rank.is_main) and not locked:
-        hold.enter_context(run.lock())
-    if resume and (rank is None or rank.is_main):  # the data loaded: training goes on, its old report goes
-        (run.path / "report.html").unlink(missing_ok=True)  # (it shows the interruption; rewritten at the end)
+    if rank is None or rank.is_main:
+        if not locked:
+            hold.enter_context(run.lock())
+        if resume:  # the data loaded: training goes on, and the old report (of the interruption) goes
+            (run.path / "report.html").unlink(missing_ok=True)
     result = _train_and_finish(config, data, run, device, rank=rank, progress=progress, callbacks=callbacks,
                                resume=resume, report=report, lint=lint, tracking_parent=tracking_parent)
     distributed.leave(rank)  # not on an error: the process group stays up until the launcher stops the other ranks

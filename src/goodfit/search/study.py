@@ -437,10 +437,9 @@ def _retrain(study_dir: Path, spec: dict[str, Any], best: dict[str, Any]) -> dic
     from goodfit.experiment import fit
 
     run_dir = study_dir / f"final-trial{best['number']:04d}"
-    done = (run_dir / "metrics.json").is_file() and json.loads((run_dir / "metrics.json").read_text()).get(
-        "status") == "completed"
-    if done:  # a resumed search: this winner was already tested
-        metrics = json.loads((run_dir / "metrics.json").read_text())
+    earlier = json.loads((run_dir / "metrics.json").read_text()) if (run_dir / "metrics.json").is_file() else {}
+    if earlier.get("status") == "completed":  # a resumed search: this winner was already tested
+        metrics = earlier
     elif (run_dir / "config.yaml").is_file():  # a retrain that was killed or interrupted: it goes on
         metrics = fit(None, resume=run_dir, progress="quiet", tracking_parent=known_parent(study_dir)).metrics
     else:
