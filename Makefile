@@ -11,10 +11,10 @@ TORCH   := torch==2.14.1 torchvision==0.29.1
 EXTRAS  ?= test
 export GOODFIT_DATA ?= $(abspath ../shared/data)
 
-.PHONY: demo test test-fast bench lint docs clean help
+.PHONY: demo test test-fast bench lint docs i18n clean help
 
 help:
-	@echo "make demo | make test | make test-fast | make bench | make lint | make docs | make clean"
+	@echo "make demo | make test | make test-fast | make bench | make lint | make docs | make i18n | make clean"
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -54,6 +54,15 @@ lint: $(STAMP)
 docs: $(STAMP)
 	@$(PY) -c "import material, mkdocstrings_handlers.python" 2>/dev/null || $(PIP) install -q -e ".[docs]"
 	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --site-dir site
+
+# The German catalog: extract every marked message (babel.cfg), merge the new ones into the .po file
+# (translate those whose msgstr is empty or marked fuzzy), compile the .mo that goodfit reads.
+LOCALE := src/goodfit/locale
+i18n: $(STAMP)
+	$(VENV)/bin/pybabel extract -F babel.cfg --add-location=file --sort-by-file --no-wrap \
+		--project=goodfit --copyright-holder="the goodfit authors" -o $(LOCALE)/goodfit.pot .
+	$(VENV)/bin/pybabel update -i $(LOCALE)/goodfit.pot -d $(LOCALE) -D goodfit -l de --no-wrap --ignore-obsolete
+	$(VENV)/bin/pybabel compile -d $(LOCALE) -D goodfit --statistics
 
 clean:
 	rm -rf runs .pytest_cache build *.egg-info site

@@ -47,9 +47,22 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
+def _language(value: str | None) -> str | None:
+    if value is not None:
+        import os
+
+        from goodfit.i18n import set_language
+
+        os.environ["GOODFIT_LANG"] = set_language(value)  # the processes goodfit starts speak it too
+    return value
+
+
 @app.callback()
 def _main(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
-                                       help="Print goodfit's version and exit.")) -> None:
+                                       help="Print goodfit's version and exit."),
+          lang: str | None = typer.Option(None, "--lang", callback=_language, is_eager=True, metavar="en|de",
+                                          help="Language of messages, reports and the web page (else "
+                                               "$GOODFIT_LANG, else the locale).")) -> None:
     """The deep-learning course workflow, ready-made: explore → train → evaluate → report."""
 
 for _commands in (workflow, watch, runs, export, serve, search, slurm, generative, anomaly, analog, optim):
