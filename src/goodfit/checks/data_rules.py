@@ -13,11 +13,26 @@ import torch
 from goodfit.checks.context import LintContext, keep_random_state
 from goodfit.data.scaling import mean_std
 from goodfit.findings import Finding, finding
+from goodfit.i18n import N_, _
 
 __all__ = ["check_inputs", "check_shuffling", "check_overlaps", "check_scaling", "check_eval_transforms"]
 
 SCALED_LIMIT = 20.0  # |inputs| beyond this in more than OUTLIER_SHARE of values: not scaled
 OUTLIER_SHARE = 1e-3  # train-only standardization leaves a few large z-scores (rare pixels): not unscaled
+
+# one whole sentence per split, so that each language can say it its own way
+_NONFINITE = {"train": N_("{bad} train input values are NaN or inf ({share:.2%})."),
+              "valid": N_("{bad} valid input values are NaN or inf ({share:.2%})."),
+              "test": N_("{bad} test input values are NaN or inf ({share:.2%}).")}
+_SAME_AS_TRAIN = {"test": N_("the test loader reads the training data set."),
+                  "validation": N_("the validation loader reads the training data set.")}
+_ALSO_IN_TRAIN = {"test": N_("{dup} test samples ({share:.1%}) also appear in the training data."),
+                  "validation": N_("{dup} validation samples ({share:.1%}) also appear in the training data.")}
+_RANDOM_TRANSFORM = {
+    "valid": N_("reading sample 0 of the valid data twice gave two different inputs: a random transform "
+                "(augmentation) runs on it."),
+    "test": N_("reading sample 0 of the test data twice gave two different inputs: a random transform "
+               "(augmentation) runs on it.")}
 
 
 def _broken(ctx: LintContext) -> bool:
@@ -37,16 +52,17 @@ def check_inputs(ctx: LintContext) -> list[Finding]:
         bad = int((~torch.isfinite(data[0])).sum())
         if bad:
             ctx.cache["nonfinite-inputs"] = True
-            found.append(finding("nonfinite-inputs", f"{bad} {split} input values are NaN or inf "
-                                 f"({bad / data[0].numel():.2%}).", where=split))
+            found.append(finding("nonfinite-inputs", _(_NONFINITE[split]).format(
+                bad=bad, share=bad / data[0].numel()), where=split))
     x = ctx.train[0] if ctx.train is not None else None
     if x is not None and len(x) > 1 and not ctx.cache.get("nonfinite-inputs"):
         flat = x.reshape(len(x), -1)
         if torch.equal(flat[1], flat[0]) and bool((flat == flat[:1]).all()):  # most data differ at once
             ctx.cache["constant-inputs"] = True
-            found.append(finding("constant-inputs", f"all {len(x)} training inputs are identical "
-                                 f"(every value {float(flat.flatten()[0]) if flat.numel() else 0:g}): the model "
-                                 "cannot tell the samples apart.", where="train inputs"))
+            found.append(finding("constant-inputs", _(
+                "all {n} training inputs are identical (every value {value:g}): the model cannot tell the samples "
+                "apart.").format(n=len(x), value=float(flat.flatten()[0]) if flat.numel() else 0),
+                where="train inputs"))
     return found
 
 
@@ -54,21 +70,23 @@ def check_shuffling(ctx: LintContext) -> list[Finding]:
     found = []
     loader = ctx.train_loader
     if loader is not None and isinstance(getattr(loader, "sampler", None), torch.utils.data.SequentialSampler):
-        found.append(finding("unshuffled-train-loader", "the training DataLoader uses a SequentialSampler: "
-                             "every epoch sees the same order.", where="train_loader"))
+        found.append(finding("unshuffled-train-loader", _("the training DataLoader uses a SequentialSampler: every "
+                                                          "epoch sees the same order."), where="train_loader"))
     y = ctx.labels("train")  # in the loader's order
     if loader is not None and y is not None and len(y):
         longest = _longest_run(y)
         n_classes = max(int(y.max()) + 1, 2)
         if longest > max(10, 3 * len(y) / n_classes / 10):
-            found.append(finding("sorted-labels", f"the training data come in runs of one class "
-                                 f"(longest: {longest} samples in a row).", where="train_loader"))
+            found.append(finding("sorted-labels", _(
+                "the training data come in runs of one class (longest: {longest} samples in a row).").format(
+                    longest=longest), where="train_loader"))
     elif loader is not None and ctx.kind() == "regression" and ctx.train is not None and len(ctx.train[1]) > 20:
         t = ctx.train[1].reshape(len(ctx.train[1]), -1)[:, 0].double()
         rising = float((t[1:] >= t[:-1]).double().mean())
         if rising > 0.95 or rising < 0.05:
-            found.append(finding("sorted-labels", f"the training targets come sorted ({rising:.0%} of neighbours "
-                                 "in increasing order).", where="train_loader"))
+            found.append(finding("sorted-labels", _(
+                "the training targets come sorted ({rising:.0%} of neighbours in increasing order).").format(
+                    rising=rising), where="train_loader"))
     return found
 
 
@@ -105,25 +123,26 @@ def check_overlaps(ctx: LintContext) -> list[Finding]:
     valid_in_test = float(np.isin(hv, ht).mean()) if hv is not None and ht is not None and len(hv) else 0.0
     same = _same_data(ctx.valid_loader, ctx.test_loader)
     if same or valid_in_test > 0.5:
-        found.append(finding("test-as-valid", "the validation loader is the test loader." if same else
-                             f"the validation data are the test data ({valid_in_test:.0%} of validation samples "
-                             "are test samples).", where="valid_loader"))
+        text = (_("the validation loader is the test loader.") if same else _(
+            "the validation data are the test data ({share:.0%} of validation samples are test samples)."))
+        found.append(finding("test-as-valid", text.format(share=valid_in_test), where="valid_loader"))
     elif valid_in_test > 0:
-        found.append(finding("valid-test-overlap", f"{valid_in_test:.1%} of the validation samples are also "
-                             "test samples.", where="valid"))
+        found.append(finding("valid-test-overlap", _(
+            "{share:.1%} of the validation samples are also test samples.").format(share=valid_in_test),
+            where="valid"))
     if ctx.test_evaluations is not None and ctx.test_evaluations > 1:
-        found.append(finding("test-reused", f"the test set was evaluated {ctx.test_evaluations} times.",
-                             where="metrics.json"))
+        found.append(finding("test-reused", _("the test set was evaluated {n} times.").format(
+            n=ctx.test_evaluations), where="metrics.json"))
     for split, hashes, fid in (("test", ht, "train-test-overlap"), ("validation", hv, "train-valid-overlap")):
         if htr is None or hashes is None or not len(hashes):
             continue
         if _same_data(ctx.train_loader, ctx.valid_loader if split == "validation" else ctx.test_loader):
-            found.append(finding(fid, f"the {split} loader reads the training data set.", where=split))
+            found.append(finding(fid, _(_SAME_AS_TRAIN[split]), where=split))
             continue
         dup = int(np.isin(hashes, htr).sum())
         if dup:
-            found.append(finding(fid, f"{dup} {split} samples ({dup / len(hashes):.1%}) also appear in the "
-                                 "training data.", where=split))
+            found.append(finding(fid, _(_ALSO_IN_TRAIN[split]).format(dup=dup, share=dup / len(hashes)),
+                                 where=split))
     return found
 
 
@@ -152,8 +171,9 @@ def check_scaling(ctx: LintContext) -> list[Finding]:
     n_tr, m_tr, s_tr, lo, hi = _moments(x)
     integral = bool(torch.equal(x[: 2048], x[: 2048].round()))
     if _large_share(x) > OUTLIER_SHARE or (integral and lo >= 0 and hi > 2):
-        found.append(finding("unscaled-inputs", f"training inputs range over {lo:g}..{hi:g}"
-                             f"{' (integers, like raw pixels)' if integral else ''}.", where="train inputs"))
+        text = (_("training inputs range over {lo:g}..{hi:g} (integers, like raw pixels).") if integral
+                else _("training inputs range over {lo:g}..{hi:g}."))
+        found.append(finding("unscaled-inputs", text.format(lo=lo, hi=hi), where="train inputs"))
     if ctx.test is not None and ctx.test[0].is_floating_point():
         n_te, m_te, s_te, lo_te, hi_te = _moments(ctx.test[0])
         n = n_tr + n_te  # pooled moments of train + test, without concatenating them
@@ -163,10 +183,10 @@ def check_scaling(ctx: LintContext) -> list[Finding]:
         standardized_on_all = abs(m_all) < 1e-3 and abs(s_all - 1) < 1e-3 and (abs(m_tr) > 5e-3 or abs(s_tr - 1) > 5e-3)
         ranged_on_all = both_range in ((0.0, 1.0), (-1.0, 1.0)) and (lo, hi) != both_range
         if standardized_on_all or ranged_on_all:
-            found.append(finding("scaling-leak", "the inputs look scaled with statistics of train+test together "
-                                 f"(train mean {m_tr:.3f}, std {s_tr:.3f}; "
-                                 f"all data mean {m_all:.3f}, std {s_all:.3f}).",
-                                 where="preprocessing"))
+            found.append(finding("scaling-leak", _(
+                "the inputs look scaled with statistics of train+test together (train mean {train_mean:.3f}, std "
+                "{train_std:.3f}; all data mean {all_mean:.3f}, std {all_std:.3f}).").format(
+                    train_mean=m_tr, train_std=s_tr, all_mean=m_all, all_std=s_all), where="preprocessing"))
     return found
 
 
@@ -184,9 +204,7 @@ def check_eval_transforms(ctx: LintContext) -> list[Finding]:
             continue
         a, b = _first_tensor(first), _first_tensor(second)
         if a is not None and b is not None and a.shape == b.shape and not torch.equal(a, b):
-            found.append(finding("random-eval-transform", f"reading sample 0 of the {name.split('_')[0]} data twice "
-                                 "gave two different inputs: a random transform (augmentation) runs on it.",
-                                 where=name))
+            found.append(finding("random-eval-transform", _(_RANDOM_TRANSFORM[name.split("_")[0]]), where=name))
     return found
 
 

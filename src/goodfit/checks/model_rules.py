@@ -13,6 +13,7 @@ from torch import nn
 
 from goodfit.checks.context import LintContext, probe_outputs
 from goodfit.findings import Finding, finding
+from goodfit.i18n import _
 
 __all__ = ["check_output_layer", "check_model_state", "check_optimizer", "check_hyperparameters",
            "check_batchnorm_batches", "LR_RANGES"]
@@ -54,29 +55,33 @@ def check_output_layer(ctx: LintContext) -> list[Finding]:
     last = _last_leaf(ctx.model)
     if _is_bce_logits(ctx.loss_fn):
         if isinstance(last, nn.Sigmoid):
-            return [finding("sigmoid-before-bce", "the model's last layer is Sigmoid and the loss is "
-                            "BCEWithLogitsLoss, which applies the sigmoid itself.", where="model")]
+            return [finding("sigmoid-before-bce", _("the model's last layer is Sigmoid and the loss is "
+                                                    "BCEWithLogitsLoss, which applies the sigmoid itself."),
+                            where="model")]
         return _activation_before_logits(last, "BCEWithLogitsLoss")
     if not _is_ce(ctx.loss_fn) or ctx.kind() != "classification":
         return []
     if isinstance(last, _SQUASH):
-        return [finding("softmax-before-ce", f"the model's last layer is {type(last).__name__} and the "
-                        "loss is CrossEntropyLoss, which applies log-softmax itself.", where="model")]
+        return [finding("softmax-before-ce", _(
+            "the model's last layer is {layer} and the loss is CrossEntropyLoss, which applies log-softmax "
+            "itself.").format(layer=type(last).__name__), where="model")]
     out = probe_outputs(ctx)
     if out is not None and out.ndim == 2 and out.shape[1] >= 2:
         if (out >= 0).all() and torch.allclose(out.sum(1), torch.ones(len(out)), atol=1e-4):
-            return [finding("softmax-before-ce", "the model's outputs are probabilities (rows sum to 1): a softmax "
-                            "is applied in forward() before CrossEntropyLoss.", where="model outputs")]
+            return [finding("softmax-before-ce", _("the model's outputs are probabilities (rows sum to 1): a softmax "
+                                                   "is applied in forward() before CrossEntropyLoss."),
+                            where="model outputs")]
         if (out <= 0).all() and torch.allclose(out.logsumexp(1), torch.zeros(len(out)), atol=1e-4):
-            return [finding("softmax-before-ce", "the model's outputs are log-probabilities (log-softmax) fed to "
-                            "CrossEntropyLoss.", where="model outputs")]
+            return [finding("softmax-before-ce", _("the model's outputs are log-probabilities (log-softmax) fed to "
+                                                   "CrossEntropyLoss."), where="model outputs")]
     return _activation_before_logits(last, "CrossEntropyLoss")
 
 
 def _activation_before_logits(last: nn.Module | None, loss: str) -> list[Finding]:
     if isinstance(last, _ACTIVATIONS) and not isinstance(last, nn.Sigmoid):
-        return [finding("activation-before-logits", f"the model's last layer is {type(last).__name__}; {loss} "
-                        "takes logits, which must be free to take any value.", where="model")]
+        return [finding("activation-before-logits", _(
+            "the model's last layer is {layer}; {loss} takes logits, which must be free to take any value.").format(
+                layer=type(last).__name__, loss=loss), where="model")]
     return []
 
 
@@ -87,12 +92,14 @@ def check_model_state(ctx: LintContext) -> list[Finding]:
     found = []
     params = list(ctx.model.parameters())
     if params and not any(p.requires_grad for p in params):
-        found.append(finding("all-parameters-frozen", f"none of the model's {len(params)} parameter tensors "
-                             "requires grad: training cannot change anything.", where="model"))
+        found.append(finding("all-parameters-frozen", _(
+            "none of the model's {n} parameter tensors requires grad: training cannot change anything.").format(
+                n=len(params)), where="model"))
     switching = [m for m in ctx.model.modules() if isinstance(m, (nn.Dropout, *_BATCHNORM))]
     if not ctx.model.training and switching:
-        found.append(finding("model-in-eval-mode", f"the model is in eval mode: its {type(switching[0]).__name__} "
-                             "layers would train as in inference.", where="model"))
+        found.append(finding("model-in-eval-mode", _(
+            "the model is in eval mode: its {layer} layers would train as in inference.").format(
+                layer=type(switching[0]).__name__), where="model"))
     return found
 
 
@@ -103,17 +110,19 @@ def check_optimizer(ctx: LintContext) -> list[Finding]:
     given = {id(p) for group in ctx.optim.param_groups for p in group["params"]}
     named = [(n, p) for n, p in ctx.model.named_parameters() if p.requires_grad]
     missing = [n for n, p in named if id(p) not in given]
-    foreign = len(given - {id(p) for _, p in ctx.model.named_parameters()})
+    foreign = len(given - {id(p) for _name, p in ctx.model.named_parameters()})
     found = []
     if foreign:
-        found.append(finding("optimizer-params-mismatch", f"the optimizer holds {foreign} parameter tensors that "
-                             "are not the model's (an optimizer built for another model, or a copy).",
-                             where="optimizer"))
+        found.append(finding("optimizer-params-mismatch", _(
+            "the optimizer holds {n} parameter tensors that are not the model's (an optimizer built for another "
+            "model, or a copy).").format(n=foreign), where="optimizer"))
     if missing:
-        shown = ", ".join(missing[:4]) + (f" and {len(missing) - 4} more" if len(missing) > 4 else "")
-        found.append(finding("optimizer-params-mismatch", f"the optimizer does not hold {shown}: they will never "
-                             "change.", where="optimizer", severity="error" if len(missing) == len(named) else
-                             "warning"))
+        shown = ", ".join(missing[:4])
+        if len(missing) > 4:
+            shown = _("{names} and {n} more").format(names=shown, n=len(missing) - 4)
+        found.append(finding("optimizer-params-mismatch", _(
+            "the optimizer does not hold {names}: they will never change.").format(names=shown), where="optimizer",
+            severity="error" if len(missing) == len(named) else "warning"))
     return found
 
 
@@ -123,28 +132,34 @@ def check_hyperparameters(ctx: LintContext) -> list[Finding]:
     if ctx.lr is not None and opt in LR_RANGES:
         lo, hi = LR_RANGES[opt]
         if not lo <= ctx.lr <= hi:
-            side = "high" if ctx.lr > hi else "low"
-            found.append(finding("extreme-lr", f"lr={ctx.lr:g} is very {side} for {opt} (flagged outside "
-                                 f"{lo:g}..{hi:g}).", where="optimizer"))
+            text = (_("lr={lr:g} is very high for {optimizer} (flagged outside {lo:g}..{hi:g}).") if ctx.lr > hi
+                    else _("lr={lr:g} is very low for {optimizer} (flagged outside {lo:g}..{hi:g})."))
+            found.append(finding("extreme-lr", text.format(lr=ctx.lr, optimizer=opt, lo=lo, hi=hi),
+                                 where="optimizer"))
     wd = ctx.weight_decay
     if wd is not None and opt:
         limit = WD_LIMITS.get(opt, WD_LIMIT_L2)
         if wd < 0 or wd > limit:
-            kind = "decoupled" if opt in WD_LIMITS else "L2 (added to the gradient)"
-            found.append(finding("extreme-weight-decay", f"weight_decay={wd:g} for {opt} ({kind}) is "
-                                 f"{'negative' if wd < 0 else f'above {limit:g}'}.", where="optimizer"))
+            kind = _("decoupled") if opt in WD_LIMITS else _("L2 (added to the gradient)")
+            text = (_("weight_decay={wd:g} for {optimizer} ({kind}) is negative.") if wd < 0
+                    else _("weight_decay={wd:g} for {optimizer} ({kind}) is above {limit:g}."))
+            found.append(finding("extreme-weight-decay", text.format(wd=wd, optimizer=opt, kind=kind, limit=limit),
+                                 where="optimizer"))
     n_train = len(ctx.train[1]) if ctx.train is not None else None
     if ctx.batch_size is not None and n_train is not None and ctx.batch_size > n_train:
-        found.append(finding("batch-larger-than-data", f"batch size {ctx.batch_size} > {n_train} training "
-                             "samples.", where="batch_size"))
+        found.append(finding("batch-larger-than-data", _("batch size {batch_size} > {n_train} training "
+                                                         "samples.").format(batch_size=ctx.batch_size, n_train=n_train),
+                             where="batch_size"))
     n_classes, valid_y = ctx.classes(), ctx.labels("valid")
     if valid_y is not None and n_classes:
         counts = np.bincount(valid_y.clip(min=0), minlength=n_classes)
         if counts.min() == 0 or len(valid_y) < 20 * n_classes:
-            found.append(finding("small-valid-split", f"{len(valid_y)} validation samples for {n_classes} "
-                                 f"classes (fewest per class: {counts.min()}).", where="valid"))
+            found.append(finding("small-valid-split", _(
+                "{n} validation samples for {n_classes} classes (fewest per class: {fewest}).").format(
+                    n=len(valid_y), n_classes=n_classes, fewest=counts.min()), where="valid"))
     elif ctx.valid is not None and ctx.kind() in ("regression", "arrays") and len(ctx.valid[1]) < 20:
-        found.append(finding("small-valid-split", f"{len(ctx.valid[1])} validation samples.", where="valid"))
+        found.append(finding("small-valid-split", _("{n} validation samples.").format(n=len(ctx.valid[1])),
+                             where="valid"))
     return found
 
 
@@ -159,10 +174,11 @@ def check_batchnorm_batches(ctx: LintContext) -> list[Finding]:
     dataset = getattr(ctx.train_loader, "dataset", None)
     n = len(dataset) if hasattr(dataset, "__len__") else len(ctx.train[1]) if ctx.train is not None else None
     if ctx.batch_size == 1:
-        what = "every training batch holds one sample"
+        text = _("every training batch holds one sample, and the model has {layer} layers.")
     elif n is not None and n % ctx.batch_size == 1 and not ctx.drop_last:
-        what = f"{n} training samples in batches of {ctx.batch_size} leave a last batch of one sample"
+        text = _("{n} training samples in batches of {batch_size} leave a last batch of one sample, and the model "
+                 "has {layer} layers.")
     else:
         return []
-    return [finding("batchnorm-batch-of-one", f"{what}, and the model has {type(norms[0]).__name__} layers.",
-                    where="batch_size")]
+    return [finding("batchnorm-batch-of-one", text.format(n=n, batch_size=ctx.batch_size,
+                                                          layer=type(norms[0]).__name__), where="batch_size")]

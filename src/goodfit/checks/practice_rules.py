@@ -9,6 +9,7 @@ import torch
 
 from goodfit.checks.context import LintContext, keep_random_state
 from goodfit.findings import Finding, finding
+from goodfit.i18n import _
 
 __all__ = ["check_evaluation", "check_penalty"]
 
@@ -30,11 +31,11 @@ def check_evaluation(ctx: LintContext) -> list[Finding]:
     except Exception:  # the user's function on our probe loader: its own bugs are not this check's subject
         return []
     found = []
-    if any(training for training, _ in seen):
-        found.append(finding("eval-in-train-mode", "the evaluation function ran the model in train mode "
-                             "(dropout and batch norm behave as in training).", where="evaluate_fn"))
-    if any(grad for _, grad in seen):
-        found.append(finding("eval-with-grad", "the evaluation function ran with autograd enabled.",
+    if any(training for training, _grad in seen):
+        found.append(finding("eval-in-train-mode", _("the evaluation function ran the model in train mode (dropout "
+                                                     "and batch norm behave as in training)."), where="evaluate_fn"))
+    if any(grad for _training, grad in seen):
+        found.append(finding("eval-with-grad", _("the evaluation function ran with autograd enabled."),
                              where="evaluate_fn"))
     return found
 
@@ -47,19 +48,20 @@ def check_penalty(ctx: LintContext) -> list[Finding]:
     try:
         value = ctx.penalty_fn(ctx.model)
     except Exception as exc:  # the classic torch.norm(model.parameters(), 1) raises TypeError
-        return [finding("broken-l1", f"the penalty raises {type(exc).__name__}: {str(exc).splitlines()[0]}",
-                        where="penalty_fn")]
+        return [finding("broken-l1", _("the penalty raises {error}: {message}").format(
+            error=type(exc).__name__, message=str(exc).splitlines()[0]), where="penalty_fn")]
     if not isinstance(value, torch.Tensor) or not value.requires_grad:
-        return [finding("broken-l1", "the penalty is not a differentiable tensor of the weights: it penalizes "
-                        "nothing.", where="penalty_fn")]
+        return [finding("broken-l1", _("the penalty is not a differentiable tensor of the weights: it penalizes "
+                                       "nothing."), where="penalty_fn")]
     weights = weight_tensors(ctx.model)
     grads = torch.autograd.grad(value, weights, allow_unused=True)
     if all(g is None or not g.abs().sum() for g in grads):
-        return [finding("broken-l1", "the penalty's gradient with respect to every weight is zero: it "
-                        "penalizes nothing.", where="penalty_fn")]
+        return [finding("broken-l1", _("the penalty's gradient with respect to every weight is zero: it penalizes "
+                                       "nothing."), where="penalty_fn")]
     reference, got = l1_penalty(ctx.model).item(), value.detach().item()
     if abs(got - reference) > 0.01 * max(reference, 1e-12):
-        return [finding("broken-l1", f"the penalty is {got:.4g}, but sum(|w|) over weight tensors is "
-                        f"{reference:.4g}: it penalizes other tensors (biases, norm layers) or a different norm.",
-                        where="penalty_fn", severity="warning")]
+        return [finding("broken-l1", _(
+            "the penalty is {got:.4g}, but sum(|w|) over weight tensors is {reference:.4g}: it penalizes other "
+            "tensors (biases, norm layers) or a different norm.").format(got=got, reference=reference),
+            where="penalty_fn", severity="warning")]
     return []

@@ -21,6 +21,7 @@ from torch import nn
 
 from goodfit.checks.context import LintContext, first_tensor, keep_random_state, model_input, probe_outputs
 from goodfit.findings import Finding, finding
+from goodfit.i18n import _
 
 __all__ = ["check_probe_pass", "probe_loss"]
 
@@ -58,8 +59,8 @@ def check_probe_pass(ctx: LintContext) -> list[Finding]:
         return []
     probe_outputs(ctx)  # the eval-mode pass: it records a forward pass that raises
     if "forward_error" in ctx.cache:
-        return [finding("forward-error", f"the model raised on a training batch of shape "
-                        f"{tuple(ctx.probe()[0].shape)}: {ctx.cache['forward_error']}", where="model")]
+        return [finding("forward-error", _("the model raised on a training batch of shape {shape}: {error}").format(
+            shape=tuple(ctx.probe()[0].shape), error=ctx.cache["forward_error"]), where="model")]
     model = copy.deepcopy(ctx.model).train()
     x, y = ctx.probe()
     acts: list[tuple[str, nn.Module, torch.Tensor]] = []
@@ -88,21 +89,24 @@ def _activations(acts: list[tuple[str, nn.Module, Any]]) -> list[Finding]:
         if not isinstance(out, torch.Tensor) or not out.is_floating_point():
             continue
         if not torch.isfinite(out).all():  # the first layer that breaks the numbers: later ones inherit it
-            return [finding("nonfinite-activation", f"{name} ({type(mod).__name__}) is the first layer whose "
-                            "output contains NaN/Inf on a training batch, before any training.", where=name)]
+            return [finding("nonfinite-activation", _(
+                "{name} ({layer}) is the first layer whose output contains NaN/Inf on a training batch, before any "
+                "training.").format(name=name, layer=type(mod).__name__), where=name)]
         if isinstance(mod, (nn.ReLU, nn.ReLU6)) and out.dim() >= 2 and len(out) > 1:
             units = [d for d in range(out.dim()) if d != 1]  # (B, C[, H, W]): per unit / channel
             dead = float((out.detach().amax(dim=units) <= 0).float().mean())
             if dead > DEAD_FRACTION:
-                found.append(finding("dead-relu", f"{dead:.0%} of the units of {name} output 0 for every sample "
-                                     "of a training batch, before any training.", where=name))
+                found.append(finding("dead-relu", _(
+                    "{dead:.0%} of the units of {name} output 0 for every sample of a training batch, before any "
+                    "training.").format(dead=dead, name=name), where=name))
         elif isinstance(mod, (nn.Tanh, nn.Sigmoid)):
             o = out.detach()
             sat = float((o.abs() > 0.99).float().mean() if isinstance(mod, nn.Tanh) else ((o < 0.01) | (o > 0.99))
                         .float().mean())
             if sat > SATURATED_FRACTION:
-                found.append(finding("saturated-activation", f"{sat:.0%} of the activations of {name} "
-                                     f"({type(mod).__name__}) are saturated before any training.", where=name))
+                found.append(finding("saturated-activation", _(
+                    "{saturated:.0%} of the activations of {name} ({layer}) are saturated before any training.").format(
+                        saturated=sat, name=name, layer=type(mod).__name__), where=name))
     return found
 
 
@@ -116,16 +120,19 @@ def _gradients(model: nn.Module) -> list[Finding]:
             continue
         mean = float(p.grad.abs().mean())
         if not math.isfinite(mean) or mean > EXPLODING:
-            found.append(finding("exploding-gradient", f"mean |grad| of {name} is {mean:.3g} on the first "
-                                 "batch.", where=name))
+            found.append(finding("exploding-gradient", _("mean |grad| of {name} is {mean:.3g} on the first "
+                                                         "batch.").format(name=name, mean=mean), where=name))
         elif mean == 0.0:
-            found.append(finding("zero-gradient", f"the gradient of {name} is exactly zero on a training "
-                                 "batch: it will not learn.", where=name))
+            found.append(finding("zero-gradient", _("the gradient of {name} is exactly zero on a training batch: it "
+                                                    "will not learn.").format(name=name), where=name))
         elif mean < VANISHING and p.dim() > 1:
-            found.append(finding("vanishing-gradient", f"mean |grad| of {name} is {mean:.1e} on the first "
-                                 "batch.", where=name))
+            found.append(finding("vanishing-gradient", _("mean |grad| of {name} is {mean:.1e} on the first "
+                                                         "batch.").format(name=name, mean=mean), where=name))
     if unused:
-        shown = ", ".join(unused[:4]) + (f" and {len(unused) - 4} more" if len(unused) > 4 else "")
-        found.append(finding("unused-parameters", f"no gradient reaches {shown}: the loss does not depend on "
-                             "them (a layer not called in forward(), or a .detach()).", where=unused[0]))
+        shown = ", ".join(unused[:4])
+        if len(unused) > 4:
+            shown = _("{names} and {n} more").format(names=shown, n=len(unused) - 4)
+        found.append(finding("unused-parameters", _(
+            "no gradient reaches {names}: the loss does not depend on them (a layer not called in forward(), or a "
+            ".detach()).").format(names=shown), where=unused[0]))
     return found

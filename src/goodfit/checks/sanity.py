@@ -17,6 +17,7 @@ from torch import nn
 
 from goodfit.errors import ConfigError
 from goodfit.findings import Finding, finding
+from goodfit.i18n import _
 from goodfit.tasks import Binary, Classification, Task
 
 __all__ = ["SanityResult", "overfit_one_batch", "diagnose_sanity"]
@@ -135,42 +136,54 @@ def diagnose_sanity(losses: list[float], accuracy: float | None, *, chance_loss:
     start, end = arr[0], arr[-1]
     tail = arr[-max(len(arr) // 5, 1):]
     if not np.isfinite(arr).all() or end > 10 * max(start, ref) or arr.max() > 1e3 * max(start, 1e-3):
-        return [finding("loss-exploding", f"the loss went from {start:.3g} to {arr.max():.3g}"
-                        f"{' and then NaN/inf' if not np.isfinite(arr).all() else ''} (lr={lr:g}).")]
+        text = (_("the loss went from {start:.3g} to {highest:.3g} (lr={lr:g}).") if np.isfinite(arr).all()
+                else _("the loss went from {start:.3g} to {highest:.3g} and then NaN/inf (lr={lr:g})."))
+        return [finding("loss-exploding", text.format(start=start, highest=arr.max(), lr=lr))]
     if (accuracy is None or accuracy >= 0.99) and end < 0.1 * max(start, ref):
-        shown = f"batch accuracy {accuracy:.0%}, " if accuracy is not None else ""
-        return [finding("sanity-passed", f"{shown}loss {start:.3g} → {end:.3g}.")]
+        text = (_("loss {start:.3g} → {end:.3g}.") if accuracy is None
+                else _("batch accuracy {accuracy:.0%}, loss {start:.3g} → {end:.3g}."))
+        return [finding("sanity-passed", text.format(accuracy=accuracy, start=start, end=end))]
     if outputs is not None and outputs.ndim == 2 and (outputs >= 0).all() and torch.allclose(
             outputs.sum(1), torch.ones(len(outputs)), atol=1e-3):
-        return [finding("probabilities-to-loss", f"the model outputs probabilities; the loss stalled at {end:.3g} "
-                        f"(accuracy {accuracy:.0%}).")] if accuracy is not None else []
+        return [finding("probabilities-to-loss", _(
+            "the model outputs probabilities; the loss stalled at {end:.3g} (accuracy {accuracy:.0%}).").format(
+                end=end, accuracy=accuracy))] if accuracy is not None else []
     unmoved = weight_change is not None and weight_change == 0.0
     if unmoved and not_optimized:
-        return [finding("optimizer-params-mismatch", f"the optimizer holds none of {_shown(not_optimized)}: the "
-                        f"weights did not change in {len(arr)} steps.", where="optimizer")]
+        return [finding("optimizer-params-mismatch", _(
+            "the optimizer holds none of {names}: the weights did not change in {steps} steps.").format(
+                names=_shown(not_optimized), steps=len(arr)), where="optimizer")]
     if frozen:
-        return [finding("frozen-parameters", f"no gradient reaches {_shown(frozen)}; the loss stalled at {end:.3g}.",
-                        where=frozen[0])]
+        return [finding("frozen-parameters", _("no gradient reaches {names}; the loss stalled at {end:.3g}.").format(
+            names=_shown(frozen), end=end), where=frozen[0])]
     if unmoved and zero_gradient:
-        return [finding("zero-gradient", f"the gradient of {_shown(zero_gradient)} is exactly zero: the weights "
-                        f"did not change in {len(arr)} steps, whatever the learning rate.", where=zero_gradient[0])]
+        return [finding("zero-gradient", _(
+            "the gradient of {names} is exactly zero: the weights did not change in {steps} steps, whatever the "
+            "learning rate.").format(names=_shown(zero_gradient), steps=len(arr)), where=zero_gradient[0])]
     if end > start * 1.01 and (np.diff(arr) > 0).mean() > 0.6:  # climbing, step after step
-        return [finding("loss-rising", f"the loss rose from {start:.3g} to {end:.3g} (lr={lr:g}).")]
+        return [finding("loss-rising", _("the loss rose from {start:.3g} to {end:.3g} (lr={lr:g}).").format(
+            start=start, end=end, lr=lr))]
     wiggle = np.abs(np.diff(tail)).mean() if len(tail) > 1 else 0.0
     stuck = tail.mean() > 0.9 * min(start, ref)  # no real progress from the start / chance level
     if stuck and not unmoved and wiggle <= 1e-4 * max(abs(tail.mean()), 1e-8) and (weight_change or 0) >= 1e-3:
-        return [finding("loss-flat", f"the loss stays at {tail.mean():.4g} (it started at {start:.4g}) although the "
-                        f"weights changed by {weight_change:.1e}: it does not depend on them any more.")]
+        return [finding("loss-flat", _(
+            "the loss stays at {level:.4g} (it started at {start:.4g}) although the weights changed by "
+            "{change:.1e}: it does not depend on them any more.").format(
+                level=tail.mean(), start=start, change=weight_change))]
     if stuck and weight_change is not None and weight_change < 1e-3:
-        return [finding("loss-plateau-lr", f"the loss barely moved ({start:.4g} → {end:.4g}) and the weights changed "
-                        f"by {weight_change:.1e} in {len(arr)} steps (lr={lr:g}).")]
+        return [finding("loss-plateau-lr", _(
+            "the loss barely moved ({start:.4g} → {end:.4g}) and the weights changed by {change:.1e} in {steps} "
+            "steps (lr={lr:g}).").format(start=start, end=end, change=weight_change, steps=len(arr), lr=lr))]
     if stuck or (tail.mean() > 0.3 * ref and wiggle > 0.05 * tail.mean()):
-        return [finding("loss-oscillating", f"the loss stays around {tail.mean():.3g} (no-skill loss {ref:.3g}; "
-                        f"mean step-to-step change {wiggle:.3g}) although the weights move "
-                        f"(lr={lr:g}): steps too large, or labels not paired with their inputs.")]
-    shown = f"; batch accuracy {accuracy:.0%}" if accuracy is not None else ""
-    return [finding("loss-plateau", f"the loss fell only from {start:.3g} to {end:.3g}{shown}.")]
+        return [finding("loss-oscillating", _(
+            "the loss stays around {level:.3g} (no-skill loss {reference:.3g}; mean step-to-step change "
+            "{wiggle:.3g}) although the weights move (lr={lr:g}): steps too large, or labels not paired with "
+            "their inputs.").format(level=tail.mean(), reference=ref, wiggle=wiggle, lr=lr))]
+    text = (_("the loss fell only from {start:.3g} to {end:.3g}.") if accuracy is None
+            else _("the loss fell only from {start:.3g} to {end:.3g}; batch accuracy {accuracy:.0%}."))
+    return [finding("loss-plateau", text.format(start=start, end=end, accuracy=accuracy))]
 
 
 def _shown(names: Sequence[str], k: int = 5) -> str:
-    return ", ".join(names[:k]) + (f" and {len(names) - k} more" if len(names) > k else "")
+    shown = ", ".join(names[:k])
+    return _("{names} and {n} more").format(names=shown, n=len(names) - k) if len(names) > k else shown

@@ -10,6 +10,7 @@ from torch import nn
 
 from goodfit.checks.context import LintContext, ln_classes, probe_outputs
 from goodfit.findings import Finding, finding
+from goodfit.i18n import N_, _
 
 __all__ = ["check_targets", "check_labels", "check_initial_loss", "check_loss_shapes"]
 
@@ -20,6 +21,14 @@ def _is_ce(loss_fn: object) -> bool:
 
 IMBALANCE = {"classification": 1.5, "binary": 4.0}  # largest / smallest class; AUROC and AP take more
 
+# one whole sentence per split, so that each language can say it its own way
+_LABEL_SPAN = {"train": N_("train labels span {lo}..{hi} but the model has {n_out} outputs."),
+               "valid": N_("valid labels span {lo}..{hi} but the model has {n_out} outputs."),
+               "test": N_("test labels span {lo}..{hi} but the model has {n_out} outputs.")}
+_NOT_BINARY = {"train": N_("train targets of a binary loss must be 0 or 1."),
+               "valid": N_("valid targets of a binary loss must be 0 or 1."),
+               "test": N_("test targets of a binary loss must be 0 or 1.")}
+
 
 def check_targets(ctx: LintContext) -> list[Finding]:
     """Targets against the loss: float or one-hot labels for cross-entropy, class indices for MSE."""
@@ -28,28 +37,33 @@ def check_targets(ctx: LintContext) -> list[Finding]:
         return []
     y, kind = data[1], ctx.kind()
     if kind == "classification" and y.is_floating_point() and not _is_ce(ctx.loss_fn):
-        return [finding("targets-loss-mismatch", f"the task is classification but the loss is "
-                        f"{_loss_name(ctx.loss_fn)}, a regression loss.", where="loss",
-                        fix="Use CrossEntropyLoss with one output per class and integer labels.")]
+        return [finding("targets-loss-mismatch", _(
+            "the task is classification but the loss is {loss}, a regression loss.").format(
+                loss=_loss_name(ctx.loss_fn)), where="loss",
+            fix=_("Use CrossEntropyLoss with one output per class and integer labels."))]
     if kind == "classification" and y.is_floating_point():
         if y.ndim == 2 and y.shape[1] > 1:
-            return [finding("targets-loss-mismatch", f"the targets are one-hot / probability rows {tuple(y.shape[1:])} "
-                            "for cross-entropy.", where="targets", severity="warning",
-                            fix="Pass class indices (y.argmax(1)); keep soft targets only on purpose.")]
-        return [finding("targets-loss-mismatch", "the targets are floats but cross-entropy needs integer class "
-                        "indices (torch raises 'expected scalar type Long').", where="targets",
-                        fix="Convert the labels with y.long(); for real-valued targets use MSELoss.")]
+            return [finding("targets-loss-mismatch", _(
+                "the targets are one-hot / probability rows {shape} for cross-entropy.").format(
+                    shape=tuple(y.shape[1:])), where="targets", severity="warning",
+                fix=_("Pass class indices (y.argmax(1)); keep soft targets only on purpose."))]
+        return [finding("targets-loss-mismatch", _(
+            "the targets are floats but cross-entropy needs integer class indices (torch raises 'expected scalar "
+            "type Long')."), where="targets",
+            fix=_("Convert the labels with y.long(); for real-valued targets use MSELoss."))]
     if kind == "regression" and not y.is_floating_point():
-        return [finding("targets-loss-mismatch", "the targets are integers (class indices?) but the loss is a "
-                        "regression loss.", where="targets", severity="warning",
-                        fix="For classes use CrossEntropyLoss and one output per class; for values, y.float().")]
+        return [finding("targets-loss-mismatch", _(
+            "the targets are integers (class indices?) but the loss is a regression loss."), where="targets",
+            severity="warning", fix=_("For classes use CrossEntropyLoss and one output per class; for values, "
+                                      "y.float()."))]
     if kind == "regression" and _class_like(y):
         k = int(y.max()) + 1
-        return [finding("targets-loss-mismatch", f"the targets are exactly the whole numbers 0..{k - 1}, as class "
-                        "indices are, and the loss is a regression loss: it treats the classes as points on a "
-                        "line (class 9 'close to' class 8).", where="targets", severity="warning",
-                        fix=f"If these are {k} classes: CrossEntropyLoss, {k} outputs, y.long(); if they are "
-                            "counts or grades, keep the regression loss.")]
+        return [finding("targets-loss-mismatch", _(
+            "the targets are exactly the whole numbers 0..{last}, as class indices are, and the loss is a "
+            "regression loss: it treats the classes as points on a line (class 9 'close to' class 8).").format(
+                last=k - 1), where="targets", severity="warning",
+            fix=_("If these are {k} classes: CrossEntropyLoss, {k} outputs, y.long(); if they are counts or "
+                  "grades, keep the regression loss.").format(k=k))]
     return []
 
 
@@ -64,7 +78,7 @@ def _class_like(y: torch.Tensor) -> bool:
 
 
 def _loss_name(loss_fn: object) -> str:
-    return type(loss_fn).__name__ if isinstance(loss_fn, nn.Module) else getattr(loss_fn, "__name__", "this loss")
+    return type(loss_fn).__name__ if isinstance(loss_fn, nn.Module) else getattr(loss_fn, "__name__", _("this loss"))
 
 
 def check_labels(ctx: LintContext) -> list[Finding]:
@@ -81,11 +95,12 @@ def check_labels(ctx: LintContext) -> list[Finding]:
         if y is None or n_out is None or not len(y):
             continue
         if int(y.min()) < 0 or int(y.max()) >= n_out:
-            found.append(finding("labels-out-of-range", f"{split} labels span {int(y.min())}..{int(y.max())} "
-                                 f"but the model has {n_out} outputs.", where=split))
+            found.append(finding("labels-out-of-range", _(_LABEL_SPAN[split]).format(
+                lo=int(y.min()), hi=int(y.max()), n_out=n_out), where=split))
     if n_out is not None and n_classes is not None and n_out != n_classes:
-        found.append(finding("wrong-output-units", f"the model has {n_out} outputs for {n_classes} classes.",
-                             where="last layer", severity="error" if n_out < n_classes else "warning"))
+        found.append(finding("wrong-output-units", _("the model has {n_out} outputs for {n_classes} classes.").format(
+            n_out=n_out, n_classes=n_classes), where="last layer",
+            severity="error" if n_out < n_classes else "warning"))
     return found + _check_balance(ctx)
 
 
@@ -96,18 +111,18 @@ def _check_output_shape(ctx: LintContext, out: torch.Tensor) -> list[Finding]:
     if ctx.kind() == "binary":
         bad = [split for split in ("train", "valid", "test") if getattr(ctx, split) is not None
                and not bool(torch.isin(getattr(ctx, split)[1], torch.tensor([0, 1], dtype=y.dtype)).all())]
-        found = [finding("labels-out-of-range", f"{bad[0]} targets of a binary loss must be 0 or 1.", where=bad[0])
-                 ] if bad else []
+        found = [finding("labels-out-of-range", _(_NOT_BINARY[bad[0]]), where=bad[0])] if bad else []
         if got not in ((1,), ()) and got != want:
-            found.append(finding("wrong-output-units", f"the model outputs {got} per sample; a binary loss needs "
-                                 "one logit.", where="last layer",
-                                 fix="Give the last layer out_features=1 (or CrossEntropyLoss with 2 outputs)."))
+            found.append(finding("wrong-output-units", _(
+                "the model outputs {got} per sample; a binary loss needs one logit.").format(got=got),
+                where="last layer", fix=_("Give the last layer out_features=1 (or CrossEntropyLoss with 2 outputs).")))
         elif got != want or ctx.loss_inputs is not None:
             found += _loss_shapes(ctx, out)
         return found + _check_balance(ctx)
     if got != want and not (got == (1,) and want == ()) and not (got == () and want == (1,)):
-        return [finding("wrong-output-units", f"the model outputs {got} per sample but the targets are {want}.",
-                        where="last layer", fix="Make the last layer produce the target's shape.")]
+        return [finding("wrong-output-units", _(
+            "the model outputs {got} per sample but the targets are {want}.").format(got=got, want=want),
+            where="last layer", fix=_("Make the last layer produce the target's shape."))]
     if got != want or ctx.loss_inputs is not None:
         return _loss_shapes(ctx, out)
     return []
@@ -145,12 +160,14 @@ def check_loss_shapes(loss_fn: object, output: torch.Tensor, target: torch.Tenso
     except RuntimeError:
         return []  # torch raises on this pair: the script's own error says it
     got, want = tuple(output.shape), tuple(target.shape)
-    fed = "is given" if certain else "would be given, unless the training loop reshapes them,"
-    return [finding("wrong-output-units", f"{_loss_name(loss_fn)} {fed} outputs of shape {got} and targets of shape "
-                    f"{want}: torch broadcasts them to {both} "
-                    "and compares every output with every target.", where="loss",
-                    severity="error" if certain else "warning",
-                    fix="Give the loss equal shapes: loss_fn(out.squeeze(1), y) or loss_fn(out, y.unsqueeze(1)).")]
+    text = (_("{loss} is given outputs of shape {got} and targets of shape {want}: torch broadcasts them to {both} "
+              "and compares every output with every target.") if certain else
+            _("{loss} would be given, unless the training loop reshapes them, outputs of shape {got} and targets of "
+              "shape {want}: torch broadcasts them to {both} and compares every output with every target."))
+    return [finding("wrong-output-units", text.format(loss=_loss_name(loss_fn), got=got, want=want, both=both),
+                    where="loss", severity="error" if certain else "warning",
+                    fix=_("Give the loss equal shapes: loss_fn(out.squeeze(1), y) or loss_fn(out, y.unsqueeze(1)).")
+                    )]
 
 
 def _check_balance(ctx: LintContext) -> list[Finding]:
@@ -161,9 +178,10 @@ def _check_balance(ctx: LintContext) -> list[Finding]:
     present = counts[counts > 0]
     if len(present) > 1 and present.max() / present.min() > IMBALANCE[ctx.kind()]:
         base = present.max() / counts.sum()
-        return [finding("class-imbalance", f"the largest class has {present.max() / present.min():.1f}x "
-                        f"the samples of the smallest; always predicting it scores {base:.1%} "
-                        "(the majority baseline).", where="train")]
+        return [finding("class-imbalance", _(
+            "the largest class has {ratio:.1f}x the samples of the smallest; always predicting it scores "
+            "{baseline:.1%} (the majority baseline).").format(ratio=present.max() / present.min(), baseline=base),
+            where="train")]
     return []
 
 
@@ -184,6 +202,7 @@ def check_initial_loss(ctx: LintContext) -> list[Finding]:
         return []
     ref = ln_classes(n)
     if not np.isfinite(loss) or loss > 1.5 * ref + 0.5 or loss < 0.5 * ref:
-        return [finding("initial-loss", f"the untrained model's loss is {loss:.3g}; a uniform guess over its {n} "
-                        f"outputs scores ln({n}) = {ref:.3f}.", where="model init")]
+        return [finding("initial-loss", _(
+            "the untrained model's loss is {loss:.3g}; a uniform guess over its {n} outputs scores ln({n}) = "
+            "{reference:.3f}.").format(loss=loss, n=n, reference=ref), where="model init")]
     return []

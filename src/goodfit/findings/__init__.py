@@ -6,6 +6,10 @@ goodfit looks at and which published tool names it (:mod:`goodfit.findings.catal
 ``docs/checks.md`` is written from it (:func:`render_checks_doc`), and tests keep the two in step
 and make sure every entry is tested.
 
+Messages are made in the current language (:mod:`goodfit.i18n`); the catalog's texts are marked for
+translation and translated where they are shown, while ``docs/checks.md`` stays English. A finding's
+``id``, ``severity`` and ``where`` are machine values and stay English in every language.
+
 Examples:
     >>> f = finding("extreme-lr", "lr=5 is very high for adam.", where="optimizer")
     >>> str(f).split(" Fix: ")[0]
@@ -21,11 +25,13 @@ from typing import Any
 
 from goodfit.findings.catalog import ENTRIES, STAGES, CheckInfo, Severity
 from goodfit.findings.precedence import explained, settle
+from goodfit.i18n import N_, _
 
 __all__ = ["Finding", "CheckInfo", "CATALOG", "finding", "summarize", "as_dicts", "render_checks_doc", "settle",
-           "explained"]
+           "explained", "severity_word"]
 
 CATALOG: dict[str, CheckInfo] = {c.id: c for c in ENTRIES}
+SEVERITY_WORDS: dict[str, str] = {"error": N_("error"), "warning": N_("warning"), "info": N_("info")}
 
 
 @dataclass(frozen=True)
@@ -38,14 +44,21 @@ class Finding:
 
     def __str__(self) -> str:
         where = f" [{self.where}]" if self.where else ""
-        return f"{self.severity}: {self.id}{where}: {self.message} Fix: {self.fix}"
+        return _("{severity}: {id}{where}: {message} Fix: {fix}").format(
+            severity=severity_word(self.severity), id=self.id, where=where, message=self.message, fix=self.fix)
+
+
+def severity_word(severity: str) -> str:
+    """``severity`` (a machine value: error, warning, info) as a word in the current language."""
+    return _(SEVERITY_WORDS[severity]) if severity in SEVERITY_WORDS else severity
 
 
 def finding(id: str, message: str, *, where: str | None = None, severity: Severity | None = None,
             fix: str | None = None) -> Finding:
-    """A finding of catalog entry ``id`` (its severity and fix unless overridden)."""
+    """A finding of catalog entry ``id`` (its severity and fix unless overridden); ``message`` and ``fix``
+    are given in the current language, the catalog's fix is translated into it."""
     info = CATALOG[id]
-    return Finding(id, severity or info.severity, message, fix or info.fix, where)
+    return Finding(id, severity or info.severity, message, fix or _(info.fix), where)
 
 
 def as_dicts(findings: Iterable[Finding]) -> list[dict[str, Any]]:

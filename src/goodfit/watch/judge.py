@@ -34,6 +34,7 @@ from goodfit.checks.model_rules import (
 from goodfit.checks.probe_pass import check_probe_pass, probe_loss
 from goodfit.checks.target_rules import check_initial_loss, check_labels, check_targets
 from goodfit.findings import Finding, finding
+from goodfit.i18n import _, ngettext
 
 if TYPE_CHECKING:
     from goodfit.watch.observer import LoaderRecord, Observer
@@ -115,10 +116,12 @@ def _eval_mode(obs: Observer, rec: LoaderRecord) -> list[Finding]:
     where = _name(rec)
     for training, grad, _step in rec.eval_states[:1]:
         if training:
-            found.append(finding("eval-in-train-mode", f"the model ran in train mode while {where} was evaluated "
-                                 "(dropout and batch norm behave as in training).", where=where))
+            found.append(finding("eval-in-train-mode", _(
+                "the model ran in train mode while {loader} was evaluated (dropout and batch norm behave as in "
+                "training).").format(loader=where), where=where))
         if grad:
-            found.append(finding("eval-with-grad", f"{where} was evaluated with autograd enabled.", where=where))
+            found.append(finding("eval-with-grad", _("{loader} was evaluated with autograd enabled.").format(
+                loader=where), where=where))
     return found
 
 
@@ -133,17 +136,19 @@ def end_checks(obs: Observer) -> list[Finding]:
             continue
         during = [step for _training, _grad, step in rec.eval_states if 0 < step < obs.step]
         if during:
-            found.append(finding("test-as-valid", f"the test data were evaluated during training, "
-                                 f"{len(during)} time(s) before its last step: every choice made on "
-                                 "those scores (the epoch to keep, when to stop) tuned the model to its test set.",
-                                 where=_name(rec)))
+            found.append(finding("test-as-valid", ngettext(
+                "the test data were evaluated during training, {n} time(s) before its last step: every choice made "
+                "on those scores (the epoch to keep, when to stop) tuned the model to its test set.",
+                "the test data were evaluated during training, {n} time(s) before its last step: every choice made "
+                "on those scores (the epoch to keep, when to stop) tuned the model to its test set.",
+                len(during)).format(n=len(during)), where=_name(rec)))
     return found
 
 
 def looks_like_test(loader: Any) -> bool:
     """A loader over a test split: torchvision's ``train=False``, ``split="test"``, or a ``test`` folder."""
     dataset = getattr(loader, "dataset", None)
-    for _ in range(4):  # Subset / ConcatDataset-style wrappers keep the real set in .dataset
+    for _depth in range(4):  # Subset / ConcatDataset-style wrappers keep the real set in .dataset
         if dataset is None:
             return False
         if getattr(dataset, "train", None) is False or str(getattr(dataset, "split", "")).lower() == "test":

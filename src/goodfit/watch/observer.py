@@ -42,6 +42,7 @@ from torch.utils.data import DataLoader
 
 from goodfit.checks.context import MAX_SAMPLES, LintContext, batch_parts, keep_random_state
 from goodfit.findings import Finding, explained, finding, settle
+from goodfit.i18n import _
 from goodfit.watch.judge import end_checks, eval_checks, first_step_checks, training_data_checks
 
 __all__ = ["Observer", "LoaderRecord"]
@@ -176,8 +177,8 @@ class Observer:
             with keep_random_state():
                 self.add(judge())
         except Exception as exc:  # noqa: BLE001 - report it and let the script go on
-            print(f"goodfit watch: a check failed ({type(exc).__name__}: {exc}); the script is not affected",
-                  file=sys.stderr)
+            print(_("goodfit watch: a check failed ({error}: {message}); the script is not affected").format(
+                error=type(exc).__name__, message=exc), file=sys.stderr)
         finally:
             self._busy = False
 
@@ -185,7 +186,7 @@ class Observer:
     def _pre_forward(self, module: nn.Module, args: tuple) -> None:
         if self._busy:
             return
-        if self._depth == 0 and not isinstance(module, LOSS_MODULES) and any(True for _ in module.parameters()):
+        if self._depth == 0 and not isinstance(module, LOSS_MODULES) and any(True for _p in module.parameters()):
             self.roots[id(module)] = module
         if isinstance(module, LOSS_MODULES) and self.loss_fn is None:
             self.loss_fn = module
@@ -234,7 +235,8 @@ class Observer:
             return
         self.losses.append(v)
         if not math.isfinite(v):
-            self.add([finding("nonfinite-loss", f"the loss is {v} at step {self.step}.", where="training")])
+            self.add([finding("nonfinite-loss", _("the loss is {value} at step {step}.").format(
+                value=v, step=self.step), where="training")])
 
     # ------------------------------------------------------------------ optimizer steps
     def _before_step(self, optimizer: torch.optim.Optimizer, args: tuple, kwargs: dict) -> None:
@@ -264,8 +266,9 @@ class Observer:
         if self.step == self.steps_watched and len(self.losses) >= 20:
             first, last = sum(self.losses[:10]) / 10, sum(self.losses[-10:]) / 10
             if math.isfinite(first) and math.isfinite(last) and last > 1.5 * first:
-                self.add([finding("loss-rising", f"the training loss rose from {first:.3g} (first 10 steps) to "
-                                  f"{last:.3g} (steps {self.step - 9}-{self.step}).", where="training")])
+                self.add([finding("loss-rising", _(
+                    "the training loss rose from {first:.3g} (first 10 steps) to {last:.3g} (steps {start}-{end})."
+                ).format(first=first, last=last, start=self.step - 9, end=self.step), where="training")])
 
     # ------------------------------------------------------------------ data loaders
     def _iter_wrapper(self, original: Callable) -> Callable:

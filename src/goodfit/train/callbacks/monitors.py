@@ -17,6 +17,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from goodfit.findings import Finding, finding
+from goodfit.i18n import _
 from goodfit.train.callbacks.base import Callback, TrainState
 from goodfit.train.distributed import unwrap
 
@@ -90,14 +91,17 @@ class Monitors(Callback):
             return
         for name, p in model.named_parameters():
             if name in self.initial and torch.equal(p.detach(), self.initial[name]):
-                self._add(finding("unchanged-parameters", f"{name} still holds its values after "
-                                  f"{state.step - self.start_step} steps.", where=name))
+                self._add(finding("unchanged-parameters", _(
+                    "{name} still holds its values after {steps} steps.").format(
+                        name=name, steps=state.step - self.start_step), where=name))
         for name, ratios in self.ratios.items():
             med = sorted(ratios)[len(ratios) // 2]
             if med > RATIO_HIGH or med < RATIO_LOW:
-                side = "high: lower" if med > RATIO_HIGH else "low: raise"
-                self._add(finding("update-ratio", f"median update/weight ratio of {name} is {med:.1e} "
-                                  f"(healthy ~1e-3); the learning rate looks too {side} it.", where=name))
+                text = (_("median update/weight ratio of {name} is {ratio:.1e} (healthy ~1e-3); the learning rate "
+                          "looks too high: lower it.") if med > RATIO_HIGH else
+                        _("median update/weight ratio of {name} is {ratio:.1e} (healthy ~1e-3); the learning rate "
+                          "looks too low: raise it."))
+                self._add(finding("update-ratio", text.format(name=name, ratio=med), where=name))
 
     def state_dict(self) -> dict[str, Any]:
         """Everything a resumed run needs to judge as an uninterrupted one would (findings, the first
@@ -124,7 +128,7 @@ class Monitors(Callback):
         try:
             loss = self.probe_loss(model, self.x) if self.probe_loss else self.loss_fn(model(self.x), self.y)
             named = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
-            grads = torch.autograd.grad(loss, [p for _, p in named], allow_unused=True) if loss.requires_grad else []
+            grads = torch.autograd.grad(loss, [p for _n, p in named], allow_unused=True) if loss.requires_grad else []
         finally:
             for h in hooks:
                 h.remove()
@@ -136,10 +140,12 @@ class Monitors(Callback):
                     continue
                 mean = float(g.abs().mean())
                 if not math.isfinite(mean) or mean > EXPLODING:
-                    self._add(finding("exploding-gradient", f"mean |grad| of {name} is {mean:.3g} at step {step}.",
+                    self._add(finding("exploding-gradient", _("mean |grad| of {name} is {mean:.3g} at step "
+                                                              "{step}.").format(name=name, mean=mean, step=step),
                                       where=name))
                 elif mean < VANISHING and step > 0:
-                    self._add(finding("vanishing-gradient", f"mean |grad| of {name} is {mean:.1e} at step {step}.",
+                    self._add(finding("vanishing-gradient", _("mean |grad| of {name} is {mean:.1e} at step "
+                                                              "{step}.").format(name=name, mean=mean, step=step),
                                       where=name))
         return acts
 
@@ -150,21 +156,24 @@ class Monitors(Callback):
             if not isinstance(out, torch.Tensor) or not out.is_floating_point():
                 continue
             if not nonfinite_reported and not torch.isfinite(out).all():
-                self._add(finding("nonfinite-activation", f"{name} ({type(mod).__name__}) is the first layer "
-                                  f"whose output contains NaN/Inf (step {step}).", where=name))
+                self._add(finding("nonfinite-activation", _(
+                    "{name} ({layer}) is the first layer whose output contains NaN/Inf (step {step}).").format(
+                        name=name, layer=type(mod).__name__, step=step), where=name))
                 nonfinite_reported = True
             if isinstance(mod, nn.ReLU) and out.dim() >= 2 and step > 0:
                 unit_dims = [d for d in range(out.dim()) if d != 1]  # (B, C[, H, W]): per unit/channel
                 dead = float((out.amax(dim=unit_dims) <= 0).float().mean())
                 if dead > DEAD_FRACTION:
-                    self._add(finding("dead-relu", f"{dead:.0%} of the units of {name} output 0 for every probe "
-                                      f"input (step {step}).", where=name))
+                    self._add(finding("dead-relu", _(
+                        "{dead:.0%} of the units of {name} output 0 for every probe input (step {step}).").format(
+                            dead=dead, name=name, step=step), where=name))
             elif isinstance(mod, (nn.Tanh, nn.Sigmoid)):
                 sat = float((out.abs() > 0.99).float().mean() if isinstance(mod, nn.Tanh)
                             else ((out < 0.01) | (out > 0.99)).float().mean())
                 if sat > SATURATED_FRACTION:
-                    self._add(finding("saturated-activation", f"{sat:.0%} of the activations of {name} "
-                                      f"({type(mod).__name__}) are saturated (step {step}).", where=name))
+                    self._add(finding("saturated-activation", _(
+                        "{saturated:.0%} of the activations of {name} ({layer}) are saturated (step {step}).").format(
+                            saturated=sat, name=name, layer=type(mod).__name__, step=step), where=name))
 
     def _check_init(self, acts: list) -> None:
         layers = [(n, float(o.detach().float().std())) for n, m, o in acts
@@ -174,9 +183,12 @@ class Monitors(Callback):
         first, last = layers[0][1], layers[-2][1]  # the logits layer may scale freely
         ratio = last / max(first, 1e-12)
         if ratio < 1e-2 or ratio > 1e2:
-            trend = "collapses" if ratio < 1 else "grows"
-            self._add(finding("poor-initialization", f"activation std {trend} from {first:.3g} ({layers[0][0]}) to "
-                              f"{last:.3g} ({layers[-2][0]}) before training.", where=layers[-2][0]))
+            text = (_("activation std collapses from {first:.3g} ({first_layer}) to {last:.3g} ({last_layer}) before "
+                      "training.") if ratio < 1 else
+                    _("activation std grows from {first:.3g} ({first_layer}) to {last:.3g} ({last_layer}) before "
+                      "training."))
+            self._add(finding("poor-initialization", text.format(first=first, first_layer=layers[0][0], last=last,
+                                                                 last_layer=layers[-2][0]), where=layers[-2][0]))
 
 
 def _classifier_loss(outputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
