@@ -21,7 +21,7 @@ from goodfit.tasks import Binary, Classification, Task, task_from_state
 from goodfit.train.callbacks import load_checkpoint
 from goodfit.train.evaluate import evaluate_split, predict_logits
 
-__all__ = ["LoadedModel", "load_model", "evaluate_run"]
+__all__ = ["LoadedModel", "load_model", "untrained_model", "evaluate_run"]
 
 
 @dataclass
@@ -34,6 +34,8 @@ class LoadedModel:
     input_shape: tuple[int, ...]
     scaler: Scaler
     task: Task  # fitted as in training (target scaling, the threshold chosen on validation)
+    epoch: int = 0  # epochs trained (0: the untrained model)
+    last_epoch: dict[str, float] | None = None  # that epoch's row of the history (losses, valid accuracy)
 
     def predict(self, x_raw: np.ndarray, *, device: str = "cpu") -> np.ndarray:
         """Predictions for unscaled inputs shaped like the data set's (``(N, *input_shape)``), in the
@@ -67,7 +69,29 @@ def load_model(run: str | Path, *, which: str = "best", device: str = "cpu") -> 
     model = create_model(cfg.model, input_shape=ckpt["input_shape"], output_shape=output_shape)
     model.load_state_dict(ckpt["model"])
     model.to(device).eval()
-    return LoadedModel(model, cfg, classes, tuple(ckpt["input_shape"]), Scaler.from_state_dict(ckpt["scaler"]), task)
+    history = ckpt.get("history") or []  # last.pt holds it; best.pt only its epoch
+    row = next((r for r in history if r.get("epoch") == ckpt.get("epoch")), history[-1] if history else None)
+    return LoadedModel(model, cfg, classes, tuple(ckpt["input_shape"]), Scaler.from_state_dict(ckpt["scaler"]), task,
+                       epoch=int(ckpt.get("epoch") or 0), last_epoch=row)
+
+
+def untrained_model(config: Config, *, device: str = "cpu") -> LoadedModel:
+    """The model ``config`` describes, freshly initialised, with the scaler fitted on its training split:
+    exactly the weights :func:`~goodfit.experiment.fit` starts from with this config and seed.
+
+    Examples:
+        >>> from goodfit.config import apply_overrides
+        >>> m = untrained_model(apply_overrides(Config(), ["data.name=digits"]))
+        >>> m.epoch, m.input_shape, len(m.classes), m.model.training
+        (0, (1, 8, 8), 10, False)
+    """
+    from goodfit.train.device import seed_everything
+
+    seed_everything(config.seed)  # the order fit() follows: seed, data, model
+    data = prepare_data(config.data, optim=config.optim)
+    model = create_model(config.model, input_shape=data.input_shape, output_shape=data.output_shape)
+    model.to(device).eval()
+    return LoadedModel(model, config, data.classes, tuple(data.input_shape), data.scaler, data.task)
 
 
 def evaluate_run(run: str | Path, *, split: str = "valid", data_root: str | None = None) -> dict[str, Any]:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -60,19 +62,24 @@ def testclient():
     return TestClient
 
 
-@pytest.fixture(scope="session")
-def live_server(mnist_run):
-    """``goodfit serve RUN --port 0`` in a real subprocess; yields its base URL, stops it by its PID."""
+@contextlib.contextmanager
+def serve_process(*args: str, env: dict[str, str] | None = None, timeout: float = 180) -> Iterator[str]:
+    """``goodfit [ARGS] --port 0`` in a real subprocess; yields its base URL, stops it by its PID.
+
+    ``args`` are the words after ``goodfit`` (e.g. ``"serve", RUN``). The server's log is drained
+    in a thread and kept in ``serve_process.logs[url]`` for a failing test to show.
+    """
     import subprocess
     import sys
+    import threading
     import time
 
     import httpx
 
-    proc = subprocess.Popen([sys.executable, "-m", "goodfit.cli", "serve", str(mnist_run), "--port", "0"],
+    proc = subprocess.Popen([sys.executable, "-m", "goodfit.cli", *args, "--port", "0"], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        url, lines, deadline = None, [], time.monotonic() + 120
+        url, lines, deadline = None, [], time.monotonic() + timeout
         while url is None and time.monotonic() < deadline:
             line = proc.stdout.readline()
             if not line:
@@ -81,16 +88,65 @@ def live_server(mnist_run):
             if line.startswith("serving ") and " at http://" in line:
                 url = line.split(" at ")[1].split()[0].rstrip("/")
         assert url, "goodfit serve did not start:\n" + "".join(lines)
-        import threading
-
-        threading.Thread(target=lambda: [None for _ in proc.stdout], daemon=True).start()  # drain the log
+        threading.Thread(target=lambda: lines.extend(proc.stdout), daemon=True).start()  # drain the log
         while httpx.get(f"{url}/api/health", timeout=5).status_code != 200:  # pragma: no cover
             time.sleep(0.1)
+        serve_process.logs[url] = lines
         yield url
     finally:
         proc.terminate()
         try:
-            proc.wait(timeout=15)
+            proc.wait(timeout=20)
         except subprocess.TimeoutExpired:  # pragma: no cover
             proc.kill()
             proc.wait()
+
+
+serve_process.logs = {}
+
+
+@pytest.fixture(scope="session")
+def live_server(mnist_run):
+    """``goodfit serve RUN --port 0`` of the trained MNIST run."""
+    with serve_process("serve", str(mnist_run)) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def start_server():
+    """:func:`serve_process`, for tests that start a server of their own."""
+    return serve_process
+
+
+@pytest.fixture()
+def pages(browser):
+    """``pages(base_url, path="/", width=1100, height=900, **context_args)`` opens a page of a server
+    in a fresh browser context that refuses every other host (the page must work offline), records
+    page errors in ``page.errors`` and refused URLs in ``page.external``, and waits until the page
+    is ready. Every page is closed after the test."""
+    opened = []
+
+    def _open(base: str, path: str = "/", *, width: int = 1100, height: int = 900, ready: bool = True,
+              **context_args):
+        context = browser.new_context(viewport={"width": width, "height": height}, **context_args)
+        page = context.new_page()
+        page.errors, page.external = [], []
+
+        def offline(route):
+            if route.request.url.startswith(base) or route.request.url.startswith("data:"):
+                return route.continue_()
+            page.external.append(route.request.url)
+            return route.abort()
+
+        context.route("**/*", offline)
+        page.on("pageerror", lambda exc: page.errors.append(str(exc)))
+        page.on("console", lambda msg: msg.type == "error" and page.errors.append(msg.text))
+        page.goto(base + path)
+        if ready:
+            page.wait_for_selector("body[data-ready=true]", timeout=15_000)
+        opened.append(page)
+        return page
+
+    yield _open
+    for page in opened:
+        page.context.close()

@@ -8,78 +8,18 @@ tests skip locally but fail under CI=true: a browser test that silently never ru
 
 from __future__ import annotations
 
-import math
-import shutil
-from pathlib import Path
-
 import pytest
+from drawing import DIGITS, screenshot
+from drawing import draw as _draw
+from drawing import ink as _ink
 
 pytestmark = pytest.mark.e2e
 
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
-
-# strokes in canvas fractions (0..1), each a list of points drawn as one mouse stroke
-DIGITS = {
-    "1": [[(0.52, 0.14), (0.50, 0.86)]],
-    "0": [[(0.5 + 0.2 * math.sin(t / 24 * 2 * math.pi), 0.5 - 0.32 * math.cos(t / 24 * 2 * math.pi))
-           for t in range(26)]],
-    "7": [[(0.26, 0.2), (0.74, 0.2), (0.42, 0.86)]],
-}
-
-
 
 @pytest.fixture()
-def open_page(browser, live_server):
-    pages = []
-
-    def _open(width: int = 1100, height: int = 900, **context_args):
-        context = browser.new_context(viewport={"width": width, "height": height}, **context_args)
-        page = context.new_page()
-        page.errors, page.external = [], []
-
-        def offline(route):  # the page must work without the internet: refuse and record other hosts
-            if route.request.url.startswith(live_server) or route.request.url.startswith("data:"):
-                return route.continue_()
-            page.external.append(route.request.url)
-            return route.abort()
-
-        context.route("**/*", offline)
-        page.on("pageerror", lambda exc: page.errors.append(str(exc)))
-        page.on("console", lambda msg: msg.type == "error" and page.errors.append(msg.text))
-        page.goto(live_server + "/")
-        page.wait_for_selector("body[data-ready=true]", timeout=15_000)
-        pages.append(page)
-        return page
-
-    yield _open
-    for page in pages:
-        page.context.close()
-
-
-def _draw(page, strokes) -> None:
-    box = page.locator("#canvas").bounding_box()
-    for stroke in strokes:
-        points = [(box["x"] + fx * box["width"], box["y"] + fy * box["height"]) for fx, fy in stroke]
-        page.mouse.move(*points[0])
-        page.mouse.down()
-        for point in points[1:]:
-            page.mouse.move(*point, steps=8)
-        page.mouse.up()
-
-
-def _ink(page) -> int:
-    return page.evaluate("""() => {
-        const c = document.getElementById('canvas');
-        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-        let n = 0; for (let i = 0; i < d.length; i += 4) if (d[i] > 127) n++; return n; }""")
-
-
-def _screenshot(page, tmp_path: Path, name: str) -> Path:
-    path = tmp_path / name
-    page.screenshot(path=str(path), full_page=True)
-    ARTIFACTS.mkdir(exist_ok=True)
-    shutil.copyfile(path, ARTIFACTS / name)
-    return path
+def open_page(pages, live_server):
+    return lambda width=1100, height=900, **context_args: pages(live_server, width=width, height=height,
+                                                                **context_args)
 
 
 def test_drawn_digits_are_recognized(open_page, tmp_path):
@@ -98,7 +38,7 @@ def test_drawn_digits_are_recognized(open_page, tmp_path):
         expect(top1).to_have_attribute("data-class", digit, timeout=10_000)
         expect(page.locator("#bars li")).to_have_count(5)
         expect(page.locator("#preview")).to_be_visible()
-        _screenshot(page, tmp_path, f"serve-drawn-{digit}.png")
+        screenshot(page, tmp_path, f"serve-drawn-{digit}.png")
     assert page.errors == [] and page.external == []
 
 
@@ -110,7 +50,7 @@ def test_samples_clear_and_eraser(open_page, tmp_path):
     expect(page.locator("#sample-info")).to_contain_text("of class 3")
     expect(page.locator("#bars li")).to_have_count(5)
     assert _ink(page) > 100
-    _screenshot(page, tmp_path, "serve-desktop.png")
+    screenshot(page, tmp_path, "serve-desktop.png")
     # keyboard: focus a sample button and press Enter
     page.get_by_role("button", name="Insert a test sample of class 8").focus()
     page.keyboard.press("Enter")
@@ -148,7 +88,7 @@ def test_phone_width_and_touch(open_page, tmp_path):
         for (let i = 1; i <= 20; i++) at(0.5, 0.15 + 0.7 * i / 20, 'pointermove');
         at(0.5, 0.85, 'pointerup'); }""")
     expect(page.locator('#bars li[data-rank="1"]')).to_have_attribute("data-class", "1", timeout=10_000)
-    _screenshot(page, tmp_path, "serve-phone.png")
+    screenshot(page, tmp_path, "serve-phone.png")
     assert page.errors == [] and page.external == []
 
 
@@ -159,5 +99,5 @@ def test_api_docs_render_offline(open_page, live_server, tmp_path):
     page.goto(live_server + "/docs")
     expect(page.locator(".opblock-summary-path").first).to_be_visible(timeout=15_000)
     expect(page.get_by_text("/api/predict", exact=True)).to_be_visible()
-    _screenshot(page, tmp_path, "serve-docs.png")
+    screenshot(page, tmp_path, "serve-docs.png")
     assert page.errors == [] and page.external == []

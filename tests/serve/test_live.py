@@ -72,6 +72,9 @@ def test_cli_errors_are_one_line(tmp_path, mnist_run):
         proc = run_cli("serve", mnist_run, "--port", port, check=False, timeout=120)
     assert_one_line_error(proc, f"127.0.0.1:{port}", "--port")
     assert "serve" in run_cli("--help").stdout
+    assert_one_line_error(run_cli("serve", "--workers", "2", check=False, timeout=120), "--workers > 1")
+    assert_one_line_error(run_cli("serve", mnist_run, "optim.lr=1", check=False, timeout=120),
+                          "overrides cannot change")
 
 
 def test_several_worker_processes(mnist_run):

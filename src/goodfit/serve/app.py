@@ -1,9 +1,11 @@
 """The FastAPI app behind ``goodfit serve``: a draw-a-digit page and a small prediction API.
 
-Routes: ``GET /`` (the page, from ``static/``), ``POST /api/predict``, ``GET /api/samples/{label}``,
-``GET /api/info``, ``GET /api/health``; OpenAPI docs at ``/docs``. The model is loaded once when
-the app is made; each prediction (decoding, preprocessing, forward pass) runs in a worker thread
-so the event loop keeps serving. Bad input gets a 4xx with a JSON body ``{"detail", "code"}``.
+Routes: ``GET /`` (the page, ``templates/index.html`` in the server's language, or ``?lang=de``),
+``POST /api/predict``, ``GET /api/samples/{label}``, ``GET /api/info``, ``GET /api/stats``,
+``GET /api/health``; OpenAPI docs at ``/docs``. The model is loaded once when the app is made (with
+``--watch``, again at each new checkpoint); each prediction (decoding, preprocessing, forward pass)
+runs in a worker thread so the event loop keeps serving. Bad input gets a 4xx with a JSON body
+``{"detail", "code"}``.
 
 Examples:
     >>> from fastapi.testclient import TestClient
@@ -21,9 +23,12 @@ Examples:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
+import threading
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -31,12 +36,15 @@ import anyio
 import numpy as np
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from goodfit.data.images import EmptyImageError, read_image
-from goodfit.errors import DataError, GoodfitError
+from goodfit.errors import ConfigError, DataError, GoodfitError
+from goodfit.i18n import LANGUAGES, use_language
+from goodfit.serve.follow import Follower
+from goodfit.serve.page_text import page_messages
 from goodfit.serve.predictor import Predictor, SamplesUnavailableError
 from goodfit.serve.schemas import (
     PREDICT_BODY,
@@ -46,6 +54,7 @@ from goodfit.serve.schemas import (
     InfoOut,
     PredictionOut,
     SampleOut,
+    StatsOut,
 )
 
 __all__ = ["create_app", "serve", "MAX_BODY_BYTES", "ApiError"]
@@ -54,6 +63,7 @@ MAX_BODY_BYTES = 2 * 1024 * 1024
 MAX_SIDE = 4096  # a pixel array's height or width
 MAX_JSON_DEPTH = 8  # {"pixels": (C, H, W)} is 4 deep
 STATIC = Path(__file__).parent / "static"
+TEMPLATES = Path(__file__).parent / "templates"
 _IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/bmp", "image/webp", "application/octet-stream")
 
 
@@ -66,28 +76,37 @@ class ApiError(Exception):
 
 
 def create_app(run: str | Path | Predictor, *, device: str = "cpu", samples: bool = True,
-               workers: int = 2, backend: str = "torch") -> FastAPI:
+               workers: int = 2, backend: str = "torch", follower: Follower | None = None) -> FastAPI:
     """The web app for a trained run (or a ready :class:`~goodfit.serve.predictor.Predictor`).
 
     Args:
-        run: a run folder.
+        run: a run folder, or a predictor (e.g. :meth:`Predictor.untrained`).
         device: where the model runs.
         samples: load the run's test images for "insert a test sample".
         backend: ``torch``, or ``onnx`` (onnxruntime on the run's exported model).
         workers: predictions that may run at once (worker threads); more wait their turn. Most of
             a prediction holds the GIL, so more threads than cores only add contention.
+        follower: swaps in each new checkpoint of a training run (``goodfit serve --watch``); it
+            starts with the app and stops with it (and with it the training it started).
     """
     predictor = run if isinstance(run, Predictor) else Predictor.from_run(run, device=device, samples=samples,
                                                                           backend=backend)
     info = predictor.info
     app = FastAPI(
         title="goodfit: draw a digit",
-        description=f"Predictions of the {info['model']} trained on {info['dataset']} (run {info['run']}).",
+        description=f"Predictions of the {info['model']} on {info['dataset']} (run {info['run']}).",
         version="1",
         docs_url=None,  # served by _add_docs from local files: the docs work offline too
+        lifespan=_lifespan,
     )
     app.state.predictor = predictor
+    app.state.version = 1  # bumps with each model swapped in, so the page knows to ask again
+    app.state.follower = follower
+    app.state.counts = {"predictions": 0, "samples": 0}
+    app.state.count_lock = threading.Lock()
     app.state.limiter = anyio.CapacityLimiter(workers)
+    if follower is not None:
+        follower.on_model = lambda loaded: _swap(app, loaded)
     _add_error_handlers(app)
     _add_routes(app)
     _add_docs(app)
@@ -96,23 +115,61 @@ def create_app(run: str | Path | Predictor, *, device: str = "cpu", samples: boo
     return app
 
 
+@contextlib.asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    follower = app.state.follower
+    if follower is not None:
+        follower.start()
+    try:
+        yield
+    finally:
+        if follower is not None:
+            await anyio.to_thread.run_sync(follower.stop)
+
+
+def _swap(app: FastAPI, loaded: Any) -> None:
+    """A new checkpoint, whole (checkpoints are renamed into place): serve it from the next request on."""
+    app.state.predictor = app.state.predictor.with_model(loaded)
+    app.state.version += 1
+
+
+def _count(request: Request, what: str) -> None:
+    with request.app.state.count_lock:
+        request.app.state.counts[what] += 1
+
+
 def _add_routes(app: FastAPI) -> None:
+    page = _page_template()
+
     @app.get("/", include_in_schema=False)
-    def index() -> FileResponse:
-        return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
+    def index(lang: str | None = Query(None, description="en or de (else the server's language)")) -> HTMLResponse:
+        with use_language(lang if lang in LANGUAGES else None):
+            messages = page_messages()
+        as_json = json.dumps(messages, ensure_ascii=False).replace("</", "<\\/")  # safe inside <script>
+        html = page.render(T=messages, lang=messages["lang"], messages_json=as_json)
+        return HTMLResponse(html, headers={"Cache-Control": "no-cache"})
 
     @app.get("/api/health", response_model=HealthOut, summary="Is the server up?")
     def health() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.get("/api/info", response_model=InfoOut, summary="The model served: name, classes, test accuracy")
+    @app.get("/api/info", response_model=InfoOut,
+             summary="The model served: name, classes, how far it is trained, test accuracy")
     def info(request: Request) -> dict[str, Any]:
-        return {**request.app.state.predictor.info, "max_body_bytes": MAX_BODY_BYTES}
+        state = request.app.state
+        follower = state.follower
+        return {**state.predictor.info, "version": state.version, "watch": follower is not None,
+                "training": follower.status if follower is not None else None, "max_body_bytes": MAX_BODY_BYTES}
+
+    @app.get("/api/stats", response_model=StatsOut, summary="Requests answered since the server started")
+    def stats(request: Request) -> dict[str, int]:
+        return dict(request.app.state.counts)
 
     @app.post("/api/predict", response_model=PredictionOut, responses=PREDICT_ERRORS,
               openapi_extra=PREDICT_BODY,
               summary="Top-k classes of an image (upload) or a pixel array (JSON)")
     async def predict(request: Request, top_k: int = Query(5, ge=1, le=1000, description="classes returned")):
+        _count(request, "predictions")
         kind, payload = await _read_payload(request)
         predictor = request.app.state.predictor
         answer = await anyio.to_thread.run_sync(_predict_payload, predictor, kind, payload, top_k,
@@ -122,6 +179,7 @@ def _add_routes(app: FastAPI) -> None:
     @app.get("/api/samples/{label}", response_model=SampleOut, responses=SAMPLE_ERRORS,
              summary="A random test image of class index `label` and its prediction")
     async def sample(request: Request, label: int, top_k: int = Query(5, ge=1, le=1000)):
+        _count(request, "samples")
         predictor = request.app.state.predictor
         try:
             answer = await anyio.to_thread.run_sync(lambda: predictor.sample(label, top_k=top_k),
@@ -131,6 +189,13 @@ def _add_routes(app: FastAPI) -> None:
         except DataError as exc:
             raise ApiError(404, str(exc), "unknown_class") from None
         return JSONResponse(answer)
+
+
+def _page_template() -> Any:
+    from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(), keep_trailing_newline=True)
+    return env.get_template("index.html")
 
 
 def _add_docs(app: FastAPI) -> None:
@@ -304,10 +369,12 @@ async def _no_receive() -> dict:  # pragma: no cover - a JSONResponse never read
     return {"type": "http.disconnect"}
 
 
-def serve(run: str | Path, *, host: str = "127.0.0.1", port: int = 8000, workers: int = 1,
-          device: str = "cpu", log_level: str = "info", access_log: bool = False,
-          torch_threads: int | None = 1, backend: str = "torch") -> None:
-    """Load ``run`` and serve the app until Ctrl-C; ``port=0`` picks a free port (printed).
+def serve(run: str | Path | None = None, *, watch: bool = False, untrained: bool = False,
+          overrides: Sequence[str] = (), host: str = "127.0.0.1", port: int = 8000, workers: int = 1,
+          device: str = "cpu", log_level: str = "info", access_log: bool = False, torch_threads: int | None = 1,
+          backend: str = "torch") -> None:
+    """Serve ``run`` until Ctrl-C (or, as :func:`~goodfit.serve.sources.open_model` explains, an
+    untrained model, or a run as it trains with ``watch``); ``port=0`` picks a free port (printed).
 
     ``workers`` > 1 starts that many server processes on the one socket, each with the model
     loaded once: a prediction is mostly Python work under one GIL, so one process uses about one
@@ -317,41 +384,49 @@ def serve(run: str | Path, *, host: str = "127.0.0.1", port: int = 8000, workers
     """
     import uvicorn
 
+    from goodfit.serve.sources import open_model
+
+    if workers > 1 and (watch or untrained or run is None):
+        raise ConfigError("--workers > 1 serves a finished run; an untrained model and --watch use one process")
     sock = _bind(host, port)  # a busy port fails at once, before seconds of loading
-    try:
-        app = create_app(run, device=device, backend=backend)  # a bad run fails here, on one line
+    try:  # a bad run or config fails here, on one line
+        predictor, follower = open_model(run, watch=watch, untrained=untrained, overrides=overrides, device=device,
+                                         backend=backend)
+        app = create_app(predictor, follower=follower)
     except BaseException:
         sock.close()
         raise
     url = f"http://{host if ':' not in host else f'[{host}]'}:{sock.getsockname()[1]}/"
-    print(f"serving {app.state.predictor.info['run']} ({backend}) at {url} (Ctrl-C stops)", flush=True)
+    info = predictor.info
+    what = (f"{info['run']} ({backend})" if info["trained"] and not watch
+            else f"{info['model']} on {info['dataset']}, " + ("following run " + info["run"] if watch else "untrained"))
+    print(f"serving {what} at {url} (Ctrl-C stops)", flush=True)
     common = {"log_level": log_level, "access_log": access_log, "timeout_graceful_shutdown": 2}
-    os.environ.update({"GOODFIT_SERVE_RUN": str(run), "GOODFIT_SERVE_DEVICE": device, "GOODFIT_SERVE_BACKEND": backend,
-                       "GOODFIT_SERVE_TORCH_THREADS": str(torch_threads or "")})
     if workers > 1:
         from uvicorn.supervisors import Multiprocess
 
-        del app  # each worker process loads its own copy
+        os.environ.update({"GOODFIT_SERVE_RUN": str(run), "GOODFIT_SERVE_DEVICE": device,
+                           "GOODFIT_SERVE_BACKEND": backend, "GOODFIT_SERVE_TORCH_THREADS": str(torch_threads or "")})
+        del app, predictor  # each worker process loads its own copy
         config = uvicorn.Config(f"{__name__}:_app_from_environment", factory=True, workers=workers, **common)
         Multiprocess(config, sockets=[sock]).run()
     else:
-        _set_torch_threads()
+        _set_torch_threads(torch_threads)
         uvicorn.Server(uvicorn.Config(app, **common)).run(sockets=[sock])
 
 
 def _app_from_environment() -> FastAPI:
     """The app of one ``serve(workers > 1)`` process (uvicorn imports it by name in each process)."""
-    _set_torch_threads()
+    _set_torch_threads(int(os.environ.get("GOODFIT_SERVE_TORCH_THREADS") or 0) or None)
     return create_app(os.environ["GOODFIT_SERVE_RUN"], device=os.environ.get("GOODFIT_SERVE_DEVICE", "cpu"),
                       backend=os.environ.get("GOODFIT_SERVE_BACKEND", "torch"))
 
 
-def _set_torch_threads() -> None:
-    threads = os.environ.get("GOODFIT_SERVE_TORCH_THREADS")
+def _set_torch_threads(threads: int | None) -> None:
     if threads:
         import torch
 
-        torch.set_num_threads(int(threads))
+        torch.set_num_threads(threads)
 
 
 def _bind(host: str, port: int) -> socket.socket:

@@ -67,7 +67,8 @@ class _Samples:
 
 
 class Predictor:
-    """A run's best model, loaded once, with its test images for "insert a sample".
+    """A model ready to answer (a run's best, a newer checkpoint, or an untrained one), loaded once,
+    with its data set's test images for "insert a sample".
 
     Thread-safe: predictions run under ``torch.inference_mode`` on a model that stays in eval
     mode, so the web app can call them from worker threads at the same time.
@@ -77,11 +78,14 @@ class Predictor:
                  samples_error: str | None = None, device: str = "cpu",
                  forward: Callable[[np.ndarray], np.ndarray] | None = None) -> None:
         self.loaded = loaded
-        self.info = info
         self.device = torch.device(device)
         self._samples = samples
         self._samples_error = samples_error or "this run has no test images to show"
         self._forward = forward or self._torch_forward
+        # the analog chip answers integer read-outs (logit = logit_scale × read-out); its ONNX export, logits
+        self._readout = forward is None and hasattr(getattr(loaded, "model", None), "integer_logits")
+        self._score_scale = float(loaded.model.config.logit_scale) if self._readout else 1.0
+        self.info = {**info, "score_kind": "read-out" if self._readout else "logit"}
 
     @classmethod
     def from_run(cls, run: str | Path, *, device: str = "cpu", samples: bool = True,
@@ -98,16 +102,36 @@ class Predictor:
             raise ConfigError(f"backend {backend!r} is not known; choose one of {', '.join(BACKENDS)}")
         rd = RunDir.open(run)
         loaded = load_model(rd.path, device=device)
-        if len(loaded.input_shape) != 3:
-            raise RunDirError(f"run {rd.path} was trained on tabular data; serve needs an image classifier")
-        if loaded.task.name != "classification":
-            raise RunDirError(f"run {rd.path} is a {loaded.task.name} model; serve needs an image classifier "
-                              "(data.task=classification)")
-        info = {**_run_info(rd, loaded), "backend": backend}
+        _check_servable(loaded, f"run {rd.path}")
         forward = _onnx_forward(rd.path) if backend == "onnx" else None
+        info = {**_model_info(loaded), "run": rd.path.name, "test_accuracy": _test_accuracy(rd), "backend": backend}
+        return cls._with_samples(loaded, info, samples=samples, device=device, forward=forward)
+
+    @classmethod
+    def untrained(cls, config: Any, *, device: str = "cpu", samples: bool = True) -> Predictor:
+        """A freshly initialised model of ``config`` (the weights training would start from), to show
+        how an untrained network guesses: near chance."""
+        from goodfit.trained import untrained_model
+
+        loaded = untrained_model(config, device=device)
+        _check_servable(loaded, f"model {config.model.name} on {config.data.name}")
+        return cls._with_samples(loaded, {**_model_info(loaded), "run": None}, samples=samples, device=device)
+
+    @classmethod
+    def _with_samples(cls, loaded: Any, info: dict[str, Any], *, samples: bool, device: str,
+                      forward: Callable[[np.ndarray], np.ndarray] | None = None) -> Predictor:
         loaded_samples, error = (_load_samples(loaded) if samples else (None, "samples were turned off"))
-        info["samples"] = loaded_samples is not None
+        info = {"backend": "torch", **info, "samples": loaded_samples is not None}
         return cls(loaded, info=info, samples=loaded_samples, samples_error=error, device=device, forward=forward)
+
+    def with_model(self, loaded: Any, **info: Any) -> Predictor:
+        """A predictor of another model of the same data (e.g. a newer checkpoint of this run) that
+        shares this one's test images; ``info`` updates :attr:`info`."""
+        if tuple(loaded.input_shape) != self.input_shape or tuple(loaded.classes) != self.classes:
+            raise RunDirError(f"the new model takes {loaded.input_shape} with {len(loaded.classes)} classes, "
+                              f"not {self.input_shape} with {len(self.classes)}")
+        return Predictor(loaded, info={**self.info, **_model_info(loaded), **info}, samples=self._samples,
+                         samples_error=self._samples_error, device=str(self.device))
 
     @property
     def classes(self) -> tuple[str, ...]:
@@ -131,17 +155,25 @@ class Predictor:
         return {**self.predict_raw(x, top_k=top_k), **answer}
 
     def predict_raw(self, x: np.ndarray, *, top_k: int = 5) -> dict[str, Any]:
-        """Top-k for one raw ``(C, H, W)`` input, shaped and valued like the data set's."""
-        logits = self._forward(self.loaded.scaler.transform(x[None]))[0].astype(np.float64)
+        """Top-k for one raw ``(C, H, W)`` input, shaped and valued like the data set's.
+
+        Each entry holds the class's ``probability`` and its raw ``score``: the logit, or on an
+        analog chip (``analog-mlp``) the integer read-out the logit is scaled from.
+        """
+        scores = self._forward(self.loaded.scaler.transform(x[None]))[0].astype(np.float64)
+        logits = scores * self._score_scale
         probs = np.exp(logits - logits.max())
         probs /= probs.sum()
         order = np.argsort(probs)[::-1][: max(1, min(top_k, len(probs)))]
-        return {"top": [{"class": self.classes[i], "index": int(i), "probability": float(probs[i])}
-                        for i in order]}
+        return {"top": [{"class": self.classes[i], "index": int(i), "probability": float(probs[i]),
+                         "score": float(scores[i])} for i in order]}
 
     def _torch_forward(self, scaled: np.ndarray) -> np.ndarray:
+        model = self.loaded.model
         with torch.inference_mode():
-            return self.loaded.model(torch.from_numpy(scaled).to(self.device)).float().cpu().numpy()
+            x = torch.from_numpy(scaled).to(self.device)
+            out = model.integer_logits(x) if self._readout else model(x)
+            return out.float().cpu().numpy()
 
     def sample(self, label: int, *, top_k: int = 5) -> dict[str, Any]:
         """A random test image of class index ``label`` and the model's prediction on it.
@@ -176,20 +208,35 @@ def _onnx_forward(run: Path) -> Callable[[np.ndarray], np.ndarray]:
     return forward
 
 
-def _run_info(rd: Any, loaded: Any) -> dict[str, Any]:
+def _check_servable(loaded: Any, what: str) -> None:
+    if len(loaded.input_shape) != 3:
+        raise RunDirError(f"{what} takes tabular data; serve needs an image classifier")
+    if loaded.task.name != "classification":
+        raise RunDirError(f"{what} is a {loaded.task.name} model; serve needs an image classifier "
+                          "(data.task=classification)")
+
+
+def _test_accuracy(rd: Any) -> float | None:
     try:
-        accuracy = rd.read_json("metrics.json").get("test", {}).get("accuracy")
+        return rd.read_json("metrics.json").get("test", {}).get("accuracy")
     except (GoodfitError, ValueError):
-        accuracy = None
-    cfg = loaded.config
+        return None
+
+
+def _model_info(loaded: Any) -> dict[str, Any]:
+    """What the page shows about a model: its name and data, and how far it is trained."""
+    cfg, row = loaded.config, loaded.last_epoch or {}
     return {
-        "run": rd.path.name,
         "model": cfg.model.name,
         "dataset": cfg.data.name,
         "classes": list(loaded.classes),
         "input_shape": list(loaded.input_shape),
         "style": image_style(loaded.input_shape, cfg.data.name),
-        "test_accuracy": accuracy,
+        "trained": loaded.epoch > 0,
+        "epoch": loaded.epoch,
+        "epochs": cfg.train.epochs,
+        "valid_accuracy": row.get("valid_acc"),
+        "test_accuracy": None,  # a finished run's, from its metrics.json
     }
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-__all__ = ["ErrorOut", "HealthOut", "InfoOut", "ClassScore", "PredictionOut", "SampleOut", "PREDICT_ERRORS",
+__all__ = ["ErrorOut", "HealthOut", "InfoOut", "ClassScore", "PredictionOut", "SampleOut", "StatsOut", "PREDICT_ERRORS",
            "SAMPLE_ERRORS", "PREDICT_BODY"]
 
 
@@ -27,7 +27,7 @@ class HealthOut(BaseModel):
 
 
 class InfoOut(BaseModel):
-    run: str
+    run: str | None = Field(description="the run folder's name (None: an untrained model of no run)")
     model: str
     dataset: str
     classes: list[str]
@@ -36,6 +36,14 @@ class InfoOut(BaseModel):
     test_accuracy: float | None = Field(description="from the run's metrics.json, if it finished")
     samples: bool = Field(description="whether /api/samples can show test images")
     backend: str = Field("torch", description="what runs the model: torch, or onnx (onnxruntime)")
+    trained: bool = Field(description="false: freshly initialised weights, guessing near chance")
+    epoch: int = Field(description="epochs trained (0: untrained)")
+    epochs: int = Field(description="epochs the run's config asks for")
+    valid_accuracy: float | None = Field(description="the served checkpoint's validation accuracy")
+    score_kind: str = Field(description="what `score` holds: 'logit', or 'read-out' (an analog chip's integers)")
+    version: int = Field(description="bumps whenever another model is swapped in (--watch)")
+    watch: bool = Field(description="whether the server follows a training run")
+    training: str | None = Field(description="--watch: waiting, training, finished or failed")
     max_body_bytes: int
 
 
@@ -43,6 +51,12 @@ class ClassScore(BaseModel):
     class_: str = Field(alias="class")
     index: int
     probability: float = Field(ge=0, le=1)
+    score: float = Field(description="the raw score: the logit, or the analog chip's integer read-out")
+
+
+class StatsOut(BaseModel):
+    predictions: int = Field(description="POST /api/predict requests received")
+    samples: int = Field(description="GET /api/samples requests received")
 
 
 class PredictionOut(BaseModel):
