@@ -50,6 +50,7 @@ _EXPORTS = {
     "write_report": "goodfit.report",
     "explore": "goodfit.report.explore",
     "watch": "goodfit.watch",
+    "draw": "goodfit.serve.widget",
     "GENERATORS": "goodfit.generative",
     "fit_generative": "goodfit.generative",
     "DETECTORS": "goodfit.anomaly",

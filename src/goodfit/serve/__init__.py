@@ -1,4 +1,5 @@
-"""The draw-a-digit web app: ``goodfit serve RUN`` serves any trained image classifier.
+"""The draw-a-digit web app: ``goodfit serve RUN`` serves any trained image classifier (or an untrained
+one, or a run as it trains), and :func:`draw` puts the same page into a Jupyter notebook.
 
 Imported lazily, like :mod:`goodfit`, so that naming a helper does not pay for FastAPI. The image
 preparation it shares with ``goodfit predict`` lives in :mod:`goodfit.data.images`.
@@ -19,6 +20,9 @@ _EXPORTS = {
     "create_app": "goodfit.serve.app",
     "serve": "goodfit.serve.app",
     "Predictor": "goodfit.serve.predictor",
+    "open_model": "goodfit.serve.sources",
+    "Follower": "goodfit.serve.follow",
+    "draw": "goodfit.serve.widget",
     "mnist_style": "goodfit.data.images",
     "center_of_mass": "goodfit.data.images",
     "image_style": "goodfit.data.images",

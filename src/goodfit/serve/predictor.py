@@ -108,14 +108,19 @@ class Predictor:
         return cls._with_samples(loaded, info, samples=samples, device=device, forward=forward)
 
     @classmethod
+    def from_loaded(cls, loaded: Any, *, device: str = "cpu", samples: bool = True) -> Predictor:
+        """A predictor of a model loaded already (:func:`goodfit.load_model`,
+        :func:`~goodfit.trained.untrained_model`)."""
+        _check_servable(loaded, f"model {loaded.config.model.name} on {loaded.config.data.name}")
+        return cls._with_samples(loaded, {**_model_info(loaded), "run": None}, samples=samples, device=device)
+
+    @classmethod
     def untrained(cls, config: Any, *, device: str = "cpu", samples: bool = True) -> Predictor:
         """A freshly initialised model of ``config`` (the weights training would start from), to show
         how an untrained network guesses: near chance."""
         from goodfit.trained import untrained_model
 
-        loaded = untrained_model(config, device=device)
-        _check_servable(loaded, f"model {config.model.name} on {config.data.name}")
-        return cls._with_samples(loaded, {**_model_info(loaded), "run": None}, samples=samples, device=device)
+        return cls.from_loaded(untrained_model(config, device=device), device=device, samples=samples)
 
     @classmethod
     def _with_samples(cls, loaded: Any, info: dict[str, Any], *, samples: bool, device: str,
