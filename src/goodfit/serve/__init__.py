@@ -18,7 +18,7 @@ from typing import Any
 # public name -> module that defines it
 _EXPORTS = {
     "create_app": "goodfit.serve.app",
-    "serve": "goodfit.serve.app",
+    "serve": "goodfit.serve.server",
     "Predictor": "goodfit.serve.predictor",
     "open_model": "goodfit.serve.sources",
     "Follower": "goodfit.serve.follow",
