@@ -12,7 +12,7 @@ __all__ = ["register"]
 
 
 def serve(
-    target: str = typer.Argument(None, metavar="[RUN|CONFIG]", show_default=False,
+    target: str = typer.Argument(None, metavar="RUN|CONFIG", show_default=False,
                                  help="A run folder of an image classifier, or a YAML config (none: the default "
                                       "config). KEY=VALUE words are config overrides."),
     overrides: list[str] = options.Overrides,
