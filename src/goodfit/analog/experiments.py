@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from goodfit.config import AnalogConfig, Config, apply_overrides, config_to_dict
+from goodfit.i18n import N_, _
 from goodfit.models.analog.quant import input_max, weight_max
 
 __all__ = ["BUDGET", "SWEEPS", "CompareResult", "RobustnessResult", "budget_config", "chip_variant",
@@ -36,11 +37,12 @@ BUDGET = ("data.scaling=minmax01", "optim.name=adam", "optim.lr=3e-3", "optim.sc
           "train.batch_size=256")
 DEFAULT_EPOCHS = 8
 CHIP = AnalogConfig()  # the nominal chip: curves are drawn around its values
-SWEEPS: dict[str, tuple[str, tuple[float, ...], str]] = {  # title: (AnalogConfig field, values, x label)
-    "read-out noise": ("noise", (0, 1, 2, 3, 4, 5, 6, 7, 8), "noise std per chunk read-out (ADC LSB)"),
-    "weight resolution": ("weight_bits", (3, 4, 5, 6, 7, 8), "weight magnitude bits (same full scale)"),
-    "input resolution": ("input_bits", (1, 2, 3, 4, 5, 6, 7, 8), "input bits (same full scale)"),
-    "gain mismatch": ("gain_mismatch", (0.0, 0.05, 0.1, 0.2, 0.3, 0.5), "relative std of fixed gains"),
+# title: (AnalogConfig field, values, x label); English in results.json and plots, translated on the page
+SWEEPS: dict[str, tuple[str, tuple[float, ...], str]] = {
+    N_("read-out noise"): ("noise", (0, 1, 2, 3, 4, 5, 6, 7, 8), N_("noise std per chunk read-out (ADC LSB)")),
+    N_("weight resolution"): ("weight_bits", (3, 4, 5, 6, 7, 8), N_("weight magnitude bits (same full scale)")),
+    N_("input resolution"): ("input_bits", (1, 2, 3, 4, 5, 6, 7, 8), N_("input bits (same full scale)")),
+    N_("gain mismatch"): ("gain_mismatch", (0.0, 0.05, 0.1, 0.2, 0.3, 0.5), N_("relative std of fixed gains")),
 }
 EVAL_SEED = 1000  # repeats r of a noisy evaluation use chip seed EVAL_SEED + r
 
@@ -203,7 +205,7 @@ def _sweep(models: dict, test: tuple, field: str, values: Sequence[float], xlabe
         base = replace(trained, noise=CHIP.noise)  # every model meets the same nominal chip
         stats = [_accuracy(state, chip_variant(base, **{field: _typed(field, v)}), test, repeats)
                  for v in values]
-        curves[label] = {"mean": [m for m, _ in stats], "std": [s for _, s in stats]}
+        curves[label] = {"mean": [m for m, _s in stats], "std": [s for _m, s in stats]}
     return {"field": field, "x": list(values), "label": xlabel, "nominal": getattr(CHIP, field),
             "curves": curves}
 
@@ -240,30 +242,32 @@ def _compare_page(folder: Path, results: dict[str, Any], curves: dict[str, list]
     s = results["summary"]
     accs = {m: [r["test_accuracy"] for r in results["runs"] if r["model"] == m] for m in s}
     target = results["target"]
-    box = {"kind": "ok" if target["met"] else "warn",
-           "text": f"analog-mlp is {results['gap_points']:.2f} points below the float MLP "
-                   f"(target: float >= 98 %, gap <= 1.5 points: {'met' if target['met'] else 'not met'})."}
+    text = (_("analog-mlp is {gap:.2f} points below the float MLP (target: float >= {target}, gap <= 1.5 points: "
+              "met).") if target["met"] else
+            _("analog-mlp is {gap:.2f} points below the float MLP (target: float >= {target}, gap <= 1.5 points: "
+              "not met)."))
+    box = {"kind": "ok" if target["met"] else "warn", "text": text.format(gap=results["gap_points"], target="98 %")}
     rows = [[m, f"{100 * v['mean']:.2f} ± {100 * v['std']:.2f} %", v["n"], f"{v['train_time_s']:.1f} s"]
             for m, v in s.items()]
     per_run = [[r["model"], r["seed"], f"{100 * (r['test_accuracy'] or float('nan')):.2f} %",
                 r["epochs_run"], f"{r['train_time_s']:.1f} s", r["run_dir"]] for r in results["runs"]]
     html = render(
-        "sections.html", title="Float MLP vs analog MLP (BrainScaleS-2 mock)",
-        subtitle="Same architecture (784-256-256-10), data, optimizer, epochs and seeds; test accuracy "
-                 "after training, mean ± sample std over seeds.",
+        "sections.html", title=_("Float MLP vs analog MLP (BrainScaleS-2 mock)"),
+        subtitle=_("Same architecture (784-256-256-10), data, optimizer, epochs and seeds; test accuracy after "
+                   "training, mean ± sample std over seeds."),
         boxes=[box],
-        tables=[{"title": "Summary", "header": ["model", "test accuracy", "seeds", "train time / run"],
+        tables=[{"title": _("Summary"), "header": [_("model"), _("test accuracy"), _("seeds"), _("train time / run")],
                  "rows": rows},
-                {"title": "Runs", "rows": per_run,
-                 "header": ["model", "seed", "test accuracy", "epochs", "train time", "folder"],
-                 "note": "Each folder is a complete goodfit run: goodfit report FOLDER draws its page; "
-                         "goodfit analog export FOLDER exports an analog one."}],
-        figures=[{"title": "Accuracy", "uri": embed_png(compare_plot(accs, curves)),
-                  "caption": "Left: test accuracy (bar: mean, line: std, dots: seeds). Right: validation "
-                             "accuracy per epoch."}],
-        facts=[("data set", results["dataset"]), ("epochs", results["epochs"]),
-               ("budget", " ".join(results["budget"])), ("chip", _chip_text(results["analog"])),
-               ("wall time", f"{results['wall_time_s']:.0f} s on {results['threads']} torch threads")],
+                {"title": _("Runs"), "rows": per_run,
+                 "header": [_("model"), _("seed"), _("test accuracy"), _("epochs"), _("train time"), _("folder")],
+                 "note": _("Each folder is a complete goodfit run: goodfit report FOLDER draws its page; goodfit "
+                           "analog export FOLDER exports an analog one.")}],
+        figures=[{"title": _("Accuracy"), "uri": embed_png(compare_plot(accs, curves)),
+                  "caption": _("Left: test accuracy (bar: mean, line: std, dots: seeds). Right: validation accuracy "
+                               "per epoch.")}],
+        facts=[(_("data set"), results["dataset"]), (_("epochs"), results["epochs"]),
+               (_("budget"), " ".join(results["budget"])), (_("chip"), _chip_text(results["analog"])),
+               (_("wall time"), _wall_time(results))],
         created=time.strftime("%Y-%m-%d %H:%M"))
     write_html(folder / "compare.html", html)
 
@@ -277,25 +281,30 @@ def _robustness_page(folder: Path, payload: dict[str, Any]) -> None:
         labels = list(sweep["curves"])
         rows = [[x, *(f"{100 * sweep['curves'][lab]['mean'][i]:.2f} %" for lab in labels)]
                 for i, x in enumerate(sweep["x"])]
-        tables.append({"title": title, "header": [sweep["label"], *labels], "rows": rows})
+        tables.append({"title": _(title), "header": [_(sweep["label"]), *labels], "rows": rows})
     nominal = [[label, f"{100 * acc:.2f} %"] for label, acc in payload["nominal_accuracy"].items()]
     html = render(
-        "sections.html", title="Analog MLP robustness (BrainScaleS-2 mock)",
-        subtitle="Test accuracy of analog-mlp trained without and with read-out noise, evaluated on chips "
-                 "that differ from the nominal one in one setting at a time.",
+        "sections.html", title=_("Analog MLP robustness (BrainScaleS-2 mock)"),
+        subtitle=_("Test accuracy of analog-mlp trained without and with read-out noise, evaluated on chips that "
+                   "differ from the nominal one in one setting at a time."),
         boxes=[{"kind": "info",
-                "text": "Noisy points average several seeded noise / mismatch draws; bit sweeps keep the "
-                        "chip's full scale (goodfit.analog.chip_variant)."}],
-        tables=[{"title": "On the nominal chip", "header": ["model", "test accuracy"], "rows": nominal},
+                "text": _("Noisy points average several seeded noise / mismatch draws; bit sweeps keep the chip's "
+                          "full scale (goodfit.analog.chip_variant).")}],
+        tables=[{"title": _("On the nominal chip"), "header": [_("model"), _("test accuracy")], "rows": nominal},
                 *tables],
-        figures=[{"title": "Robustness curves", "uri": embed_png(robustness_plot(payload["sweeps"])),
-                  "caption": "Test accuracy (mean ± std over draws) against each swept setting; dotted: "
-                             "the nominal chip."}],
-        facts=[("data set", payload["dataset"]), ("epochs", payload["epochs"]), ("seed", payload["seed"]),
-               ("budget", " ".join(payload["budget"])), ("chip", _chip_text(payload["nominal_chip"])),
-               ("wall time", f"{payload['wall_time_s']:.0f} s on {payload['threads']} torch threads")],
+        figures=[{"title": _("Robustness curves"), "uri": embed_png(robustness_plot(payload["sweeps"])),
+                  "caption": _("Test accuracy (mean ± std over draws) against each swept setting; dotted: the "
+                               "nominal chip.")}],
+        facts=[(_("data set"), payload["dataset"]), (_("epochs"), payload["epochs"]), (_("seed"), payload["seed"]),
+               (_("budget"), " ".join(payload["budget"])), (_("chip"), _chip_text(payload["nominal_chip"])),
+               (_("wall time"), _wall_time(payload))],
         created=time.strftime("%Y-%m-%d %H:%M"))
     write_html(folder / "robustness.html", html)
+
+
+def _wall_time(results: Mapping[str, Any]) -> str:
+    return _("{seconds:.0f} s on {threads} torch threads").format(seconds=results["wall_time_s"],
+                                                                  threads=results["threads"])
 
 
 def _chip_text(chip: Mapping[str, Any]) -> str:

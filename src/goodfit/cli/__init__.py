@@ -27,6 +27,7 @@ from goodfit.cli import (
     workflow,
 )
 from goodfit.errors import GoodfitError
+from goodfit.i18n import _
 
 __all__ = ["app", "main"]
 
@@ -81,25 +82,26 @@ def main() -> None:
     try:
         code = app(standalone_mode=False, prog_name="goodfit")  # returns the exit code of a typer.Exit
     except GoodfitError as exc:
-        typer.echo(f"error: {exc}", err=True)
+        typer.echo(_("error: {message}").format(message=exc), err=True)
         sys.exit(2)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except typer.Abort:
-        typer.echo("aborted", err=True)
+        typer.echo(_("aborted"), err=True)
         sys.exit(130)
     except KeyboardInterrupt:
-        typer.echo("interrupted", err=True)
+        typer.echo(_("interrupted"), err=True)
         sys.exit(130)
     except OSError as exc:  # a folder that cannot be made, a read-only place, a full disk
         where = f": {exc.filename}" if exc.filename else ""
-        typer.echo(f"error: {exc.strerror or exc}{where}", err=True)
+        typer.echo(_("error: {message}").format(message=f"{exc.strerror or exc}{where}"), err=True)
         sys.exit(1)
     except Exception as exc:  # usage errors: an unknown option, a missing argument
         if isinstance(exc, _click_exceptions()):  # one line too, naming the help that shows the usage
             ctx = getattr(exc, "ctx", None)
             where = ctx.command_path if ctx is not None else "goodfit"
-            typer.echo(f"error: {exc.format_message().rstrip('.')} (see '{where} --help')", err=True)
+            typer.echo(_("error: {message} (see '{command} --help')").format(
+                message=exc.format_message().rstrip("."), command=where), err=True)
             sys.exit(exc.exit_code)
         raise
     sys.exit(code if isinstance(code, int) else 0)

@@ -10,6 +10,7 @@ from pathlib import Path
 import typer
 
 from goodfit.cli.options import DataRoot, Progress
+from goodfit.i18n import _
 
 __all__ = ["register"]
 
@@ -34,8 +35,9 @@ def analog_compare(
     result = compare(dataset=dataset, seeds=tuple(range(seeds)), epochs=epochs or DEFAULT_EPOCHS, out_dir=out_dir,
                      data_root=data_root, overrides=overrides or [], progress=progress)
     for model, s in result.summary.items():
-        typer.echo(f"{model:<11} test accuracy {100 * s['mean']:.2f} ± {100 * s['std']:.2f} % over {s['n']} seeds "
-                   f"({s['train_time_s']:.1f} s training per run)")
+        accuracy = f"{100 * s['mean']:.2f} ± {100 * s['std']:.2f} %"  # "% o..." in a message reads as %o to Babel
+        typer.echo(_("{model:<11} test accuracy {accuracy} over {n} seeds ({seconds:.1f} s training per run)").format(
+            model=model, accuracy=accuracy, n=s["n"], seconds=s["train_time_s"]))
     typer.echo(f"results: {result.path / 'results.json'}")
     typer.echo(f"report: {result.path / 'compare.html'}")
 
@@ -60,7 +62,8 @@ def analog_robustness(
                         out_dir=out_dir, data_root=data_root, repeats=repeats, overrides=overrides or [],
                         progress=progress)
     for label, acc in result.nominal.items():
-        typer.echo(f"{label}: test accuracy {100 * acc:.2f} % on the nominal chip")
+        typer.echo(_("{label}: test accuracy {accuracy} on the nominal chip").format(label=label,
+                                                                                     accuracy=f"{100 * acc:.2f} %"))
     typer.echo(f"results: {result.path / 'results.json'}")
     typer.echo(f"report: {result.path / 'robustness.html'}")
 
@@ -75,8 +78,9 @@ def analog_export(
     from goodfit.analog.export import export_run
 
     result = export_run(run, out=out, data_root=data_root)
-    typer.echo(f"integer re-implementation: {result.predictions_equal}/{result.n_checked} predictions equal, "
-               f"logits {'identical' if result.logits_equal else 'DIFFERENT'}")
+    text = (_("integer re-implementation: {equal}/{n} predictions equal, logits identical") if result.logits_equal
+            else _("integer re-implementation: {equal}/{n} predictions equal, logits DIFFERENT"))
+    typer.echo(text.format(equal=result.predictions_equal, n=result.n_checked))
     typer.echo(f"export: {result.path}")
     if not result.exact:
         raise typer.Exit(1)

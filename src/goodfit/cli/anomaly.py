@@ -11,6 +11,7 @@ import typer
 
 from goodfit.cli.options import DataRoot
 from goodfit.errors import ConfigError
+from goodfit.i18n import _
 
 __all__ = ["register"]
 
@@ -38,8 +39,9 @@ def _print_summary(result, *, key: str = "method") -> None:
     for s in result.summary:
         label = s[key] if key == "method" else f"{s['method']}  [{s[key]}]"
         a = s["auroc"]
-        typer.echo(f"{label:<48} AUROC {a['mean']:.4f} ± {a['std_tasks']:.4f} (tasks) ± {a['std_seeds']:.4f} (seeds)"
-                   f" | AP {s['ap']['mean']:.4f} | {s['time_s']:.0f} s")
+        typer.echo(_("{label:<48} AUROC {mean:.4f} ± {std_tasks:.4f} (tasks) ± {std_seeds:.4f} (seeds) | AP {ap:.4f} "
+                     "| {seconds:.0f} s").format(label=label, mean=a["mean"], std_tasks=a["std_tasks"],
+                                                 std_seeds=a["std_seeds"], ap=s["ap"]["mean"], seconds=s["time_s"]))
     typer.echo(f"results: {result.path / 'results.json'}")
     typer.echo(f"report: {result.path / 'report.html'}")
 
@@ -115,10 +117,10 @@ def list_detectors() -> None:
     """List the registered detectors and feature spaces."""
     from goodfit.anomaly import DETECTORS, FEATURES
 
-    typer.echo("detectors:")
+    typer.echo(_("detectors:"))
     for e in DETECTORS:
         typer.echo(f"  {e.name:<14} {e.description}")
-    typer.echo("feature spaces:")
+    typer.echo(_("feature spaces:"))
     for e in FEATURES:
         arg = {"pca": ":N", "classifier": ":RUN"}.get(e.name, "")
         typer.echo(f"  {e.name + arg:<14} {e.description}")

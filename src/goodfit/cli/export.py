@@ -6,6 +6,8 @@ from pathlib import Path
 
 import typer
 
+from goodfit.i18n import _
+
 __all__ = ["register"]
 
 
@@ -22,11 +24,12 @@ def export(
         raise typer.BadParameter("use best or last", param_hint="--checkpoint")
     result = export_run(run, fmt=fmt, out_dir=out, which=which)
     p = result.parity
-    typer.echo(f"wrote {result.path} ({result.path.stat().st_size / 1e6:.2f} MB) and {result.metadata_path.name}")
-    typer.echo(f"parity on {p['samples']} test inputs: max |difference| {p['max_abs_diff']:.2e}, "
-               f"same predictions {p['same_predictions']:.2%}")
+    typer.echo(_("wrote {path} ({mb:.2f} MB) and {metadata}").format(
+        path=result.path, mb=result.path.stat().st_size / 1e6, metadata=result.metadata_path.name))
+    typer.echo(_("parity on {n} test inputs: max |difference| {difference:.2e}, same predictions {same:.2%}").format(
+        n=p["samples"], difference=p["max_abs_diff"], same=p["same_predictions"]))
     if p["same_predictions"] < 1.0:
-        typer.echo("warning: the exported model disagrees with PyTorch on some inputs; see the metadata", err=True)
+        typer.echo(_("warning: the exported model disagrees with PyTorch on some inputs; see the metadata"), err=True)
         raise typer.Exit(1)
 
 

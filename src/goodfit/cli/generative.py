@@ -9,6 +9,7 @@ from pathlib import Path
 import typer
 
 from goodfit.cli.options import DataRoot, Progress
+from goodfit.i18n import _
 
 __all__ = ["register"]
 
@@ -37,20 +38,21 @@ def train_generative(
             return
         result = fit_generative(cfg, run_dir=run_dir, progress=progress)
     m = result.metrics
-    typer.echo(f"status: {m['status']} ({m.get('stop_reason') or m.get('message')})")
+    typer.echo(f"status: {m['status']} ({m.get('stop_reason') or m.get('message')})")  # machine-read: English
     if "test" in m:
-        typer.echo(f"test -ELBO {m['test']['neg_elbo']:.2f} nats/image (reconstruction {m['test']['recon']:.2f}, "
-                   f"KL {m['test']['kl']:.2f})")
+        typer.echo(_("test -ELBO {elbo:.2f} nats/image (reconstruction {recon:.2f}, KL {kl:.2f})").format(
+            elbo=m["test"]["neg_elbo"], recon=m["test"]["recon"], kl=m["test"]["kl"]))
     if "quality" in m:
         q = m["quality"]
-        typer.echo(f"Fréchet distance (classifier features, not FID) {q['frechet_distance']:.3f} "
-                   f"(train vs test: {q['frechet_distance_train_vs_test']:.3f}); classes covered "
-                   f"{q['mode_coverage']['covered']}/{q['mode_coverage']['n_classes']}")
+        typer.echo(_("Fréchet distance (classifier features, not FID) {distance:.3f} (train vs test: "
+                     "{reference:.3f}); classes covered {covered}/{n_classes}").format(
+            distance=q["frechet_distance"], reference=q["frechet_distance_train_vs_test"],
+            covered=q["mode_coverage"]["covered"], n_classes=q["mode_coverage"]["n_classes"]))
     typer.echo(f"run: {result.run_dir}")
     if (result.run_dir / "report.html").is_file():
         typer.echo(f"report: {result.run_dir / 'report.html'}")
     if m["status"] != "completed":
-        typer.echo(f"error: {m['message']}", err=True)
+        typer.echo(_("error: {message}").format(message=m["message"]), err=True)
         raise typer.Exit(130 if m["status"] == "interrupted" else 1)
 
 

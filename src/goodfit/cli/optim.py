@@ -6,6 +6,8 @@ from pathlib import Path
 
 import typer
 
+from goodfit.i18n import _
+
 __all__ = ["register"]
 
 app = typer.Typer(help="Gradient descent you can see: hikers walking down loss landscapes.", no_args_is_help=True)
@@ -40,7 +42,8 @@ def optim_walk(
     ex = explore(land, cfg, hikers=hikers, starts=starts, lrs=rates, seed=seed)
     for i, t in enumerate(ex.paths, 1):
         end = ", ".join(f"{v:.4g}" for v in t.end)
-        typer.echo(f"hiker {i}: ({end}) loss {t.losses[-1]:.4g} after {t.steps} steps ({t.stop_reason})")
+        typer.echo(_("hiker {i}: ({end}) loss {loss:.4g} after {steps} steps ({reason})").format(
+            i=i, end=end, loss=t.losses[-1], steps=t.steps, reason=t.stop_reason))
     for rate, verdict, _t in ex.sweep:
         typer.echo(f"lr {rate:g}: {verdict}")
     run = RunDir.create(out_dir, "optim-" + landscape.split(":")[0])
@@ -70,13 +73,16 @@ def optim_slice(
             atomic_write_bytes(out / "trajectory.png", trajectory_plot(path, title=f"{opened.path.name}: the path "
                                                                        "of training, on its principal plane"))
     final, initial, hill = s.on_the_line()
-    typer.echo(f"training loss: final weights {final:.4g}, initial {initial:.4g}, highest in between {hill:.4g}")
+    typer.echo(_("training loss: final weights {final:.4g}, initial {initial:.4g}, highest in between "
+                 "{hill:.4g}").format(final=final, initial=initial, hill=hill))
     typer.echo(f"slices: {out / 'slices.png'}")
     if path is not None:
         share = 100 * sum(path.explained)
-        typer.echo(f"trajectory: {out / 'trajectory.png'} (two directions hold {share:.0f} % of the path)")
+        # "trajectory: PATH" stays English in every language: scripts read the path after it
+        typer.echo(f"trajectory: {out / 'trajectory.png'} "
+                   + _("(two directions hold {share} of the path)").format(share=f"{share:.0f} %"))
     else:
-        typer.echo("(train with train.keep_trajectory=true to see the path training took, too)")
+        typer.echo(_("(train with train.keep_trajectory=true to see the path training took, too)"))
 
 
 @app.command("list")
@@ -88,7 +94,7 @@ def optim_list() -> None:
         argument = {"expr": ":FORMULA", "run": ":RUN"}.get(entry.name, ":ARG") if entry.takes_argument else ""
         name = entry.name + argument
         typer.echo(f"{name:<18} {entry.description}")
-    typer.echo(f"optimizers: {', '.join(OPTIMIZERS)}")
+    typer.echo(_("optimizers: {names}").format(names=", ".join(OPTIMIZERS)))
 
 
 def _floats(text: str) -> list[float]:

@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from goodfit.cli import options as opt
+from goodfit.i18n import N_, _
 
 __all__ = ["register"]
 
@@ -30,8 +31,8 @@ def list_() -> None:
     from goodfit.models import MODELS
     from goodfit.tasks import TASKS
 
-    for title, registry in (("data sets", DATASETS), ("models", MODELS), ("tasks (data.task)", TASKS)):
-        typer.echo(f"{title}:")
+    for title, registry in ((N_("data sets:"), DATASETS), (N_("models:"), MODELS), (N_("tasks (data.task):"), TASKS)):
+        typer.echo(_(title))
         for entry in registry:
             name = entry.name + (":PATH" if entry.takes_argument else "")
             typer.echo(f"  {name:<18} {entry.description}")
@@ -43,19 +44,16 @@ def evaluate(
     data_root: str | None = opt.DataRoot,
 ) -> None:
     """Evaluate a trained run's best model on a split."""
-    from goodfit.report.key_numbers import METRIC_NAMES
+    from goodfit.report.key_numbers import metric_label
     from goodfit.tasks import TASKS
     from goodfit.trained import evaluate_run
 
     stats = evaluate_run(run, split=split, data_root=data_root)
     shown = [k for k in TASKS.create(stats["task"]).summary if k in stats]
-    typer.echo(f"{split}: " + " | ".join(f"{METRIC_NAMES.get(k, k)} {stats[k]:.4f}" for k in shown))
+    typer.echo(f"{split}: " + " | ".join(f"{metric_label(k)} {stats[k]:.4f}" for k in shown))
     if split == "test" and stats["test_evaluations"] > 1:
-        typer.echo(
-            f"warning: the test set of this run has now been evaluated {stats['test_evaluations']} times; "
-            "choosing anything by these numbers makes them optimistic",
-            err=True,
-        )
+        typer.echo(_("warning: the test set of this run has now been evaluated {n} times; choosing anything by "
+                     "these numbers makes them optimistic").format(n=stats["test_evaluations"]), err=True)
 
 
 def predict(
@@ -74,13 +72,13 @@ def predict(
         typer.echo(json.dumps(results, indent=2))
         return
     for res in results:
-        where = res["file"] + (f" row {res['row']}" if "row" in res else "")
+        where = _("{file} row {row}").format(file=res["file"], row=res["row"]) if "row" in res else res["file"]
         if "top" in res:
             answer = ", ".join(f"{c['class']} {c['probability']:.3f}" for c in res["top"])
         elif "value" in res:
             answer = ", ".join(f"{v:.4g}" for v in res["value"])
         else:
-            answer = f"wrote {res['output']}"
+            answer = _("wrote {path}").format(path=res["output"])
         typer.echo(f"{where}: {answer}")
 
 

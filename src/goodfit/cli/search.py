@@ -8,6 +8,7 @@ import typer
 
 from goodfit.cli import options as opt
 from goodfit.errors import GoodfitError
+from goodfit.i18n import _
 
 __all__ = ["register"]
 
@@ -90,7 +91,8 @@ def search(
                               dry_run=dry_run)
         if dry_run:
             return
-        typer.echo(f"submitted job array {jobs_[0].job_id.split('_')[0]} ({len(jobs_)} workers); waiting")
+        typer.echo(_("submitted job array {job} ({n} workers); waiting").format(job=jobs_[0].job_id.split("_")[0],
+                                                                                n=len(jobs_)))
         for job in jobs_:
             job.result()
     elif launcher == "local":
@@ -104,15 +106,15 @@ def search(
 def _echo(result) -> None:
     from goodfit.search.study import score_name
 
-    typer.echo("trials: " + ", ".join(f"{n} {s.lower()}" for s, n in result.counts.items()))
+    typer.echo(_("trials: {counts}").format(counts=", ".join(f"{n} {s.lower()}" for s, n in result.counts.items())))
     score = score_name(result.trials)
     if result.best:
-        typer.echo(
-            f"best trial {result.best['number']}: valid {score} {result.best['value']:.4f} "
-            + " ".join(f"{k}={v}" for k, v in result.best["params"].items())
-        )
+        typer.echo(_("best trial {number}: valid {score} {value:.4f} {params}").format(
+            number=result.best["number"], score=score, value=result.best["value"],
+            params=" ".join(f"{k}={v}" for k, v in result.best["params"].items())))
     if result.final and result.final.get("test"):
-        typer.echo(f"retrained on train+valid, test {score} {result.final['test'][score]:.4f} (evaluated once)")
+        typer.echo(_("retrained on train+valid, test {score} {value:.4f} (evaluated once)").format(
+            score=score, value=result.final["test"][score]))
     typer.echo(f"report: {result.study_dir / 'report.html'}")
 
 

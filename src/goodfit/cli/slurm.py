@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from goodfit.cli import options as opt
+from goodfit.i18n import _
 
 __all__ = ["register"]
 
@@ -38,14 +39,14 @@ def slurm_train(
     if dry_run:
         typer.echo(job, nl=False)
         return
-    typer.echo(f"submitted job {job.job_id}; logs: {job.paths.stdout}")
+    typer.echo(_("submitted job {job}; logs: {path}").format(job=job.job_id, path=job.paths.stdout))
     if not wait:
         return
     out = job.result()
     m = out["metrics"]
     typer.echo(f"status: {m['status']}")
     if "test" in m:
-        typer.echo(f"test accuracy {m['test']['accuracy']:.4f}")
+        typer.echo(_("test accuracy {accuracy:.4f}").format(accuracy=m["test"]["accuracy"]))
     typer.echo(f"run: {out['run_dir']}")
 
 

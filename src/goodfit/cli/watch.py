@@ -16,12 +16,12 @@ def watch(
     steps: int = typer.Option(50, "--steps", min=1, help="Optimizer steps whose losses are followed closely."),
 ) -> None:
     """Run a training script unchanged and check what it does: model, loss, optimizer, data, evaluation."""
+    from goodfit.findings import tally
     from goodfit.watch import run_script
 
     result = run_script(script, list(ctx.args), out_dir=out_dir, steps=steps)
-    errors = sum(f.severity == "error" for f in result.findings)
-    typer.echo(f"goodfit watch: {len(result.findings)} finding(s), {errors} error(s); "
-               f"findings: {result.folder / 'findings.json'}", err=True)
+    # "findings: PATH" stays English in every language: scripts and tests read the path after it
+    typer.echo(f"goodfit watch: {tally(result.findings)}; findings: {result.folder / 'findings.json'}", err=True)
     raise typer.Exit(result.exit_code)
 
 

@@ -8,6 +8,7 @@ import typer
 
 from goodfit.cli import options as opt
 from goodfit.errors import GoodfitError
+from goodfit.i18n import N_, _
 
 __all__ = ["register", "echo_fit_result"]
 
@@ -18,6 +19,9 @@ DEMO_OVERRIDES = (
     "optim.schedule=onecycle",
     "train.epochs=30",
 )
+# the no-skill baseline each task's test line compares with
+BASELINE_WORDS = {"classification": N_("majority"), "binary": N_("no skill"), "regression": N_("mean"),
+                  "reconstruction": N_("mean image"), "denoising": N_("noisy input")}
 
 
 def echo_fit_result(result) -> None:
@@ -25,36 +29,36 @@ def echo_fit_result(result) -> None:
     if result.rank:  # data parallel under srun/torchrun: rank 0 prints for every process
         return
     m = result.metrics
-    typer.echo(f"status: {m['status']} ({m.get('stop_reason') or m.get('message')})")
+    typer.echo(f"status: {m['status']} ({m.get('stop_reason') or m.get('message')})")  # machine-read: English
     if "test" in m:
         typer.echo(test_line(m))
     for f in result.findings:
         if f.severity != "info" or f.id in ("not-converged", "noisy", "healthy"):
-            typer.echo(f"finding: {f}")
+            typer.echo(_("finding: {finding}").format(finding=f))
     report = Path(result.run_dir) / "report.html"
     typer.echo(f"run: {result.run_dir}")
     if report.is_file():
         typer.echo(f"report: {report}")
     if m["status"] != "completed":
-        typer.echo(f"error: {m['message']}", err=True)
+        typer.echo(_("error: {message}").format(message=m["message"]), err=True)
         raise typer.Exit(130 if m["status"] == "interrupted" else 1)
 
 
 def test_line(m: dict) -> str:
     """``test accuracy 0.9600 | f1_macro 0.9600 | loss 0.1563 (baselines: majority 0.1000, untrained 0.0810)``:
     the task's metrics, its score first, against the no-skill and the untrained model's score."""
-    from goodfit.report.key_numbers import METRIC_NAMES, no_skill
+    from goodfit.report.key_numbers import metric_label, no_skill
     from goodfit.tasks import TASKS
 
     task = m.get("task", "classification")
     t, b, score = m["test"], m.get("baselines") or {}, m.get("score", "accuracy")
-    shown = " | ".join(f"{METRIC_NAMES.get(k, k)} {t[k]:.4f}" for k in TASKS.create(task).summary if k in t)
-    base = {"classification": "majority", "binary": "no skill", "regression": "mean",
-            "reconstruction": "mean image", "denoising": "noisy input"}.get(task, "baseline")
+    shown = " | ".join(f"{metric_label(k)} {t[k]:.4f}" for k in TASKS.create(task).summary if k in t)
+    base = _(BASELINE_WORDS[task]) if task in BASELINE_WORDS else _("baseline")
     floor, untrained = no_skill(task, b).get(score), (b.get("untrained") or {}).get(score)
     if floor is None or untrained is None:
-        return f"test {shown}"
-    return f"test {shown} (baselines: {base} {floor:.4f}, untrained {untrained:.4f})"
+        return _("test {metrics}").format(metrics=shown)
+    return _("test {metrics} (baselines: {baseline} {floor:.4f}, untrained {untrained:.4f})").format(
+        metrics=shown, baseline=base, floor=floor, untrained=untrained)
 
 
 def demo(
@@ -163,6 +167,7 @@ def check(
     """Lint an experiment for the course's classic pitfalls (exit 1 on errors)."""
     from goodfit.checks import lint_config, lint_run
     from goodfit.config import build_config
+    from goodfit.findings import tally
 
     target = target or []
     if len(target) == 1 and "=" not in target[0] and Path(target[0]).is_dir():
@@ -173,7 +178,7 @@ def check(
     for f in findings:
         typer.echo(str(f))
     errors = sum(f.severity == "error" for f in findings)
-    typer.echo(f"{len(findings)} finding(s), {errors} error(s)" if findings else "no pitfalls found")
+    typer.echo(tally(findings) if findings else _("no pitfalls found"))
     if errors:
         raise typer.Exit(1)
 
@@ -214,9 +219,10 @@ def lr_find(
     folder = RunDir.create(out_dir, "lr-find").path
     save_lr_find(folder, found)
     others = ", ".join(f"{rule} {lr:.3g}" for rule, lr in found.alternatives.items() if rule != found.rule)
-    typer.echo(f"suggested optim.lr={found.suggestion:.3g} ({found.rule} rule; also {others})")
+    typer.echo(_("suggested optim.lr={lr:.3g} ({rule} rule; also {others})").format(
+        lr=found.suggestion, rule=found.rule, others=others))
     typer.echo(f"curve: {folder / 'plots' / 'lr_find.png'}")
-    typer.echo("train with it: goodfit train ... optim.lr=find (or the value above)")
+    typer.echo(_("train with it: goodfit train ... optim.lr=find (or the value above)"))
 
 
 def register(app: typer.Typer) -> None:

@@ -3,7 +3,8 @@
 Everything a careful teacher would look at before training: how many samples of each class (and
 what always guessing the biggest one scores), exact duplicates inside the training set and
 between train and test (they inflate test scores), whether the file is sorted by label (it must
-be shuffled), and which ``data.scaling`` fits the value range.
+be shuffled), and which ``data.scaling`` fits the value range. The texts are in the current language
+(:mod:`goodfit.i18n`); a suggested scaling always starts with the ``data.scaling`` value itself.
 
 Examples:
     >>> result = explore("digits")
@@ -23,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from goodfit.data.base import Dataset
+from goodfit.i18n import N_, _
 
 __all__ = [
     "ExploreResult",
@@ -92,44 +94,61 @@ class ExploreResult:
         """Several lines of plain text, for the CLI to print."""
         n_train = self.train_shape[0] if self.train_shape else 0
         share = self.longest_label_run / n_train if n_train else 0.0
-        what = "a regression target" if self.task == "regression" else f"{len(self.classes)} classes"
+        what = _("a regression target") if self.task == "regression" else _("{n} classes").format(
+            n=len(self.classes))
+        values = _("min {lo:g}, max {hi:g}, mean {mean:.4g}, std {std:.4g}").format(
+            lo=self.value_min, hi=self.value_max, mean=self.mean, std=self.std)
         lines = [
-            f"Data set {self.name} ({self.kind}, {what}) from {self.source or '?'}",
-            f"  shapes        train {self.train_shape}, test {self.test_shape}, dtype {self.dtype}",
-            f"  values        min {self.value_min:g}, max {self.value_max:g}, mean {self.mean:.4g}, "
-            f"std {self.std:.4g}" + (f", {self.nonfinite} NaN/inf" if self.nonfinite else ""),
+            _("Data set {name} ({kind}, {what}) from {source}").format(name=self.name, kind=self.kind, what=what,
+                                                                       source=self.source or "?"),
+            _row(N_("shapes"), _("train {train}, test {test}, dtype {dtype}").format(
+                train=self.train_shape, test=self.test_shape, dtype=self.dtype)),
+            _row(N_("values"), values + (f", {self.nonfinite} NaN/inf" if self.nonfinite else "")),
         ]
         if self.task == "regression":
             return "\n".join([*lines, *self._target_lines(share)])
         lines += [
-            *_count_lines("train", self.classes, self.train_counts),
-            *_count_lines("test", self.classes, self.test_counts),
-            f"  baseline      always predicting class {self.classes[self.majority_class]!r} scores "
-            f"{fmt_share(self.majority_accuracy)} on the test set: a model must beat this",
-            f"  balance       largest/smallest training class = {self.imbalance_ratio:.2f}",
-            f"  duplicates    {self.duplicates_train} within train, {self.duplicates_train_test} test "
-            f"samples also in train, {self.conflicting_duplicates} identical inputs with different labels",
-            f"  order         longest run of one label in train: {self.longest_label_run} ({share:.1%})",
-            f"  scaling       {self.suggested_scaling}",
+            *_count_lines(N_("train counts"), self.classes, self.train_counts),
+            *_count_lines(N_("test counts"), self.classes, self.test_counts),
+            _row(N_("baseline"), _("always predicting class {name!r} scores {share} on the test set: a model must "
+                                   "beat this").format(name=self.classes[self.majority_class],
+                                                       share=fmt_share(self.majority_accuracy))),
+            _row(N_("balance"), _("largest/smallest training class = {ratio:.2f}").format(ratio=self.imbalance_ratio)),
+            _row(N_("duplicates"), _("{within} within train, {between} test samples also in train, {conflicting} "
+                                     "identical inputs with different labels").format(
+                within=self.duplicates_train, between=self.duplicates_train_test,
+                conflicting=self.conflicting_duplicates)),
+            _row(N_("order"), _("longest run of one label in train: {n} ({share:.1%})").format(
+                n=self.longest_label_run, share=share)),
+            _row(N_("scaling"), self.suggested_scaling),
         ]
         return "\n".join([*lines, *self._closing_lines()])
 
     def _target_lines(self, share: float) -> list[str]:
         t = self.targets
         return [
-            f"  targets       min {t['min']:g}, max {t['max']:g}, mean {t['mean']:.4g}, std {t['std']:.4g} (train)",
-            f"  baseline      always predicting the training mean: test MAE {t['mean_mae']:.4g}, R² "
-            f"{t['mean_r2']:.3f}: a model must beat this",
-            f"  duplicates    {self.duplicates_train} within train, {self.duplicates_train_test} test samples also in "
-            "train",
-            f"  order         targets in increasing order for {share:.0%} of neighbouring training samples",
-            f"  scaling       {self.suggested_scaling}; targets are standardized on train (data.target_scaling)",
+            _row(N_("targets"), _("min {lo:g}, max {hi:g}, mean {mean:.4g}, std {std:.4g} (train)").format(
+                lo=t["min"], hi=t["max"], mean=t["mean"], std=t["std"])),
+            _row(N_("baseline"), _("always predicting the training mean: test MAE {mae:.4g}, R² {r2:.3f}: a model "
+                                   "must beat this").format(mae=t["mean_mae"], r2=t["mean_r2"])),
+            _row(N_("duplicates"), _("{within} within train, {between} test samples also in train").format(
+                within=self.duplicates_train, between=self.duplicates_train_test)),
+            _row(N_("order"), _("targets in increasing order for {share:.0%} of neighbouring training "
+                                "samples").format(share=share)),
+            _row(N_("scaling"), _("{scaling}; targets are standardized on train (data.target_scaling)").format(
+                scaling=self.suggested_scaling)),
             *self._closing_lines(),
         ]
 
     def _closing_lines(self) -> list[str]:
-        return ([f"warning: {w}" for w in self.warnings] + [f"note: {i}" for i in self.info]
-                + [f"wrote {p}" for p in (self.samples_png, self.html) if p is not None])
+        return ([_("warning: {message}").format(message=w) for w in self.warnings]
+                + [_("note: {message}").format(message=i) for i in self.info]
+                + [_("wrote {path}").format(path=p) for p in (self.samples_png, self.html) if p is not None])
+
+
+def _row(label: str, text: str) -> str:
+    """``  shapes        train ...``: a summary line, its label translated and padded to one column."""
+    return f"  {_(label):<14}{text}"
 
 
 def fmt_share(v: float) -> str:
@@ -137,16 +156,17 @@ def fmt_share(v: float) -> str:
     return "n/a" if not math.isfinite(v) else f"{100 * v:.2f} %"
 
 
-def _count_lines(split: str, classes: tuple[str, ...], counts: list[int], width: int = 76) -> list[str]:
-    """``  train counts  0: 5923, 1: 6742, ...`` wrapped to ``width`` characters after the label."""
+def _count_lines(label: str, classes: tuple[str, ...], counts: list[int], width: int = 76) -> list[str]:
+    """``  train counts  0: 5923, 1: 6742, ...`` wrapped to ``width`` characters after the label (``label``,
+    untranslated)."""
     lines: list[str] = []
     for item in (f"{c}: {n}" for c, n in zip(classes, counts)):
         if lines and len(lines[-1]) + len(item) + 2 <= width:
             lines[-1] += ", " + item
         else:
             lines.append(item)
-    head = f"  {split + ' counts':<14}"
-    return [(head if i == 0 else " " * len(head)) + line for i, line in enumerate(lines or ["(empty)"])]
+    head = f"  {_(label):<14}"
+    return [(head if i == 0 else " " * len(head)) + line for i, line in enumerate(lines or [_("(empty)")])]
 
 
 def explore(name: str, *, root: str | None = None, download: bool = True) -> ExploreResult:
@@ -199,7 +219,7 @@ def _explore_regression(ds: Dataset) -> ExploreResult:
     from goodfit.metrics import mae, r2
 
     lo, hi, mean, std, nonfinite = _value_stats(ds.x_train)
-    within, between, _ = duplicate_counts(ds.x_train, ds.x_test)
+    within, between, _conflicting = duplicate_counts(ds.x_train, ds.x_test)
     y, y_test = ds.y_train.reshape(len(ds.y_train), -1)[:, 0], ds.y_test.reshape(len(ds.y_test), -1)[:, 0]
     rising = float((np.diff(y) >= 0).mean()) if len(y) > 1 else 0.5
     guess = np.full(len(y_test), y.mean())
@@ -215,11 +235,11 @@ def _explore_regression(ds: Dataset) -> ExploreResult:
                  "mean_mae": mae(y_test, guess), "mean_r2": r2(y_test, guess)},
     )
     if result.sorted_by_label:
-        result.info.append("the training set is stored sorted by target: it must be shuffled before batching "
-                           "and splitting (goodfit does both)")
+        result.info.append(_("the training set is stored sorted by target: it must be shuffled before batching and "
+                             "splitting (goodfit does both)"))
     if between:
-        result.warnings.append(f"{between} test samples have an exact copy in the training set: the test score "
-                               "is inflated by memorised copies; drop them from one side")
+        result.warnings.append(_("{n} test samples have an exact copy in the training set: the test score is inflated "
+                                 "by memorised copies; drop them from one side").format(n=between))
     return result
 
 
@@ -332,14 +352,14 @@ def suggest_scaling(x: np.ndarray, *, kind: str = "image",
         std = np.nanstd(np.asarray(x, dtype=np.float64).reshape(len(x), -1), axis=0)
         std = std[std > 0]
         if std.size and std.max() / std.min() > SCALE_SPREAD:
-            return (f"standardize (features span very different scales: std from {std.min():.3g} "
-                    f"to {std.max():.3g})")
+            return _("standardize (features span very different scales: std from {lo:.3g} to {hi:.3g})").format(
+                lo=std.min(), hi=std.max())
     if not (math.isfinite(lo) and math.isfinite(hi)):
-        return "standardize (after removing NaN/inf values)"
+        return _("standardize (after removing NaN/inf values)")
     if lo >= 0 and hi <= 1:
-        return "standardize or none (inputs already lie in [0, 1])"
+        return _("standardize or none (inputs already lie in [0, 1])")
     if kind == "image" and lo >= 0 and hi <= 255:
-        return f"minmax01 or standardize (inputs are {lo:g}..{hi:g}: do not feed them unscaled)"
+        return _("minmax01 or standardize (inputs are {lo:g}..{hi:g}: do not feed them unscaled)").format(lo=lo, hi=hi)
     return "standardize"
 
 
@@ -348,31 +368,35 @@ def _add_messages(r: ExploreResult) -> None:
     n_train = r.train_shape[0] if r.train_shape else 0
     if r.imbalanced:
         empty = [c for c, n in zip(r.classes, r.train_counts) if n == 0]
-        r.warnings.append(
-            (f"classes {empty} have no training samples; " if empty else "")
-            + f"classes are imbalanced (largest/smallest = {r.imbalance_ratio:.2f} > {IMBALANCE_RATIO}): "
-            f"always predicting {r.classes[r.majority_class]!r} already scores {fmt_share(r.majority_accuracy)}; "
-            "judge models by macro F1 and per-class recall, not accuracy alone")
+        imbalanced = _(
+            "classes are imbalanced (largest/smallest = {ratio:.2f} > {limit}): always predicting {name!r} already "
+            "scores {share}; judge models by macro F1 and per-class recall, not accuracy alone").format(
+                ratio=r.imbalance_ratio, limit=IMBALANCE_RATIO, name=r.classes[r.majority_class],
+                share=fmt_share(r.majority_accuracy))
+        r.warnings.append(_("classes {classes} have no training samples; {rest}").format(classes=empty, rest=imbalanced)
+                          if empty else imbalanced)
     if r.duplicates_train_test:
-        r.warnings.append(f"{r.duplicates_train_test} test samples have an exact copy in the training set: "
-                          "test accuracy is inflated by memorised copies; drop them from one side")
+        r.warnings.append(_("{n} test samples have an exact copy in the training set: test accuracy is inflated by "
+                            "memorised copies; drop them from one side").format(n=r.duplicates_train_test))
     if r.conflicting_duplicates:
-        r.warnings.append(f"{r.conflicting_duplicates} groups of identical training inputs carry different "
-                          "labels (label noise): no model can get all of them right")
+        r.warnings.append(_("{n} groups of identical training inputs carry different labels (label noise): no model "
+                            "can get all of them right").format(n=r.conflicting_duplicates))
     if r.duplicates_train:
-        r.info.append(f"{r.duplicates_train} training samples repeat another one exactly; they weigh "
-                      "double in training and can leak into the validation split")
+        r.info.append(_("{n} training samples repeat another one exactly; they weigh double in training and can leak "
+                        "into the validation split").format(n=r.duplicates_train))
     if r.nonfinite:
-        r.warnings.append(f"{r.nonfinite} input values are NaN or inf: fix or drop them before training")
+        r.warnings.append(_("{n} input values are NaN or inf: fix or drop them before training").format(n=r.nonfinite))
     if r.sorted_by_label:
-        r.info.append(f"the training set is stored sorted by label (a run of {r.longest_label_run} samples "
-                      f"with one label, {r.longest_label_run / max(n_train, 1):.1%} of the set): it must be "
-                      "shuffled before batching and before a train/valid split (goodfit does both)")
+        r.info.append(_("the training set is stored sorted by label (a run of {n} samples with one label, {share:.1%} "
+                        "of the set): it must be shuffled before batching and before a train/valid split (goodfit "
+                        "does both)").format(n=r.longest_label_run, share=r.longest_label_run / max(n_train, 1)))
     missing = [c for c, n in zip(r.classes, r.test_counts) if n == 0]
     if r.test_shape and r.test_shape[0] == 0:
-        r.warnings.append("the test set is empty: hold out data to measure generalisation")
+        r.warnings.append(_("the test set is empty: hold out data to measure generalisation"))
     elif missing:
-        r.warnings.append(f"the test set has no samples of {missing}: their recall cannot be measured")
-    unscaled = r.suggested_scaling.startswith("minmax01")
-    r.info.append(f"suggested scaling: data.scaling={r.suggested_scaling.split(' ')[0]}"
-                  + (" — inputs this large slow training down or stall it" if unscaled else ""))
+        r.warnings.append(_("the test set has no samples of {classes}: their recall cannot be measured").format(
+            classes=missing))
+    scaling = r.suggested_scaling.split(" ")[0]
+    r.info.append(_("suggested scaling: data.scaling={scaling} — inputs this large slow training down or stall it")
+                  .format(scaling=scaling) if scaling == "minmax01" else
+                  _("suggested scaling: data.scaling={scaling}").format(scaling=scaling))

@@ -25,10 +25,10 @@ from typing import Any
 
 from goodfit.findings.catalog import ENTRIES, STAGES, CheckInfo, Severity
 from goodfit.findings.precedence import explained, settle
-from goodfit.i18n import N_, _
+from goodfit.i18n import N_, _, ngettext
 
 __all__ = ["Finding", "CheckInfo", "CATALOG", "finding", "summarize", "as_dicts", "render_checks_doc", "settle",
-           "explained", "severity_word"]
+           "explained", "severity_word", "tally"]
 
 CATALOG: dict[str, CheckInfo] = {c.id: c for c in ENTRIES}
 SEVERITY_WORDS: dict[str, str] = {"error": N_("error"), "warning": N_("warning"), "info": N_("info")}
@@ -59,6 +59,19 @@ def finding(id: str, message: str, *, where: str | None = None, severity: Severi
     are given in the current language, the catalog's fix is translated into it."""
     info = CATALOG[id]
     return Finding(id, severity or info.severity, message, fix or _(info.fix), where)
+
+
+def tally(findings: Iterable[Finding]) -> str:
+    """How many findings and how many errors, as the CLI prints it: ``3 finding(s), 1 error(s)``.
+
+    Examples:
+        >>> tally([finding("extreme-lr", "lr=5 is very high for adam.")])
+        '1 finding(s), 0 error(s)'
+    """
+    found = list(findings)
+    n, errors = len(found), sum(f.severity == "error" for f in found)
+    return _("{findings}, {errors}").format(findings=ngettext("{n} finding(s)", "{n} finding(s)", n).format(n=n),
+                                            errors=ngettext("{n} error(s)", "{n} error(s)", errors).format(n=errors))
 
 
 def as_dicts(findings: Iterable[Finding]) -> list[dict[str, Any]]:

@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from goodfit.errors import ConfigError
+from goodfit.i18n import N_, _
 from goodfit.landscapes.figures import gif, loss_plot, map_canvas, map_plot, surface_plot, sweep_plot
 from goodfit.landscapes.hikers import (
     DEFAULT_WALK,
@@ -34,6 +35,8 @@ from goodfit.landscapes.hikers import (
 from goodfit.landscapes.surfaces import Landscape
 from goodfit.report.html import embed_png, render, write_html
 from goodfit.run import atomic_write_bytes
+
+VERDICTS = (N_("too small"), N_("good"), N_("too large"), N_("diverging"))  # judge_lr's words, shown translated
 
 __all__ = ["Exploration", "explore", "default_lrs", "write_page"]
 
@@ -98,13 +101,14 @@ def write_page(ex: Exploration, out_dir: str | Path, *, with_gif: bool = True) -
     rows = [{"start": _fmt(t.start), "end": _fmt(t.end), "steps": t.steps, "loss": t.losses[-1],
              "reason": t.stop_reason} for t in ex.paths]
     html = render(
-        "optim.html", title=f"Hikers on {land.name}", landscape=land, config=cfg, rows=rows,
-        reasons=STOP_REASONS, background=embed_png(canvas.png), animation=json.dumps(animation),
+        "optim.html", title=_("Hikers on {landscape}").format(landscape=land.name), landscape=land, config=cfg,
+        rows=rows, reasons={k: _(v) for k, v in STOP_REASONS.items()}, background=embed_png(canvas.png),
+        animation=json.dumps(animation),
         gif=("data:image/gif;base64," + base64.b64encode(gif_bytes).decode("ascii")) if gif_bytes else None,
         map_png=embed_png(map_plot(land, ex.paths)), surface_png=embed_png(surface_plot(land, ex.paths)),
         loss_png=embed_png(loss_plot(ex.paths, [f"hiker {i + 1}" for i in range(len(ex.paths))])),
         sweep_png=embed_png(sweep_plot(land, ex.sweep)),
-        sweep=[{"lr": lr, "verdict": verdict, "steps": t.steps, "reason": t.stop_reason}
+        sweep=[{"lr": lr, "verdict": _(verdict), "steps": t.steps, "reason": t.stop_reason}
                for lr, verdict, t in ex.sweep],
     )
     return write_html(out / "optim.html", html)

@@ -22,18 +22,19 @@ import numpy as np
 import torch
 
 from goodfit.errors import ConfigError
+from goodfit.i18n import N_
 from goodfit.landscapes.surfaces import Landscape
 
 __all__ = ["WalkConfig", "DEFAULT_WALK", "Trajectory", "walk", "walk_many", "starting_points", "lr_sweep", "OPTIMIZERS",
            "STOP_REASONS"]
 
 OPTIMIZERS = ("gd", "sgd", "momentum", "nesterov", "rmsprop", "adam")
-STOP_REASONS = {
-    "max-steps": "the step budget was spent",
-    "barely-moves": "the loss changed by less than the tolerance between steps",
-    "small-gradient": "the slope (gradient norm) fell under the tolerance",
-    "target-reached": "the loss reached the target value",
-    "diverged": "the hiker left the map (loss or position not finite, or far outside the window)",
+STOP_REASONS = {  # English; the page shows them translated
+    "max-steps": N_("the step budget was spent"),
+    "barely-moves": N_("the loss changed by less than the tolerance between steps"),
+    "small-gradient": N_("the slope (gradient norm) fell under the tolerance"),
+    "target-reached": N_("the loss reached the target value"),
+    "diverged": N_("the hiker left the map (loss or position not finite, or far outside the window)"),
 }
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from goodfit.data.base import Dataset
 from goodfit.data.explore import ExploreResult, explore_dataset, fmt_share
+from goodfit.i18n import _
 from goodfit.report import plots
 from goodfit.report.html import embed_png, render, write_html
 from goodfit.report.task_plots import target_features_plot
@@ -58,33 +59,35 @@ def _page_context(r: ExploreResult, samples_uri: str) -> dict[str, Any]:
               for c, tr, te in zip(r.classes, r.train_counts, r.test_counts)]
     n_train = r.train_shape[0] if r.train_shape else 0
     facts = [
-        ("Source", r.source or "—"), ("Kind", r.kind), ("Train shape", str(r.train_shape)),
-        ("Test shape", str(r.test_shape)), ("Data type", r.dtype),
-        ("Value range", f"{r.value_min:g} .. {r.value_max:g}"), ("Mean / std", f"{r.mean:.4g} / {r.std:.4g}"),
+        (_("Source"), r.source or "—"), (_("Kind"), r.kind), (_("Train shape"), str(r.train_shape)),
+        (_("Test shape"), str(r.test_shape)), (_("Data type"), r.dtype),
+        (_("Value range"), f"{r.value_min:g} .. {r.value_max:g}"),
+        (_("Mean / std"), f"{r.mean:.4g} / {r.std:.4g}"),
     ]
     if r.task == "regression":
         t = r.targets
-        facts += [("Target range", f"{t['min']:g} .. {t['max']:g}"),
-                  ("Target mean / std", f"{t['mean']:.4g} / {t['std']:.4g}"),
-                  ("Training-mean baseline", f"test MAE {t['mean_mae']:.4g}, R² {t['mean_r2']:.3f}"),
-                  ("Duplicates within train", str(r.duplicates_train)),
-                  ("Test samples also in train", str(r.duplicates_train_test)),
-                  ("Suggested scaling", r.suggested_scaling)]
+        facts += [(_("Target range"), f"{t['min']:g} .. {t['max']:g}"),
+                  (_("Target mean / std"), f"{t['mean']:.4g} / {t['std']:.4g}"),
+                  (_("Training-mean baseline"), _("test MAE {mae:.4g}, R² {r2:.3f}").format(mae=t["mean_mae"],
+                                                                                           r2=t["mean_r2"])),
+                  (_("Duplicates within train"), str(r.duplicates_train)),
+                  (_("Test samples also in train"), str(r.duplicates_train_test)),
+                  (_("Suggested scaling"), r.suggested_scaling)]
     else:
         facts += _class_facts(r, n_train)
-    return {"title": f"Explore: {r.name}", "facts": facts, "counts": counts, "warnings": r.warnings,
+    return {"title": _("Explore: {name}").format(name=r.name), "facts": facts, "counts": counts, "warnings": r.warnings,
             "notes": r.info, "samples_uri": samples_uri, "kind": r.kind,
             "created": time.strftime("%Y-%m-%d %H:%M")}
 
 
 def _class_facts(r: ExploreResult, n_train: int) -> list[tuple[str, str]]:
     return [
-        ("Majority-class baseline", f"always “{r.classes[r.majority_class]}”: "
-                                    f"{fmt_share(r.majority_accuracy)} on the test set"),
-        ("Largest / smallest class", f"{r.imbalance_ratio:.2f}"),
-        ("Duplicates within train", str(r.duplicates_train)),
-        ("Test samples also in train", str(r.duplicates_train_test)),
-        ("Identical inputs, different labels", str(r.conflicting_duplicates)),
-        ("Longest run of one label", f"{r.longest_label_run} ({r.longest_label_run / max(n_train, 1):.1%})"),
-        ("Suggested scaling", r.suggested_scaling),
+        (_("Majority-class baseline"), _("always “{name}”: {share} on the test set").format(
+            name=r.classes[r.majority_class], share=fmt_share(r.majority_accuracy))),
+        (_("Largest / smallest class"), f"{r.imbalance_ratio:.2f}"),
+        (_("Duplicates within train"), str(r.duplicates_train)),
+        (_("Test samples also in train"), str(r.duplicates_train_test)),
+        (_("Identical inputs, different labels"), str(r.conflicting_duplicates)),
+        (_("Longest run of one label"), f"{r.longest_label_run} ({r.longest_label_run / max(n_train, 1):.1%})"),
+        (_("Suggested scaling"), r.suggested_scaling),
     ]

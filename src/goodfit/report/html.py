@@ -3,6 +3,8 @@
 A page made here needs no network and no other file: CSS is inline, images are ``data:`` URIs,
 so a report can be mailed, opened from a cluster's scratch folder or read offline on a phone.
 All values are escaped by the template engine (autoescape), so user text cannot inject markup.
+Pages speak the current language (:mod:`goodfit.i18n`): templates mark their text ``{{ _("...") }}``
+(Jinja's i18n extension, extracted by ``make i18n``) and ``<html lang>`` names the language.
 
 Examples:
     >>> uri = embed_png(b"\\x89PNG...")
@@ -20,6 +22,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+from goodfit.i18n import _, language, ngettext
 from goodfit.run import atomic_write_text
 
 __all__ = ["embed_png", "render", "write_html", "fmt_pct", "fmt_num", "fmt_metric", "is_fraction"]
@@ -45,7 +48,11 @@ def _environment() -> Any:
         autoescape=True,  # every template here is HTML: escape all values
         trim_blocks=True,
         lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
     )
+    # newstyle: {{ _("... %(name)s", name=value) }} escapes the values; _ looks the language up on every call
+    env.install_gettext_callables(gettext=_, ngettext=ngettext, newstyle=True)
+    env.globals["language"] = language
     env.filters["pct"] = fmt_pct
     env.filters["num"] = fmt_num
     return env

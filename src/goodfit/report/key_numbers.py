@@ -17,21 +17,32 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from goodfit.i18n import N_, _
 from goodfit.report.html import DASH, fmt_metric
 
-__all__ = ["key_rows", "verdicts", "no_skill", "BASELINE_COLUMNS", "METRIC_NAMES"]
+__all__ = ["key_rows", "verdicts", "no_skill", "metric_label", "BASELINE_COLUMNS", "METRIC_NAMES"]
 
-# what each task's no-skill baseline is called in the table's header: (title, subtitle)
+# what each task's no-skill baseline is called in the table's header: (title, subtitle), English; shown translated
 BASELINE_COLUMNS = {
-    "classification": ("Majority class", "always the largest class"),
-    "binary": ("No skill", "majority class / training positive rate"),
-    "regression": ("Training mean", "always the mean target"),
-    "reconstruction": ("Mean image", "always the mean training input"),
-    "denoising": ("Noisy input", "no denoising at all"),
+    "classification": (N_("Majority class"), N_("always the largest class")),
+    "binary": (N_("No skill"), N_("majority class / training positive rate")),
+    "regression": (N_("Training mean"), N_("always the mean target")),
+    "reconstruction": (N_("Mean image"), N_("always the mean training input")),
+    "denoising": (N_("Noisy input"), N_("no denoising at all")),
 }
-METRIC_NAMES = {"accuracy": "accuracy", "f1_macro": "macro F1", "auroc": "AUROC", "ap": "average precision",
-                "f1_at_threshold": "F1", "r2": "R²", "mae": "MAE", "rmse": "RMSE", "psnr": "PSNR", "mse": "MSE",
-                "loss": "loss"}
+# the baseline's name inside a sentence ("beats the majority class baseline")
+_BASELINE_IN_TEXT = {"classification": N_("majority class"), "binary": N_("no skill"),
+                     "regression": N_("training mean"), "reconstruction": N_("mean image"),
+                     "denoising": N_("noisy input")}
+# English, as the CLI prints them; reports show them translated (metric_label)
+METRIC_NAMES = {"accuracy": N_("accuracy"), "f1_macro": N_("macro F1"), "auroc": "AUROC",
+                "ap": N_("average precision"), "f1_at_threshold": "F1", "r2": "R²", "mae": "MAE", "rmse": "RMSE",
+                "psnr": "PSNR", "mse": "MSE", "loss": N_("loss")}
+
+
+def metric_label(key: str) -> str:
+    """A metric's name as a reader of the current language reads it (``f1_macro`` → ``macro F1``)."""
+    return _(METRIC_NAMES[key]) if key in METRIC_NAMES else key
 
 
 def key_rows(m: dict[str, Any]) -> dict[str, Any]:
@@ -39,7 +50,8 @@ def key_rows(m: dict[str, Any]) -> dict[str, Any]:
     when the run has no final metrics. Each row: label, model, baseline, untrained, chance (text)."""
     task = m.get("task", "classification")
     test, valid = m.get("test") or {}, m.get("valid") or {}
-    out = {"baseline": BASELINE_COLUMNS.get(task, ("Baseline", "")), "rows": []}
+    title, subtitle = BASELINE_COLUMNS[task] if task in BASELINE_COLUMNS else (N_("Baseline"), "")
+    out = {"baseline": (_(title), _(subtitle) if subtitle else ""), "rows": []}
     if not test and not valid:
         return out
     b = m.get("baselines") or {}
@@ -50,17 +62,17 @@ def key_rows(m: dict[str, Any]) -> dict[str, Any]:
     score = m.get("score", "accuracy")
     rows = []
     for key in TASKS.create(task).summary:
-        label = f"Test {METRIC_NAMES.get(key, key)}"
+        label = _("Test {metric}").format(metric=metric_label(key))
         if key == "f1_at_threshold" and "threshold" in test:
-            label += f" (threshold {test['threshold']:.2f}, chosen on validation)"
+            label += " " + _("(threshold {threshold:.2f}, chosen on validation)").format(threshold=test["threshold"])
         if key == "loss":
             label += f" ({m.get('loss_name') or _loss_name(task)})"
         rows.append({"label": label, "model": fmt_metric(key, test.get(key)),
                      "baseline": fmt_metric(key, floor.get(key)),
                      "untrained": fmt_metric(key, untrained.get(key)) if key in (score, "loss") else DASH,
                      "chance": _chance(task, key, m, b)})
-    rows.append({"label": f"Validation {METRIC_NAMES.get(score, score)}", "model": fmt_metric(score, valid.get(score)),
-                 "baseline": DASH, "untrained": DASH, "chance": DASH})
+    rows.append({"label": _("Validation {metric}").format(metric=metric_label(score)),
+                 "model": fmt_metric(score, valid.get(score)), "baseline": DASH, "untrained": DASH, "chance": DASH})
     out["rows"] = rows
     return out
 
@@ -92,7 +104,8 @@ def _chance(task: str, key: str, m: dict[str, Any], b: dict[str, Any]) -> str:
 
 
 def _loss_name(task: str) -> str:
-    return {"classification": "cross-entropy", "binary": "binary cross-entropy"}.get(task, "MSE")
+    names = {"classification": N_("cross-entropy"), "binary": N_("binary cross-entropy")}
+    return _(names[task]) if task in names else "MSE"
 
 
 def verdicts(m: dict[str, Any]) -> list[dict[str, str]]:
@@ -102,20 +115,23 @@ def verdicts(m: dict[str, Any]) -> list[dict[str, str]]:
     model, base = (m.get("test") or {}).get(score), no_skill(task, b).get(score)
     out = []
     if isinstance(model, (int, float)) and isinstance(base, (int, float)) and math.isfinite(model):
-        title = BASELINE_COLUMNS.get(task, ("the baseline", ""))[0].lower()
+        title = _(_BASELINE_IN_TEXT[task]) if task in _BASELINE_IN_TEXT else _("the baseline")
         gain = _difference(score, model - base)
         if model > base:
-            out.append({"css": "ok", "text": f"The trained model beats the {title} baseline by {gain} on the test "
-                        f"{METRIC_NAMES.get(score, score)}."})
+            out.append({"css": "ok", "text": _(
+                "The trained model beats the {baseline} baseline by {gain} on the test {metric}.").format(
+                    baseline=title, gain=gain, metric=metric_label(score))})
         else:
-            out.append({"css": "bad", "text": f"The trained model does no better than the {title} baseline on the "
-                        f"test {METRIC_NAMES.get(score, score)}: it has not learned anything useful yet."})
+            out.append({"css": "bad", "text": _(
+                "The trained model does no better than the {baseline} baseline on the test {metric}: it has not "
+                "learned anything useful yet.").format(baseline=title, metric=metric_label(score))})
     loss, chance = (b.get("untrained") or {}).get("loss"), b.get("chance_loss")
     if task == "classification" and isinstance(loss, (int, float)) and isinstance(chance, (int, float)) \
             and loss > 1.5 * chance:
-        out.append({"css": "warn", "text": f"Before training the loss was {loss:.3g}, well above the chance "
-                    f"loss ln C = {chance:.3g}: the initial outputs are over-confident (check the output "
-                    "layer's initialisation and the input scaling)."})
+        out.append({"css": "warn", "text": _(
+            "Before training the loss was {loss:.3g}, well above the chance loss ln C = {chance:.3g}: the initial "
+            "outputs are over-confident (check the output layer's initialisation and the input scaling).").format(
+                loss=loss, chance=chance)})
     return out
 
 
@@ -123,5 +139,5 @@ def _difference(score: str, diff: float) -> str:
     from goodfit.report.html import is_fraction
 
     if is_fraction(score):
-        return f"{100 * diff:.1f} percentage points"
+        return _("{points:.1f} percentage points").format(points=100 * diff)
     return f"{diff:.2f} dB" if score == "psnr" else f"{diff:.3g}"

@@ -6,6 +6,7 @@ import io
 from pathlib import Path
 from typing import Any
 
+from goodfit.i18n import _, ngettext
 from goodfit.report.html import embed_png, fmt_num, is_fraction, render, write_html
 
 __all__ = ["write_search_report", "grid_heatmap", "history_plot", "importances"]
@@ -111,27 +112,25 @@ def write_search_report(study_dir: str | Path, result: Any, *, study: Any, spec:
     keys = list(spec["space"])
     score = next((r["score"] for r in rows if r.get("score")), "accuracy")
     summary = [
-        ["trials", ", ".join(f"{n} {s.lower()}" for s, n in result.counts.items())],
-        ["best trial", best["number"] if best else "—"],
-        [f"best valid {score}", fmt_num(best["value"]) if best else "—"],
+        [_("trials"), ", ".join(f"{n} {s.lower()}" for s, n in result.counts.items())],
+        [_("best trial"), best["number"] if best else "—"],
+        [_("best valid {metric}").format(metric=score), fmt_num(best["value"]) if best else "—"],
     ]
-    summary += [[f"best {k}", best["params"].get(k)] for k in keys] if best else []
+    summary += [[_("best {parameter}").format(parameter=k), best["params"].get(k)] for k in keys] if best else []
     if final and final.get("test"):
-        summary.append(
-            [f"test {score} (retrained on train+valid, evaluated once)", fmt_num(final["test"].get(score))]
-        )
+        summary.append([_("test {metric} (retrained on train+valid, evaluated once)").format(metric=score),
+                        fmt_num(final["test"].get(score))])
     images = []
     if spec["kind"] == "grid" and len(keys) == 2:
-        images.append((f"Valid {score} over the grid ({keys[0]} × {keys[1]}).",
-                       embed_png(grid_heatmap(rows, keys, spec["grid"], score=score))))
+        caption = _("Valid {metric} over the grid ({rows} × {columns}).").format(metric=score, rows=keys[0],
+                                                                                   columns=keys[1])
+        images.append((caption, embed_png(grid_heatmap(rows, keys, spec["grid"], score=score))))
     if any(r["state"] == "COMPLETE" for r in rows):
-        images.append((f"Optimization history: valid {score} per trial and the best so far.",
+        images.append((_("Optimization history: valid {metric} per trial and the best so far.").format(metric=score),
                        embed_png(history_plot(rows, score=score))))
     imp = importances(study)
     if imp:
-        images.append(
-            ("Parameter importances (optuna.importance, fANOVA).", embed_png(_importance_plot(imp)))
-        )
+        images.append((_("Parameter importances (optuna.importance, fANOVA)."), embed_png(_importance_plot(imp))))
     run_rows = [
         [
             r["number"],
@@ -146,23 +145,24 @@ def write_search_report(study_dir: str | Path, result: Any, *, study: Any, spec:
     ]
     html = render(
         "study.html",
-        title=f"Search: {spec['base']['name']} ({spec['kind']}, {len(rows)} trials)",
+        title=ngettext("Search: {name} ({kind}, {n} trials)", "Search: {name} ({kind}, {n} trials)", len(rows)).format(
+            name=spec["base"]["name"], kind=spec["kind"], n=len(rows)),
         n_runs=len(rows),
-        intro=[
-            "Every trial trained on the training split and was scored on the validation split only "
-            f"(train.evaluate_test=false); the best trial was chosen on validation {score}."
-        ],
+        intro=[_("Every trial trained on the training split and was scored on the validation split only "
+                 "(train.evaluate_test=false); the best trial was chosen on validation {metric}.").format(
+                     metric=score)],
         notes=[
-            "The best config was then retrained on train+valid (data.valid_fraction=0) and the test set "
-            "was evaluated exactly once, on that retrained model."
+            _("The best config was then retrained on train+valid (data.valid_fraction=0) and the test set was "
+              "evaluated exactly once, on that retrained model.")
             if final
-            else "The best config was not retrained: the test set was not evaluated."
+            else _("The best config was not retrained: the test set was not evaluated.")
         ]
-        + ([] if imp else ["Parameter importances are not shown: too few finished trials or parameters."]),
-        summary_title="Best trial and the one test",
-        summary_headers=["", "value"],
+        + ([] if imp else [_("Parameter importances are not shown: too few finished trials or parameters.")]),
+        summary_title=_("Best trial and the one test"),
+        summary_headers=["", _("value")],
         summary_rows=summary,
-        run_headers=["trial", "state", f"valid {score}", "epochs", "seconds", *keys],
+        run_headers=[_("trial"), _("state"), _("valid {metric}").format(metric=score), _("epochs"), _("seconds"),
+                     *keys],
         run_rows=run_rows,
         images=images,
         config_yaml=(study_dir / "config.yaml").read_text() if (study_dir / "config.yaml").is_file() else "",

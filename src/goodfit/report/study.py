@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from goodfit.i18n import _
 from goodfit.report.html import embed_png, fmt_num, is_fraction, render, write_html
 
 __all__ = ["write_study_report", "fmt_mean_std", "curves_plot"]
@@ -65,14 +66,15 @@ def write_study_report(study_dir: str | Path, result: Any, *, title: str) -> Pat
     folds = "folds" in title
     html = render(
         "study.html", title=title, n_runs=len(result.runs),
-        intro=["Each row below is a complete run of the same config; the summary is their mean ± sample "
-               "standard deviation. Differences between configs smaller than this spread are noise."],
-        notes=["k-fold: each fold validates on a different part of the training data, with scaling fitted on "
-               "that fold's training part. The test set was not evaluated."] if folds else
-              ["Each seed's test score was evaluated once, at the end of its run."],
-        summary_headers=["metric", "mean ± std", "runs"], summary_rows=summary_rows,
-        run_headers=["run", "status", f"valid {score}", f"test {score}", "best epoch", "folder"], run_rows=run_rows,
-        images=[("Loss per epoch of every run (solid: valid, dashed: train).", embed_png(png))],
+        intro=[_("Each row below is a complete run of the same config; the summary is their mean ± sample standard "
+                 "deviation. Differences between configs smaller than this spread are noise.")],
+        notes=[_("k-fold: each fold validates on a different part of the training data, with scaling fitted on that "
+                 "fold's training part. The test set was not evaluated.")] if folds else
+              [_("Each seed's test score was evaluated once, at the end of its run.")],
+        summary_headers=[_("metric"), _("mean ± std"), _("runs")], summary_rows=summary_rows,
+        run_headers=[_("run"), _("status"), _("valid {metric}").format(metric=score),
+                     _("test {metric}").format(metric=score), _("best epoch"), _("folder")], run_rows=run_rows,
+        images=[(_("Loss per epoch of every run (solid: valid, dashed: train)."), embed_png(png))],
         config_yaml=(study_dir / "config.yaml").read_text() if (study_dir / "config.yaml").is_file() else "",
     )
     return write_html(study_dir / "report.html", html)
