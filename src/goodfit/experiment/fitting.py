@@ -313,11 +313,17 @@ def _chance_loss(data: PreparedData) -> float:
 
 
 def _penalty(config: Config, model: nn.Module):
-    if config.optim.l1 <= 0:
-        return None
-    from goodfit.train.penalties import l1_penalty
+    """What the loss adds: ``optim.l1 * sum(|w|)``, and a Keras model's own regularizers
+    (``kernel_regularizer``: ``model.losses``), as Keras' ``fit`` adds them."""
+    terms = [getattr(model, "keras_losses", None)]  # KerasModule: None without regularizers
+    if config.optim.l1 > 0:
+        from goodfit.train.penalties import l1_penalty
 
-    return lambda: config.optim.l1 * l1_penalty(model)
+        terms.append(lambda: config.optim.l1 * l1_penalty(model))
+    terms = [t for t in terms if t is not None]
+    if len(terms) < 2:
+        return terms[0] if terms else None
+    return lambda: sum(t() for t in terms)
 
 
 def _model_meta(config: Config, data: PreparedData) -> dict[str, Any]:

@@ -57,6 +57,20 @@ def _resnet18(cfg: ModelConfig, input_shape: Sequence[int], output_shape: tuple[
     return resnet18_small(input_shape, _vector("resnet18", output_shape))
 
 
+def _keras_mlp(cfg: ModelConfig, input_shape: Sequence[int], output_shape: tuple[int, ...]) -> nn.Module:
+    from goodfit.models.keras import KerasModule, keras_mlp  # imports Keras only now: seconds
+
+    model = keras_mlp(input_shape, _vector("keras-mlp", output_shape), hidden=cfg.hidden, activation=cfg.activation,
+                      dropout=cfg.dropout, batchnorm=cfg.batchnorm)
+    return KerasModule(model, input_shape=input_shape)
+
+
+def _keras(spec: str, cfg: ModelConfig, input_shape: Sequence[int], output_shape: tuple[int, ...]) -> nn.Module:
+    from goodfit.models.keras import build_keras
+
+    return build_keras(spec, input_shape, output_shape)
+
+
 def _analog_mlp(cfg: ModelConfig, input_shape: Sequence[int], output_shape: tuple[int, ...]) -> nn.Module:
     if cfg.hidden != ModelConfig().hidden:  # its sizes live beside the chip's other settings
         raise ConfigError(f"analog-mlp takes its layer sizes from model.analog.hidden (default 256,256), "
@@ -69,6 +83,10 @@ MODELS.add("mlp", _mlp, "multi-layer perceptron, any output shape; model.hidden,
 MODELS.add("convnet", _convnet, "small VGG-style CNN with batch norm; model.channels, dropout")
 MODELS.add("resnet18", _resnet18, "torchvision ResNet-18 with a small-image stem")
 MODELS.add("analog-mlp", _analog_mlp, "784-256-256-10 on a mock BrainScaleS-2 analog chip; model.analog.*")
+MODELS.add("keras-mlp", _keras_mlp, "the course MLP as a Keras 3 Sequential (goodfit[keras]); model.hidden, "
+           "activation, dropout, batchnorm; optim.l1 = kernel_regularizer L1")
+MODELS.add("keras", _keras, "your Keras model: keras:package.module:build, a function returning it uncompiled",
+           takes_argument=True)
 
 
 def create_model(cfg: ModelConfig, *, input_shape: Sequence[int], output_shape: Sequence[int] | None = None,

@@ -20,11 +20,12 @@ _NORM_LAYERS = tuple(getattr(nn, name) for name in (
 
 
 def weight_tensors(model: nn.Module) -> list[nn.Parameter]:
-    """The ``weight`` parameters of every layer except normalization layers (no biases)."""
+    """The ``weight`` parameters of every layer except normalization layers (no biases); a Keras layer's
+    weight tensor is its ``kernel`` (:class:`goodfit.models.keras.KerasModule`)."""
     return [
-        m.weight for m in model.modules()
-        if isinstance(getattr(m, "weight", None), nn.Parameter) and not isinstance(m, _NORM_LAYERS)
-        and m.weight.requires_grad
+        w for m in model.modules() if not isinstance(m, _NORM_LAYERS)
+        for w in (getattr(m, "weight", None), getattr(m, "kernel", None))
+        if isinstance(w, nn.Parameter) and w.requires_grad
     ]
 
 
