@@ -87,6 +87,7 @@ class LintContext:
     evaluate_fn: Callable[[nn.Module, Any], Any] | None = None
     loss_inputs: tuple[Any, Any] | None = None  # (output, target) as the loss received them (goodfit watch)
     test_evaluations: int | None = None
+    keras: Any = None  # a Keras model's fit: loss, shuffle, validation_split... (goodfit.checks.keras_rules.KerasFit)
     cache: dict[str, Any] = field(default_factory=dict)
 
     def kind(self) -> str | None:

@@ -15,8 +15,10 @@ The rules live by subject: :mod:`~goodfit.checks.data_rules` (order, overlaps, s
 inputs, random transforms on evaluation data), :mod:`~goodfit.checks.model_rules` (the output
 layer, train / eval mode, frozen parameters, the optimizer, batch norm), :mod:`~goodfit.checks.target_rules`
 (targets against the loss and the outputs, class balance, the loss at initialization),
-:mod:`~goodfit.checks.practice_rules` (evaluation functions, penalties) and
-:mod:`~goodfit.checks.probe_pass` (one forward and backward pass on a copy of the model).
+:mod:`~goodfit.checks.practice_rules` (evaluation functions, penalties),
+:mod:`~goodfit.checks.probe_pass` (one forward and backward pass on a copy of the model) and
+:mod:`~goodfit.checks.keras_rules` (a Keras model's output against ``from_logits``, ``validation_split``,
+``shuffle``: Keras models and Keras-style data are linted too).
 """
 
 from __future__ import annotations
@@ -35,6 +37,13 @@ from goodfit.checks.data_rules import (
     check_scaling,
     check_shuffling,
 )
+from goodfit.checks.keras_rules import (
+    check_keras_names,
+    check_keras_order,
+    check_keras_outputs,
+    check_keras_split,
+    keras_context,
+)
 from goodfit.checks.model_rules import (
     check_batchnorm_batches,
     check_hyperparameters,
@@ -47,6 +56,7 @@ from goodfit.checks.probe_pass import check_probe_pass
 from goodfit.checks.target_rules import check_initial_loss, check_labels, check_targets
 from goodfit.errors import ConfigError
 from goodfit.findings import Finding, settle
+from goodfit.models.keras import is_keras_model
 
 __all__ = ["check", "run_lint", "LINT_CHECKS"]
 
@@ -54,9 +64,10 @@ Rule = Callable[[LintContext], list[Finding]]
 
 # the order findings are reported in; check_inputs first: broken inputs silence the value checks
 LINT_CHECKS: tuple[Rule, ...] = (
-    check_inputs, check_output_layer, check_model_state, check_optimizer, check_shuffling, check_overlaps,
-    check_scaling, check_eval_transforms, check_targets, check_labels, check_batchnorm_batches, check_probe_pass,
-    check_evaluation, check_penalty, check_hyperparameters, check_initial_loss,
+    check_inputs, check_output_layer, check_keras_outputs, check_model_state, check_optimizer, check_keras_order,
+    check_shuffling, check_keras_split, check_keras_names, check_overlaps, check_scaling, check_eval_transforms,
+    check_targets, check_labels, check_batchnorm_batches, check_probe_pass, check_evaluation, check_penalty,
+    check_hyperparameters, check_initial_loss,
 )
 
 
@@ -85,9 +96,18 @@ def check(
     the loss and the targets unless given. ``penalty_fn(model)`` is checked as a regularization
     penalty (e.g. your L1); ``evaluate_fn(model, loader)`` is called on a small probe loader to see
     how it evaluates. Nothing here changes the model, the loaders or the random streams.
+
+    A Keras 3 model (torch backend) is checked too, with its compiled loss and optimizer unless
+    given; its data may be Keras-style: ``(x, y)`` arrays or a ``keras.utils.PyDataset``
+    (:func:`goodfit.keras.check` takes ``model.fit``'s own arguments).
     """
     if task not in (None, "classification", "binary", "regression", "arrays"):
         raise ConfigError(f"task={task!r}: choose classification, binary, regression or arrays (or leave it None)")
+    if is_keras_model(model):
+        ctx = keras_context(model, train_loader, validation_data=valid_loader, test_data=test_loader, loss=loss_fn,
+                            optimizer=optimizer, n_classes=n_classes, task=task)
+        ctx.penalty_fn, ctx.evaluate_fn = penalty_fn, evaluate_fn
+        return run_lint(ctx)
     ctx = LintContext(
         model=model, loss_fn=loss_fn, train=loader_arrays(train_loader), valid=loader_arrays(valid_loader),
         test=loader_arrays(test_loader), train_loader=train_loader, valid_loader=valid_loader,

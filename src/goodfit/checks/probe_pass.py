@@ -22,6 +22,7 @@ from torch import nn
 from goodfit.checks.context import LintContext, first_tensor, keep_random_state, model_input, probe_outputs
 from goodfit.findings import Finding, finding
 from goodfit.i18n import _
+from goodfit.models.probing import activation_of, probe_layers
 
 __all__ = ["check_probe_pass", "probe_loss"]
 
@@ -65,7 +66,7 @@ def check_probe_pass(ctx: LintContext) -> list[Finding]:
     x, y = ctx.probe()
     acts: list[tuple[str, nn.Module, torch.Tensor]] = []
     hooks = [m.register_forward_hook(lambda mod, _i, o, name=name: acts.append((name, mod, o)))
-             for name, m in model.named_modules() if not list(m.children())]
+             for name, m in probe_layers(model)]
     try:
         with keep_random_state():
             out = first_tensor(model(model_input(model, x)))
@@ -92,16 +93,17 @@ def _activations(acts: list[tuple[str, nn.Module, Any]]) -> list[Finding]:
             return [finding("nonfinite-activation", _(
                 "{name} ({layer}) is the first layer whose output contains NaN/Inf on a training batch, before any "
                 "training.").format(name=name, layer=type(mod).__name__), where=name)]
-        if isinstance(mod, (nn.ReLU, nn.ReLU6)) and out.dim() >= 2 and len(out) > 1:
+        kind = activation_of(mod)
+        if kind == "relu" and out.dim() >= 2 and len(out) > 1:
             units = [d for d in range(out.dim()) if d != 1]  # (B, C[, H, W]): per unit / channel
             dead = float((out.detach().amax(dim=units) <= 0).float().mean())
             if dead > DEAD_FRACTION:
                 found.append(finding("dead-relu", _(
                     "{dead:.0%} of the units of {name} output 0 for every sample of a training batch, before any "
                     "training.").format(dead=dead, name=name), where=name))
-        elif isinstance(mod, (nn.Tanh, nn.Sigmoid)):
+        elif kind in ("tanh", "sigmoid"):
             o = out.detach()
-            sat = float((o.abs() > 0.99).float().mean() if isinstance(mod, nn.Tanh) else ((o < 0.01) | (o > 0.99))
+            sat = float((o.abs() > 0.99).float().mean() if kind == "tanh" else ((o < 0.01) | (o > 0.99))
                         .float().mean())
             if sat > SATURATED_FRACTION:
                 found.append(finding("saturated-activation", _(

@@ -57,6 +57,21 @@ ENTRIES: list[CheckInfo] = [
           "them, so some classes can never win and the loss stalls."),
        N_("Remove the activation after the last layer; the loss takes raw logits."),
        N_("The model's last layer when the loss is CrossEntropyLoss or BCEWithLogitsLoss."), "UMLAUT"),
+    _c("softmax-from-logits", "lint", "error", N_("A softmax output and a loss with from_logits=True"),
+       N_("With from_logits=True a Keras loss applies the softmax (or sigmoid) itself; a softmax in the last layer "
+          "makes it squash probabilities a second time: gradients shrink and training stalls far from 100 %."),
+       N_("Remove activation='softmax' from the last Dense layer and keep from_logits=True (apply the softmax only to "
+          "show probabilities)."),
+       N_("The Keras model's last layer and its outputs on a probe batch, against the compiled loss's from_logits."),
+       "course", "goodfit"),
+    _c("logits-not-from-logits", "lint", "error", N_("Logits given to a loss with from_logits=False"),
+       N_("Keras' cross-entropy losses take probabilities unless from_logits=True (their default is False): raw scores "
+          "are then divided by their sum and clipped, so the loss and its gradients mean little and accuracy stays "
+          "low."),
+       N_("Compile with SparseCategoricalCrossentropy(from_logits=True) (BinaryCrossentropy(from_logits=True)) for a "
+          "model that ends in a plain Dense layer."),
+       N_("The Keras model's last activation and its outputs on a probe batch (values outside [0, 1], rows not summing "
+          "to 1) when the loss has from_logits=False."), "course", "goodfit"),
     _c("targets-loss-mismatch", "lint", "error", N_("Targets that do not fit the loss"),
        N_("Cross-entropy takes integer class indices: float labels crash it, one-hot rows silently change its "
           "meaning; a regression loss on class indices treats classes as numbers on a line."),
@@ -120,6 +135,14 @@ ENTRIES: list[CheckInfo] = [
        N_("Shuffle the training loader; split with a stratified, shuffled split."),
        N_("Runs of one label (or increasing targets) in the order the training loader yields them."),
        "course", "Karpathy: become one with the data"),
+    _c("validation-split-tail", "lint", "error", N_("validation_split takes the tail of sorted data"),
+       N_("Keras' validation_split cuts off the last samples of the arrays, before any shuffling; on data sorted by "
+          "label (the mnist-5k file is) the validation part holds the last classes only: training never sees them "
+          "and validation scores judge a few classes."),
+       N_("Shuffle the arrays once before model.fit (p = rng.permutation(len(x)); x, y = x[p], y[p]), or pass "
+          "validation_data from a stratified split (train_test_split(..., stratify=y))."),
+       N_("The class mix (or the order of the targets) of the training part against the tail validation_split cut "
+          "off."), "course", "goodfit"),
     _c("test-as-valid", "lint", "error", N_("Test set used for validation or model selection"),
        N_("Early stopping, tuning or picking the best epoch on the test set makes its score optimistic: it is no "
           "longer an estimate on new data."),

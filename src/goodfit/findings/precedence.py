@@ -31,6 +31,8 @@ EXPLAINED_BY: dict[str, frozenset[str]] = {
     "train-test-overlap": BROKEN_INPUTS,
     "valid-test-overlap": BROKEN_INPUTS,
     "update-ratio": BROKEN_INPUTS | {"extreme-lr", "dead-relu", "nonfinite-loss", "all-parameters-frozen"},
+    "softmax-before-ce": frozenset({"softmax-from-logits"}),  # Keras: the same softmax, named with its fix
+    "small-valid-split": frozenset({"validation-split-tail"}),  # classes missing from a sorted tail: the cause
 }
 
 # finding id -> ids that explain it when found at the same place (the same parameter)

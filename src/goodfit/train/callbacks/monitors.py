@@ -18,6 +18,7 @@ from torch import nn
 
 from goodfit.findings import Finding, finding
 from goodfit.i18n import _
+from goodfit.models.probing import activation_of, is_weighted, probe_layers
 from goodfit.train.callbacks.base import Callback, TrainState
 from goodfit.train.distributed import unwrap
 
@@ -122,7 +123,7 @@ class Monitors(Callback):
         self.last_probe = step
         acts: list[tuple[str, nn.Module, torch.Tensor]] = []
         hooks = [m.register_forward_hook(lambda mod, _i, out, name=name: acts.append((name, mod, out)))
-                 for name, m in model.named_modules() if not list(m.children())]
+                 for name, m in probe_layers(model)]
         was_training = model.training
         model.eval()
         try:
@@ -160,15 +161,16 @@ class Monitors(Callback):
                     "{name} ({layer}) is the first layer whose output contains NaN/Inf (step {step}).").format(
                         name=name, layer=type(mod).__name__, step=step), where=name))
                 nonfinite_reported = True
-            if isinstance(mod, nn.ReLU) and out.dim() >= 2 and step > 0:
+            kind = activation_of(mod)
+            if kind == "relu" and out.dim() >= 2 and step > 0:
                 unit_dims = [d for d in range(out.dim()) if d != 1]  # (B, C[, H, W]): per unit/channel
                 dead = float((out.amax(dim=unit_dims) <= 0).float().mean())
                 if dead > DEAD_FRACTION:
                     self._add(finding("dead-relu", _(
                         "{dead:.0%} of the units of {name} output 0 for every probe input (step {step}).").format(
                             dead=dead, name=name, step=step), where=name))
-            elif isinstance(mod, (nn.Tanh, nn.Sigmoid)):
-                sat = float((out.abs() > 0.99).float().mean() if isinstance(mod, nn.Tanh)
+            elif kind in ("tanh", "sigmoid"):
+                sat = float((out.abs() > 0.99).float().mean() if kind == "tanh"
                             else ((out < 0.01) | (out > 0.99)).float().mean())
                 if sat > SATURATED_FRACTION:
                     self._add(finding("saturated-activation", _(
@@ -177,7 +179,7 @@ class Monitors(Callback):
 
     def _check_init(self, acts: list) -> None:
         layers = [(n, float(o.detach().float().std())) for n, m, o in acts
-                  if isinstance(m, (nn.Linear, nn.Conv1d, nn.Conv2d)) and isinstance(o, torch.Tensor)]
+                  if is_weighted(m) and isinstance(o, torch.Tensor)]
         if len(layers) < 3:
             return
         first, last = layers[0][1], layers[-2][1]  # the logits layer may scale freely
