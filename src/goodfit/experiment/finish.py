@@ -26,7 +26,7 @@ from goodfit.train.callbacks import Callback, TrainState, load_checkpoint
 from goodfit.train.device import amp_dtype, place_model, resolve_dtype
 from goodfit.train.evaluate import evaluate_split, predict_logits
 
-__all__ = ["finish_run", "save_findings", "write_report_safely", "to_device"]
+__all__ = ["finish_run", "save_findings", "save_predictions", "write_report_safely", "to_device"]
 
 N_WORST = 25  # worst-predicted test samples kept for the report
 N_EXAMPLES = 16  # array tasks: test inputs, outputs and targets kept for the report
@@ -68,7 +68,8 @@ def finish_run(config: Config, data: PreparedData, run: RunDir, model: nn.Module
             metrics["test"], outputs = evaluate(data.test)
             metrics["test_evaluations"].append({"when": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "by": "fit"})
             metrics["baselines"] = _baselines(config, data, untrained, device, dtype)
-            _save_predictions(run, data, task, outputs)
+            save_predictions(run, task, data.test.y, outputs, inputs=data.test.x,
+                             images=data.dataset.x_test if data.dataset.kind == "image" else None)
         metrics["task_state"] = task.state_dict()  # what was learned on train and valid (a threshold)
     run.write_json("metrics.json", metrics)
     return metrics
@@ -99,11 +100,11 @@ def _baselines(config: Config, data: PreparedData, untrained: dict, device: torc
     return {**out, "untrained": {task.score: stats[task.score], "loss": stats["loss"]}}
 
 
-def _save_predictions(run: RunDir, data: PreparedData, task: Task, outputs: torch.Tensor) -> None:
-    """What the report draws from: test targets and predictions, the worst-predicted samples (with
-    their raw images), or for array tasks a few inputs, outputs and targets."""
-    y = data.test.y
-    images = data.dataset.kind == "image"
+def save_predictions(run: RunDir, task: Task, y: np.ndarray, outputs: torch.Tensor, *,
+                     images: np.ndarray | None = None, inputs: np.ndarray | None = None) -> None:
+    """``predictions.npz``, what the report draws from: test targets ``y`` and predictions from the model's
+    ``outputs``, the worst-predicted samples (with their raw ``images``, ``(N, C, H, W)``, if the test
+    inputs are images), or for array tasks a few ``inputs``, outputs and targets."""
     if isinstance(task, Classification):
         losses = F.cross_entropy(outputs, torch.from_numpy(y), reduction="none")
         arrays = {"y_true": y, "y_pred": outputs.argmax(1).numpy(), "probs": task.decode(outputs).astype(np.float32)}
@@ -118,11 +119,11 @@ def _save_predictions(run: RunDir, data: PreparedData, task: Task, outputs: torc
     else:  # reconstruction, denoising
         k = min(N_EXAMPLES, len(y))
         losses = None
-        arrays = {"example_inputs": data.test.x[:k], "example_outputs": outputs[:k].numpy().astype(np.float32),
+        arrays = {"example_inputs": inputs[:k], "example_outputs": outputs[:k].numpy().astype(np.float32),
                   "example_targets": y[:k]}
     if losses is not None:
         worst = torch.argsort(losses, descending=True)[:N_WORST].numpy()
-        arrays |= {"worst_index": worst, "worst_images": data.dataset.x_test[worst] if images else np.empty(0)}
+        arrays |= {"worst_index": worst, "worst_images": images[worst] if images is not None else np.empty(0)}
     buf = io.BytesIO()
     np.savez_compressed(buf, **arrays)
     atomic_write_bytes(run.path / "predictions.npz", buf.getvalue())
