@@ -129,3 +129,18 @@ def test_only_keras_models_are_wrapped():
     with pytest.raises(ConfigError, match="wraps a Keras model"):
         KerasModule(torch.nn.Linear(2, 2))
     assert np.isclose(sum(p.numel() for p in KerasModule(keras_mlp((784,), 10)).parameters()), 59210)
+
+
+def test_the_direct_path_computes_what_keras_computes():
+    model = keras_mlp((1, 8, 8), 4, hidden=(16, 16), batchnorm=True)  # no dropout: its draws would differ
+    fast, twin = KerasModule(model), KerasModule(keras.models.clone_model(model))
+    twin.load_state_dict(fast.state_dict())
+    twin.direct = False  # the same weights, called through Keras' __call__
+    assert fast.direct and [n for n, _ in fast.probe_layers()][:2] == ["layers.0", "layers.1"]
+    x = torch.rand(32, 1, 8, 8)
+    assert torch.allclose(fast.eval()(x), twin.eval()(x), atol=1e-6)
+    fast.train()(x), twin.train()(x)  # one training step's batch statistics each
+    assert torch.allclose(fast.layers[5].moving_variance, twin.layers[5].moving_variance, atol=1e-6)
+    assert torch.allclose(fast.eval()(x), twin.eval()(x), atol=1e-6)
+    functional = keras.Model(*(lambda i: (i, keras.layers.Dense(3)(i)))(keras.Input((4,))))
+    assert not KerasModule(functional).direct  # called whole

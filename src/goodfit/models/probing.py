@@ -35,6 +35,7 @@ def activation_of(module: nn.Module) -> str | None:
         >>> activation_of(nn.ReLU6()), activation_of(nn.Linear(2, 2))
         ('relu', None)
     """
+    module = getattr(module, "keras_layer", module)  # KerasModule's direct path: the Keras layer it calls
     if isinstance(module, (nn.ReLU, nn.ReLU6)):
         return "relu"
     if isinstance(module, nn.Tanh):
@@ -51,4 +52,5 @@ def activation_of(module: nn.Module) -> str | None:
 
 def is_weighted(module: nn.Module) -> bool:
     """A fully connected or convolutional layer (torch's, or a Keras layer with a ``kernel``)."""
+    module = getattr(module, "keras_layer", module)
     return isinstance(module, _WEIGHTED) or (is_keras_object(module, "Layer") and hasattr(module, "kernel"))

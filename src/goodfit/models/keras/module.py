@@ -11,6 +11,7 @@ very tensors Keras holds, so training it trains the Keras model.
 from __future__ import annotations
 
 import copy
+import inspect
 import math
 import warnings
 from collections.abc import Callable, Sequence
@@ -27,8 +28,29 @@ __all__ = ["KerasModule", "last_activation"]
 EPS = 1e-7  # Keras' epsilon: probabilities are clipped to [EPS, 1 - EPS] before their log
 
 
+# layers whose call() is all a Sequential of them needs: called directly, without Keras' __call__ bookkeeping
+DIRECT = frozenset({"Dense", "Flatten", "Dropout", "BatchNormalization", "Activation", "ReLU", "LeakyReLU", "ELU",
+                    "Softmax", "Reshape", "Conv1D", "Conv2D", "MaxPooling1D", "MaxPooling2D", "AveragePooling1D",
+                    "AveragePooling2D", "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalMaxPooling2D",
+                    "LayerNormalization", "Rescaling", "Identity"})
+
+
 class _Variables(nn.Module):
-    """One Keras layer's variables, registered under their Keras names (``kernel``, ``bias``, ``gamma``...)."""
+    """Variables of the model outside its layers, registered under their Keras names."""
+
+
+class _Layer(nn.Module):
+    """One Keras layer: its variables under their Keras names (``kernel``, ``bias``, ``gamma``...), and its
+    ``call`` with ``training=self.training`` (the direct path of a plain Sequential)."""
+
+    def __init__(self, layer: Any) -> None:
+        super().__init__()
+        self.__dict__["keras_layer"] = layer
+        self.__dict__["_training_arg"] = "training" in inspect.signature(layer.call).parameters
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        layer = self.keras_layer
+        return layer.call(x, training=self.training) if self._training_arg else layer.call(x)
 
 
 class KerasModule(nn.Module):
@@ -43,7 +65,10 @@ class KerasModule(nn.Module):
     - inputs shaped other than the model expects but of the same size (``(1, 28, 28)`` images for an
       ``Input((784,))`` model) are reshaped, and channels-first images are made channels-last;
     - :attr:`keras_losses` adds the model's own regularizers (``kernel_regularizer``...) to the loss, as
-      ``model.fit`` does.
+      ``model.fit`` does;
+    - a Sequential of plain layers (Dense, Dropout, BatchNormalization, Conv2D...: :data:`DIRECT`) runs
+      each layer's own ``call`` in turn, without the bookkeeping of Keras' ``__call__`` around every
+      layer; any other model is called whole.
 
     Examples:
         >>> import keras  # doctest: +SKIP
@@ -65,19 +90,25 @@ class KerasModule(nn.Module):
         self.__dict__["keras_model"] = model  # not a submodule: torch would name its tensors after Keras' layers
         self.__dict__["_device_scope"] = keras.device
         self.outputs = outputs
-        self.layers = nn.ModuleList(_Variables() for _layer in model.layers)
+        self.layers = nn.ModuleList(_Layer(layer) for layer in model.layers)
         seen: set[int] = set()
         for held, layer in zip(self.layers, model.layers):
             _register(held, layer.weights, seen)
         self.rest = _Variables()  # variables of the model itself, outside its layers
         _register(self.rest, model.weights, seen)
         self.expects = _input_shape(model)  # (784,), (28, 28, 1)...; None when unknown
+        self.direct = _direct(model)  # call the layers one after the other: the same layers, a fraction of the time
         self.keras_losses: Callable[[], torch.Tensor] | None = self._regularization if _regularized(model) else None
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:  # (B, *input_shape) -> (B, *output_shape)
         x = self._fit_input(x)
         with self._device_scope(x.device.type):  # Keras puts inputs on its own default device otherwise
-            out = self.keras_model(x, training=self.training)
+            if self.direct:
+                out = x.float() if x.is_floating_point() else x  # what Keras' __call__ casts inputs to
+                for layer in self.layers:
+                    out = layer(out)
+            else:
+                out = self.keras_model(x, training=self.training)
         if self.outputs == "probabilities":
             if out.ndim == 2 and out.shape[1] == 1:  # one sigmoid unit: its logit
                 p = out.clamp(EPS, 1 - EPS)
@@ -120,7 +151,10 @@ class KerasModule(nn.Module):
         return clone.train(self.training)
 
     def probe_layers(self) -> list[tuple[str, nn.Module]]:
-        """The Keras layers whose outputs the checks and monitors look at, named like the parameters."""
+        """The layers whose outputs the checks and monitors look at, named like their parameters: the
+        torch modules that call them on the direct path, else the Keras layers (torch modules too)."""
+        if self.direct:
+            return [(f"layers.{i}", layer) for i, layer in enumerate(self.layers)]
         return [(f"layers.{i}", layer) for i, layer in enumerate(self.keras_model.layers)]
 
     def extra_repr(self) -> str:
@@ -137,6 +171,18 @@ def _register(held: nn.Module, variables: Sequence[Any], seen: set[int]) -> None
         if hasattr(held, name):  # a second "kernel" in a layer made of layers
             name = f"{name}_{j}"
         held.register_parameter(name, tensor)
+
+
+def _direct(model: Any) -> bool:
+    """A Sequential of plain float32 layers (:data:`DIRECT`), none with an activity regularizer: its
+    forward pass is each layer's ``call`` in turn. Keras' ``__call__`` adds, per layer, bookkeeping
+    that costs more than the layer's arithmetic on a small model (dtype policies, input specs, masks,
+    name scopes, the training flag it passes on), none of which such a model uses."""
+    if type(model).__name__ != "Sequential" or not model.layers:
+        return False
+    return all(type(layer).__name__ in DIRECT and getattr(layer, "activity_regularizer", None) is None
+               and getattr(getattr(layer, "dtype_policy", None), "compute_dtype", "float32") == "float32"
+               for layer in model.layers)
 
 
 def _build(model: Any, input_shape: Sequence[int] | None) -> None:
