@@ -13,6 +13,8 @@ DATA_ROOT = Path(os.environ.get("GOODFIT_DATA") or Path(__file__).resolve().pare
 
 
 def has_dataset(name: str) -> bool:
+    if name == "fsdd":
+        return (DATA_ROOT / "fsdd" / "recordings" / "0_george_0.wav").is_file()
     folder = {"mnist": "mnist/MNIST/raw", "fashion-mnist": "fashion-mnist/FashionMNIST/raw"}[name]
     return (DATA_ROOT / folder / "train-images-idx3-ubyte.gz").is_file()
 

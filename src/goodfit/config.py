@@ -42,7 +42,7 @@ __all__ = [
 ]
 
 Scaling = Literal["standardize", "minmax01", "minmax11", "none"]
-Augment = Literal["none", "shift", "crop-flip"]
+Augment = Literal["none", "shift", "crop-flip", "spectrogram"]
 TaskName = Literal["auto", "classification", "binary", "regression", "reconstruction", "denoising"]
 LossName = Literal["auto", "ce", "bce", "mse", "l1", "huber"]
 

@@ -35,3 +35,29 @@ def test_kfold_partitions():
     assert sorted(valid.tolist()) == list(range(60))
     for tr, va in folds:
         assert np.bincount(y[va]).tolist() == [4, 4, 4] and not set(tr) & set(va)
+
+
+def test_group_split_keeps_groups_whole_and_holds_about_the_fraction():
+    from goodfit.data.splits import group_split
+
+    groups = np.repeat(np.array(["a", "b", "c", "d", "e"]), [100, 100, 100, 100, 100])
+    for seed in range(5):
+        keep, held = group_split(groups, test_fraction=0.2, seed=seed)
+        assert not set(groups[keep]) & set(groups[held])
+        assert len(held) == 100 and len(keep) + len(held) == 500 and len(set(groups[held])) == 1
+    keep, held = group_split(groups, test_fraction=0.4, seed=0)
+    assert len(set(groups[held])) == 2
+    keep, held = group_split(groups, test_fraction=0.99, seed=0)
+    assert len(set(groups[keep])) == 1  # never every group
+
+
+def test_group_kfold_holds_each_group_out_once():
+    from goodfit.data.splits import group_kfold
+
+    groups = np.repeat(np.arange(6), 10)
+    folds = group_kfold(groups, k=3, seed=0)
+    held = [set(groups[h]) for _, h in folds]
+    assert sorted(g for part in held for g in part) == list(range(6))
+    assert all(not set(groups[t]) & h for (t, _), h in zip(folds, held))
+    with pytest.raises(DataError, match="7 folds need 7 groups"):
+        group_kfold(groups, k=7, seed=0)

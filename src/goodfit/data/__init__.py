@@ -12,6 +12,7 @@ from __future__ import annotations
 import inspect
 from pathlib import Path
 
+from goodfit.data.audio import load_fsdd
 from goodfit.data.base import Dataset, resolve_root
 from goodfit.data.cifar import load_cifar10, load_cifar100
 from goodfit.data.files import load_csv, load_image_folder
@@ -47,6 +48,8 @@ DATASETS.add("mnist", load_mnist, "MNIST 60k/10k 28x28 digits (IDX files in the 
 DATASETS.add("fashion-mnist", load_fashion_mnist, "Fashion-MNIST 60k/10k 28x28 clothing images")
 DATASETS.add("cifar10", load_cifar10, "CIFAR-10 32x32 colour, python-pickle layout in the data root")
 DATASETS.add("cifar100", load_cifar100, "CIFAR-100 32x32 colour, 100 fine classes")
+DATASETS.add("fsdd", load_fsdd, "Free Spoken Digits: 3,000 8-kHz recordings as log-mel spectrograms; test = 2 "
+             "unseen speakers (CC BY-SA 4.0)")
 DATASETS.add("imagefolder", load_image_folder, "your images in PATH/<class>/<image>", takes_argument=True)
 DATASETS.add("csv", load_csv, "your numeric table; label column 'label'/'target'/'class'/'y'", takes_argument=True)
 

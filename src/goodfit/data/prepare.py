@@ -14,7 +14,7 @@ import numpy as np
 from goodfit.config import DataConfig, OptimConfig
 from goodfit.data.base import Dataset
 from goodfit.data.scaling import Scaler
-from goodfit.data.splits import Split, kfold, stratified_kfold, stratified_split
+from goodfit.data.splits import Split, group_kfold, group_split, kfold, stratified_kfold, stratified_split
 from goodfit.tasks import Task, create_task
 
 __all__ = ["PreparedData", "prepare_data", "split_and_scale", "TEST_NOISE_SEED"]
@@ -54,10 +54,16 @@ def split_and_scale(ds: Dataset, cfg: DataConfig, task: Task | None = None) -> P
     and the task on train only, and encode every split. ``task`` defaults to ``cfg.task``'s."""
     task = task if task is not None else create_task(cfg, OptimConfig(), natural=ds.task)
     labels = ds.y_train if ds.classes else None  # stratify by class; regression targets: plain shuffles
+    groups = ds.groups_train  # e.g. speakers: a validation split of voices heard in training would flatter
     if cfg.folds:
-        folds = stratified_kfold(labels, k=cfg.folds, seed=cfg.split_seed) if labels is not None else \
-            kfold(len(ds.y_train), k=cfg.folds, seed=cfg.split_seed)
+        if groups is not None:
+            folds = group_kfold(groups, k=cfg.folds, seed=cfg.split_seed)
+        else:
+            folds = stratified_kfold(labels, k=cfg.folds, seed=cfg.split_seed) if labels is not None else \
+                kfold(len(ds.y_train), k=cfg.folds, seed=cfg.split_seed)
         tr_idx, va_idx = folds[cfg.fold]
+    elif cfg.valid_fraction > 0 and groups is not None:
+        tr_idx, va_idx = group_split(groups, test_fraction=cfg.valid_fraction, seed=cfg.split_seed)
     elif cfg.valid_fraction > 0:
         tr_idx, va_idx = _split(labels, len(ds.y_train), cfg.valid_fraction, cfg.split_seed)
     else:

@@ -8,7 +8,7 @@ import numpy as np
 
 from goodfit.errors import DataError
 
-__all__ = ["stratified_split", "stratified_kfold", "kfold", "Split"]
+__all__ = ["stratified_split", "stratified_kfold", "kfold", "group_split", "group_kfold", "Split"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -80,3 +80,45 @@ def kfold(n: int, *, k: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
     if k < 2:
         raise DataError(f"k-fold needs k >= 2, got {k}")
     return list(KFold(n_splits=k, shuffle=True, random_state=seed).split(np.zeros(n)))
+
+
+def group_split(groups: np.ndarray, *, test_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Indices ``(keep, held_out)`` where every group (e.g. a speaker) lies wholly on one side: whole
+    groups, in a seeded order, are held out until about ``test_fraction`` of the samples are (at least
+    one group, never all).
+
+    Examples:
+        >>> groups = np.array(["a"] * 4 + ["b"] * 4 + ["c"] * 2)
+        >>> keep, held = group_split(groups, test_fraction=0.2, seed=0)
+        >>> sorted(set(groups[held].tolist())), set(groups[keep].tolist()) & set(groups[held].tolist())
+        (['c'], set())
+    """
+    if not 0.0 < test_fraction < 1.0:
+        raise DataError(f"split fraction must be in (0, 1), got {test_fraction}")
+    names, inverse, counts = np.unique(np.asarray(groups), return_inverse=True, return_counts=True)
+    if len(names) < 2:
+        raise DataError(f"a split by group needs two groups or more, found {len(names)}")
+    order = np.random.default_rng(seed).permutation(len(names))
+    target = test_fraction * len(inverse)
+    held_groups = []
+    for g in order[:-1]:  # never every group
+        if held_groups and sum(counts[h] for h in held_groups) + counts[g] / 2 > target:
+            break
+        held_groups.append(g)
+    held = np.isin(inverse, held_groups)
+    rng = np.random.default_rng(seed + 1)
+    return rng.permutation(np.flatnonzero(~held)), rng.permutation(np.flatnonzero(held))
+
+
+def group_kfold(groups: np.ndarray, *, k: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """``k`` folds ``(train, held_out)`` of whole groups, each group held out once, in a seeded order."""
+    names, inverse = np.unique(np.asarray(groups), return_inverse=True)
+    if not 2 <= k <= len(names):
+        raise DataError(f"{k} folds need {k} groups or more (found {len(names)}); use data.folds <= {len(names)}")
+    order = np.random.default_rng(seed).permutation(len(names))
+    rng = np.random.default_rng(seed + 1)
+    folds = []
+    for part in np.array_split(order, k):
+        held = np.isin(inverse, part)
+        folds.append((rng.permutation(np.flatnonzero(~held)), rng.permutation(np.flatnonzero(held))))
+    return folds

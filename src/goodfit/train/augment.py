@@ -13,7 +13,7 @@ import torch.nn.functional as F
 
 from goodfit.errors import ConfigError
 
-__all__ = ["make_augment", "random_affine", "random_hflip"]
+__all__ = ["make_augment", "random_affine", "random_hflip", "random_spectrogram"]
 
 
 def random_affine(
@@ -53,12 +53,40 @@ def random_hflip(x: torch.Tensor, g: torch.Generator | None) -> torch.Tensor:
     return torch.where(flip[:, None, None, None], x.flip(-1), x)
 
 
+def random_spectrogram(x: torch.Tensor, g: torch.Generator | None, *, max_shift: float = 8.0,
+                       max_warp: float = 0.12, max_band: int = 6, max_frames: int = 10) -> torch.Tensor:
+    """Spectrograms ``(B, 1, bands, frames)`` as another voice might have said them: shifted in time
+    by up to ``max_shift`` frames, the frequency axis stretched or squeezed by up to ``max_warp``
+    (a longer or shorter vocal tract), then one band of up to ``max_band`` bands and one stretch of up
+    to ``max_frames`` frames masked (SpecAugment, Park et al. 2019), each sample its own draw."""
+    n, _, h, w = x.shape
+    opts = {"device": x.device, "dtype": x.dtype, "generator": g}
+    zero, one = torch.zeros(n, device=x.device, dtype=x.dtype), torch.ones(n, device=x.device, dtype=x.dtype)
+    scale = 1 + (torch.rand(n, **opts) * 2 - 1) * max_warp
+    shift = (torch.rand(n, **opts) * 2 - 1) * max_shift * 2 / w
+    # band y_out samples y_in = scale * y_out + (scale - 1): the lowest band (y = -1) stays, formants move
+    theta = torch.stack([torch.stack([one, zero, shift], 1), torch.stack([zero, scale, scale - 1], 1)], 1)
+    fill = x.amin(dim=(1, 2, 3), keepdim=True)  # silence
+    out = F.grid_sample(x - fill, _affine_grid(theta, h, w), padding_mode="zeros", align_corners=False)
+    bands = torch.arange(h, device=x.device)[None, :, None]
+    frames = torch.arange(w, device=x.device)[None, None, :]
+    f0 = (torch.rand(n, **opts) * h).long()[:, None, None]
+    f_len = (torch.rand(n, **opts) * (max_band + 1)).long()[:, None, None]
+    t0 = (torch.rand(n, **opts) * w).long()[:, None, None]
+    t_len = (torch.rand(n, **opts) * (max_frames + 1)).long()[:, None, None]
+    masked = ((bands >= f0) & (bands < f0 + f_len)) | ((frames >= t0) & (frames < t0 + t_len))  # (B, H, W)
+    return out.masked_fill(masked[:, None], 0.0) + fill
+
+
 def make_augment(name: str):
-    """``shift`` (digits: ±2 px, ±10°), ``crop-flip`` (CIFAR: ±4 px, horizontal flip) or None."""
+    """``shift`` (digits: ±2 px, ±10°), ``crop-flip`` (CIFAR: ±4 px, horizontal flip), ``spectrogram``
+    (audio: time shift, frequency warp, SpecAugment masks) or None."""
     if name == "none":
         return None
     if name == "shift":
         return lambda x, g: random_affine(x, g, max_shift=2.0, max_degrees=10.0)
     if name == "crop-flip":
         return lambda x, g: random_hflip(random_affine(x, g, max_shift=4.0, max_degrees=0.0), g)
-    raise ConfigError(f"unknown augmentation {name!r}; choose none, shift or crop-flip")
+    if name == "spectrogram":
+        return random_spectrogram
+    raise ConfigError(f"unknown augmentation {name!r}; choose none, shift, crop-flip or spectrogram")
