@@ -9,6 +9,14 @@ batch 256, 2 epochs, CPU, inputs standardized. Four trainers:
 - ``lightning``: a ``LightningModule`` fed by a ``DataLoader`` over a ``TensorDataset``.
 - ``hand``: a careful hand-written loop (in-memory tensors, ``randperm`` index gather, torch Adam).
 
+And the Keras row, one Keras 3 model (``goodfit[keras]``, torch backend) trained two ways:
+
+- ``keras-fit``: the course's Keras MLP (``goodfit.models.keras.keras_mlp``, 784-64-64-64-10) with
+  ``compile(Adam, SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])`` and
+  ``model.fit`` on NumPy arrays, as the course writes it;
+- ``keras-goodfit``: the same Keras model in goodfit's loop (``goodfit.fit`` with
+  ``model.name=keras-mlp``, the lint and monitors on, as by default).
+
 Each trainer runs in its own subprocess (``--worker NAME``), so peak RSS is per trainer and no
 trainer warms caches for another; rounds rotate the order, and the best round counts. Samples/s
 are over the training loop only; ``wall_s`` is the whole job after imports (data loading,
@@ -20,6 +28,7 @@ Usage::
 
     .venv/bin/python bench/throughput.py                     # 3 rounds, all four trainers
     .venv/bin/python bench/throughput.py --rounds 1 --only goodfit,hand --epochs 1
+    .venv/bin/python bench/throughput.py --only keras-goodfit,keras-fit   # the Keras row: goodfit/Keras fit
 """
 
 from __future__ import annotations
@@ -36,7 +45,7 @@ from pathlib import Path
 
 from _machine import Meter, cpu_model, prioritizer, wait_idle
 
-TRAINERS = ("goodfit", "hand", "lightning", "course")
+TRAINERS = ("goodfit", "hand", "lightning", "course", "keras-goodfit", "keras-fit")
 HIDDEN = (64, 64, 64)
 LR, BATCH, SEED = 3e-3, 256, 0
 MEAN, STD = 0.1307, 0.3081  # MNIST training-set statistics (what the course's Normalize uses)
@@ -110,7 +119,7 @@ def _accuracy(model, x, y) -> float:
 # --------------------------------------------------------------------------- the four trainers
 
 
-def _run_goodfit(root: str, epochs: int) -> dict:
+def _run_goodfit(root: str, epochs: int, model: str = "mlp") -> dict:
     import goodfit
     from goodfit.train.callbacks import Callback
 
@@ -126,6 +135,7 @@ def _run_goodfit(root: str, epochs: int) -> dict:
         cfg = goodfit.apply_overrides(goodfit.Config(), [
             "data.name=mnist", f"data.root={root}", "data.valid_fraction=0", f"train.epochs={epochs}",
             f"train.batch_size={BATCH}", f"optim.lr={LR}", "train.checkpoint=false", f"out_dir={tmp}",
+            f"model.name={model}",
         ])
         fit = goodfit.fit  # the lazy import happens here, not inside the timed call
         t0 = time.perf_counter()
@@ -260,7 +270,37 @@ def _run_lightning(root: str, epochs: int) -> dict:
             "test_acc": acc}
 
 
-RUNNERS = {"goodfit": _run_goodfit, "hand": _run_hand, "lightning": _run_lightning, "course": _run_course}
+def _run_keras_goodfit(root: str, epochs: int) -> dict:
+    return _run_goodfit(root, epochs, model="keras-mlp")
+
+
+def _run_keras_fit(root: str, epochs: int) -> dict:
+    import keras
+
+    from goodfit.models.keras import KerasModule, keras_mlp
+
+    class LoopMeter(keras.callbacks.Callback, Meter):  # fit's loop alone, as goodfit's is timed
+        def on_train_begin(self, logs=None) -> None:
+            self.start()
+
+        def on_train_end(self, logs=None) -> None:
+            self.loop = self.stop()
+
+    t_start = time.perf_counter()
+    x, y = _scaled_tensors(root, "train")
+    model = keras_mlp((1, 28, 28), 10)  # the model goodfit's keras-mlp builds: Input, Flatten, 64-64-64, logits
+    model.compile(optimizer=keras.optimizers.Adam(LR),
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
+    meter = LoopMeter()
+    model.fit(x.view(-1, 1, 28, 28).numpy(), y.numpy(), batch_size=BATCH, epochs=epochs, shuffle=True, verbose=0,
+              callbacks=[meter])
+    x_test, y_test = _scaled_tensors(root, "test")
+    acc = _accuracy(KerasModule(model), x_test.view(-1, 1, 28, 28), y_test)
+    return {**meter.loop, "wall_s": time.perf_counter() - t_start, "n_train": len(y), "test_acc": acc}
+
+
+RUNNERS = {"goodfit": _run_goodfit, "hand": _run_hand, "lightning": _run_lightning, "course": _run_course,
+           "keras-goodfit": _run_keras_goodfit, "keras-fit": _run_keras_fit}
 
 
 def _worker(name: str, args: argparse.Namespace) -> None:
@@ -272,6 +312,10 @@ def _worker(name: str, args: argparse.Namespace) -> None:
     _setup(args.threads)
     if name == "lightning":
         import lightning  # noqa: F401  (import time is reported apart from the job)
+    if name.startswith("keras"):
+        os.environ.setdefault("KERAS_BACKEND", "torch")
+        import keras  # noqa: F401
+        keras.utils.set_random_seed(SEED)
     import_s = time.perf_counter() - t0
     out = RUNNERS[name](args.data_root, args.epochs)
     out.update(
@@ -335,12 +379,13 @@ def _table(best: dict[str, dict]) -> str:
 
 
 def _ratios(best: dict[str, dict]) -> dict[str, float]:
-    if "goodfit" not in best:
-        return {}
-    others = [n for n in best if n != "goodfit"]
-    out = {f"goodfit/{n}": best["goodfit"]["samples_per_s"] / best[n]["samples_per_s"] for n in others}
-    out.update({f"goodfit/{n} (CPU time)": best["goodfit"]["samples_per_cpu_s"] / best[n]["samples_per_cpu_s"]
-                for n in others})
+    """goodfit's samples/s over each other PyTorch trainer's, and goodfit's loop over Keras' fit on the Keras model."""
+    out = {}
+    pairs = [("goodfit", n) for n in best if n in TRAINERS[1:4]] + [("keras-goodfit", "keras-fit")]
+    for ours, other in pairs:
+        if ours in best and other in best:
+            out[f"{ours}/{other}"] = best[ours]["samples_per_s"] / best[other]["samples_per_s"]
+            out[f"{ours}/{other} (CPU time)"] = best[ours]["samples_per_cpu_s"] / best[other]["samples_per_cpu_s"]
     return out
 
 
