@@ -27,7 +27,7 @@ from goodfit.checks.keras_rules import keras_context
 from goodfit.checks.lint import run_lint
 from goodfit.errors import CheckError, ConfigError
 from goodfit.experiment.finish import save_findings, write_report_safely
-from goodfit.findings import Finding
+from goodfit.findings import Finding, tally
 from goodfit.i18n import _
 from goodfit.keras import record
 from goodfit.keras.fitcall import FitCall, read_fit_call
@@ -185,9 +185,8 @@ class GoodfitCallback(keras.callbacks.Callback):
         record.save_model(self.run, self.model)
         if self.report:
             write_report_safely(self.run.path)
-        errors = sum(f.severity == "error" for f in self.findings)
-        self._echo(_("goodfit: run folder {path}: {n} finding(s), {errors} error(s); open report.html there").format(
-            path=self.run.path, n=len(self.findings), errors=errors))
+        self._echo(_("goodfit: run folder {path}: {tally}; open report.html there").format(
+            path=self.run.path, tally=tally(self.findings)))
 
     # ------------------------------------------------------------------ helpers
     def _chance_loss(self) -> float:
