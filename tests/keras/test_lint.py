@@ -126,3 +126,10 @@ def test_probability_cross_entropy_is_keras_own():
     y = torch.tensor([0, 1, 2, 3, 0, 1])
     want = keras.losses.SparseCategoricalCrossentropy()(y, p)
     assert torch.allclose(ProbabilityCrossEntropy()(p, y), torch.as_tensor(want), atol=1e-5)
+
+
+def test_a_regression_target_vector_fits_a_one_unit_output_as_in_keras():
+    x = np.random.default_rng(0).random((200, 784), dtype=np.float32)
+    model = keras.Sequential([keras.Input((784,)), keras.layers.Dense(8, activation="relu"), keras.layers.Dense(1)])
+    model.compile(optimizer="adam", loss="mse")
+    assert "wrong-output-units" not in ids(goodfit.keras.check(model, x, x[:, 0]))  # Keras matches (N,) to (N, 1)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import statistics
 
 import pytest
 import torch
+from helpers import assert_one_line_error, run_cli
 
 import goodfit
 
@@ -45,6 +47,22 @@ def test_a_keras_builders_kernel_regularizer_is_in_the_loss(tmp_path, monkeypatc
     assert norms["strong"] < 0.5 * norms["build"]  # L2 pulled the kernels in, as in Keras' own fit
     penalized = runs["strong"].history[-1]
     assert penalized["train_loss"] > penalized["valid_loss"]  # the reported train loss holds the penalty
+
+
+@pytest.mark.e2e
+def test_goodfit_train_takes_a_keras_builder_and_names_a_bad_one_in_one_line(tmp_path):
+    (tmp_path / "my_models.py").write_text(
+        "import keras\n"
+        "def build(input_shape, n_outputs):\n"
+        "    return keras.Sequential([keras.Input(input_shape), keras.layers.Flatten(),\n"
+        "                             keras.layers.Dense(32, activation='relu'), keras.layers.Dense(n_outputs)])\n")
+    run_cli("train", "--model", "keras:my_models:build", "--dataset", "digits", "--epochs", "3", "--progress", "quiet",
+            f"out_dir={tmp_path / 'runs'}")  # the autouse fixture runs the test, and so goodfit, in tmp_path
+    (run,) = (tmp_path / "runs").iterdir()
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert metrics["status"] == "completed" and metrics["test"]["accuracy"] > 0.3 and (run / "report.html").is_file()
+    bad = run_cli("train", "--model", "keras:my_models:missing", "--dataset", "digits", check=False)
+    assert_one_line_error(bad, "keras:my_models:missing", "no function missing")
 
 
 @pytest.mark.slow

@@ -171,10 +171,13 @@ def _loader(data: Any, shuffle: bool | str) -> Any:
 
 def _labels(xy: tuple[torch.Tensor, torch.Tensor] | None, loss: KerasLoss | None):
     """Targets as goodfit's rules read them: class indices for a cross-entropy (one-hot rows, and the float
-    labels Keras accepts, become integers)."""
-    if xy is None or loss is None or loss.kind != "classification":
+    labels Keras accepts, become integers); a column for a binary or regression loss, which Keras
+    matches to a model's ``(N, 1)`` output by itself."""
+    if xy is None or loss is None or loss.kind is None:
         return xy
     x, y = xy
+    if loss.kind != "classification":
+        return (x, y.reshape(len(y), 1)) if y.ndim == 1 else xy
     if loss.one_hot and y.ndim == 2 and y.shape[1] > 1:
         return x, y.argmax(1)
     if y.is_floating_point() and bool(torch.all(y == y.round())):
