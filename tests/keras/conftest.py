@@ -6,12 +6,25 @@ class, raw pixels 0..255), and the course's Keras MLP, small so that a test take
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 os.environ.setdefault("KERAS_BACKEND", "torch")
 keras = pytest.importorskip("keras")
+
+
+# Keras 3 turns every batch's logs into NumPy with np.array(tensor), which NumPy 2 answers with a
+# DeprecationWarning per call (a plain model.fit gives them too): not goodfit's to fix
+KERAS_NOISE = "ignore:__array__ implementation doesn't accept a copy keyword:DeprecationWarning"
+
+
+def pytest_collection_modifyitems(items):
+    here = str(Path(__file__).parent)
+    for item in items:
+        if str(item.path).startswith(here):
+            item.add_marker(pytest.mark.filterwarnings(KERAS_NOISE))
 
 
 @pytest.fixture(scope="session")
