@@ -36,7 +36,9 @@ def test_the_wheel_installs_in_a_fresh_venv_and_runs_the_demo(tmp_path):
     wheel = next((tmp_path / "dist").glob(f"goodfit-{goodfit.__version__}-py3-none-any.whl"))
     assert next((tmp_path / "dist").glob(f"goodfit-{goodfit.__version__}.tar.gz"))
     names = zipfile.ZipFile(wheel).namelist()
-    assert "goodfit/serve/static/index.html" in names and any(n.startswith("goodfit/report/templates/") for n in names)
+    assert {"goodfit/serve/templates/index.html", "goodfit/serve/static/app.js", "goodfit/serve/static/widget.js",
+            "goodfit/locale/de/LC_MESSAGES/goodfit.mo"} <= set(names)
+    assert any(n.startswith("goodfit/report/templates/") for n in names)
 
     venv = tmp_path / "venv"
     assert _run(sys.executable, "-m", "venv", venv).returncode == 0
