@@ -12,7 +12,7 @@ Examples:
     >>> x = np.sin(2 * np.pi * 440 * np.arange(8000) / 8000).astype(np.float32)
     >>> resample(x, 8000, 16000).shape, resample(x, 8000, 8000) is x
     ((16000,), True)
-    >>> log_mel(x[None], sr=8000).shape   # (clips, mel bands, frames of 10 ms)
+    >>> log_mel(x[None], sr=8000).shape   # (clips, mel bands, frames): a frame every hop_ms
     (1, 40, 101)
 """
 
