@@ -15,6 +15,7 @@ import typer
 from goodfit.cli import (
     analog,
     anomaly,
+    denoise,
     export,
     generative,
     optim,
@@ -66,7 +67,7 @@ def _main(version: bool = typer.Option(False, "--version", callback=_version, is
                                                "$GOODFIT_LANG, else the locale).")) -> None:
     """The deep-learning course workflow, ready-made: explore → train → evaluate → report."""
 
-for _commands in (workflow, watch, runs, export, serve, search, slurm, generative, anomaly, analog, optim):
+for _commands in (workflow, watch, runs, export, serve, search, slurm, generative, anomaly, analog, denoise, optim):
     _commands.register(app)
 
 

@@ -17,6 +17,7 @@ from goodfit.data.base import Dataset, resolve_root
 from goodfit.data.cifar import load_cifar10, load_cifar100
 from goodfit.data.files import load_csv, load_image_folder
 from goodfit.data.mnist import load_fashion_mnist, load_mnist, read_idx
+from goodfit.data.noise import NOISES, make_noise, mix, noise_bank
 from goodfit.data.prepare import PreparedData, prepare_data, split_and_scale
 from goodfit.data.scaling import Scaler
 from goodfit.data.small import load_breast_cancer, load_diabetes, load_digits, load_mnist5k
@@ -25,6 +26,7 @@ from goodfit.registry import Registry
 
 __all__ = [
     "DATASETS",
+    "NOISES",
     "Dataset",
     "PreparedData",
     "Scaler",
@@ -37,6 +39,9 @@ __all__ = [
     "stratified_split",
     "stratified_kfold",
     "kfold",
+    "make_noise",
+    "mix",
+    "noise_bank",
 ]
 
 DATASETS: Registry[Dataset] = Registry("dataset")

@@ -1,5 +1,6 @@
 """Pure metric functions (numpy in, floats out), each checked against an independent reference
-(scikit-learn, a closed form): classification, ranking (AUROC, AP), regression and image quality.
+(scikit-learn, torchmetrics, a closed form): classification, ranking (AUROC, AP), regression, image
+quality and speech quality (SNR, SI-SDR, PESQ, STOI).
 
 Examples:
     >>> accuracy([0, 1, 1, 2], [0, 1, 2, 2])
@@ -8,6 +9,7 @@ Examples:
 
 from __future__ import annotations
 
+from goodfit.metrics.audio import pesq, si_sdr, snr, stoi
 from goodfit.metrics.classification import (
     accuracy,
     classification_summary,
@@ -31,10 +33,14 @@ __all__ = [
     "mae",
     "majority_baseline",
     "mse",
+    "pesq",
     "precision_recall_f1",
     "psnr",
     "r2",
     "regression_summary",
     "rmse",
     "roc_points",
+    "si_sdr",
+    "snr",
+    "stoi",
 ]

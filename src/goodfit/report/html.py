@@ -25,7 +25,7 @@ from typing import Any
 from goodfit.i18n import _, language, ngettext
 from goodfit.run import atomic_write_text
 
-__all__ = ["embed_png", "render", "write_html", "fmt_pct", "fmt_num", "fmt_metric", "is_fraction"]
+__all__ = ["embed_png", "embed_wav", "render", "write_html", "fmt_pct", "fmt_num", "fmt_metric", "is_fraction"]
 
 DASH = "—"  # shown where a number does not exist (partial run, no baseline for that row)
 # metrics that are shares of something (shown as percentages); the others (loss, R², MAE, PSNR) as numbers
@@ -37,6 +37,11 @@ FRACTIONS = frozenset({"accuracy", "f1_macro", "precision_macro", "recall_macro"
 def embed_png(png: bytes) -> str:
     """A ``data:image/png;base64,...`` URI for PNG bytes, usable as an ``<img src>``."""
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+def embed_wav(wav: bytes) -> str:
+    """A ``data:audio/wav;base64,...`` URI for WAV bytes, usable as an ``<audio src>``."""
+    return "data:audio/wav;base64," + base64.b64encode(wav).decode("ascii")
 
 
 @functools.lru_cache(maxsize=1)
