@@ -1,6 +1,8 @@
 """Accuracy targets of the foundation issue, asserted with margin (recorded in bench/RESULTS.md).
 
 These train on full MNIST / Fashion-MNIST on the CPU and take minutes: marked ``slow``; CI runs them.
+The convnet reaches its targets in 2 epochs (99.27 % and 90.95 % measured on 2026-12-03); 4 epochs
+cost the suite another three minutes for no other check.
 """
 
 import pytest
@@ -32,9 +34,9 @@ def test_course_mlp_full_mnist_10_epochs(tmp_path):
 
 @needs_mnist
 def test_convnet_full_mnist(tmp_path):
-    assert _test_acc(tmp_path, "data.name=mnist", "train.epochs=4", *CONVNET) >= 0.99
+    assert _test_acc(tmp_path, "data.name=mnist", "train.epochs=2", *CONVNET) >= 0.99
 
 
 @needs_fashion
 def test_convnet_fashion_mnist(tmp_path):
-    assert _test_acc(tmp_path, "data.name=fashion-mnist", "train.epochs=4", *CONVNET) >= 0.90
+    assert _test_acc(tmp_path, "data.name=fashion-mnist", "train.epochs=2", *CONVNET) >= 0.90

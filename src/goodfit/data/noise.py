@@ -66,11 +66,14 @@ def hum(length: int, *, sr: int, rng: np.random.Generator, mains: float = 50.0,
         bank: Sequence[np.ndarray] = ()) -> np.ndarray:
     """Mains hum: ``mains`` Hz (a little off, as real mains drift) and its harmonics below Nyquist with
     amplitudes 1/k and random phases, plus a faint hiss."""
-    t = np.arange(length) / sr
     base = mains * (1 + rng.uniform(-0.005, 0.005))
-    x = np.zeros(length)
-    for k in range(1, int((sr / 2) // base) + 1):
-        x += np.sin(2 * np.pi * k * base * t + rng.uniform(0, 2 * np.pi)) / k
+    harmonics = int((sr / 2) // base)
+    coeffs = np.exp(1j * rng.uniform(0, 2 * np.pi, harmonics)) / np.arange(1, harmonics + 1)  # phase, 1/k
+    z = np.exp(2j * np.pi * base * np.arange(length) / sr)
+    acc = np.full(length, coeffs[-1])
+    for c in coeffs[-2::-1]:  # Horner: sum_k c_k z^k without one sine per harmonic
+        acc = acc * z + c
+    x = (acc * z).imag
     x += 0.01 * rng.standard_normal(length)
     return (x / (x.std() + 1e-12)).astype(np.float32)
 

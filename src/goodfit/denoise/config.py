@@ -44,16 +44,17 @@ class MaskModelConfig:
     """A magnitude-mask network on the short-time spectrum (noisy phase kept)."""
 
     name: Literal["mask-gru", "mask-conv"] = "mask-gru"
-    hidden: int = 192  # GRU units (mask-gru) or conv channels (mask-conv)
+    hidden: int = 128  # GRU units (mask-gru) or conv channels (mask-conv)
     layers: int = 2
     n_fft: int = 256  # a window of 256 samples: 1/31 s at 8 kHz
-    hop: int = 64  # 75 % overlap
+    hop: int = 128  # 50 % overlap: half the frames of 75 %, so twice the training in the same time
 
 
 @dataclass(frozen=True)
 class DenoiseOptimConfig:
     loss: Literal["si-sdr", "spectral"] = "si-sdr"  # negative SI-SDR, or L1 on compressed magnitudes
     lr: float = 2e-3
+    schedule: Literal["cosine", "constant"] = "cosine"  # cosine: lr decays to 0 over the run, step by step
     weight_decay: float = 0.0
     grad_clip: float = 5.0  # 0: off
 

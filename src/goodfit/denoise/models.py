@@ -4,7 +4,8 @@ the masked spectrum goes back through ``torch.istft`` with the *noisy phase*.
 
 - ``mask-gru``: a per-frame linear layer, a unidirectional GRU over time (causal: it can run on a stream,
   chunk by chunk, carrying its hidden state), a linear layer to the mask.
-- ``mask-conv``: the same with 1-D convolutions over time (kernel 5) instead of the GRU.
+- ``mask-conv``: the same with dilated 1-D convolutions over time (kernel 5, dilations 1, 2, 4, ...:
+  ``layers`` of them see ``4 * (2**layers - 1) + 1`` frames) instead of the GRU.
 
 Loudness does not matter to the mask: the log magnitudes are centred per clip.
 
@@ -39,8 +40,9 @@ class MaskNet(nn.Module):
         if core == "gru":
             self.core = nn.GRU(hidden, hidden, num_layers=layers, batch_first=True)
         else:
-            self.core = nn.Sequential(*[m for _ in range(layers)
-                                        for m in (nn.Conv1d(hidden, hidden, 5, padding=2), nn.ReLU())])
+            self.core = nn.Sequential(*[m for i in range(layers)  # dilations 1, 2, 4, ...: context grows
+                                        for m in (nn.Conv1d(hidden, hidden, 5, padding=2 << i, dilation=1 << i),
+                                                  nn.ReLU())])
         self.out = nn.Linear(hidden, bins)
 
     def spectrum(self, x: torch.Tensor) -> torch.Tensor:
@@ -102,7 +104,7 @@ DENOISERS: Registry[nn.Module] = Registry("denoiser")
 DENOISERS.add("mask-gru", lambda cfg: MaskNet(n_fft=cfg.n_fft, hop=cfg.hop, hidden=cfg.hidden, layers=cfg.layers,
                                               core="gru"), "STFT mask from a causal GRU (streams)")
 DENOISERS.add("mask-conv", lambda cfg: MaskNet(n_fft=cfg.n_fft, hop=cfg.hop, hidden=cfg.hidden, layers=cfg.layers,
-                                               core="conv"), "STFT mask from 1-D convolutions over time")
+                                               core="conv"), "STFT mask from dilated 1-D convolutions over time")
 
 
 def create_denoiser(cfg: MaskModelConfig) -> nn.Module:

@@ -50,8 +50,9 @@ class DenoiseResult:
 class DenoiseStep:
     """forward → loss (negative SI-SDR, or the spectral loss) → backward → clip → optimizer step."""
 
-    def __init__(self, model: nn.Module, optimizer: torch.optim.Optimizer, *, loss: str, grad_clip: float) -> None:
-        self.model, self.optimizer, self.grad_clip = model, optimizer, grad_clip
+    def __init__(self, model: nn.Module, optimizer: torch.optim.Optimizer, *, loss: str, grad_clip: float,
+                 scheduler: Any = None) -> None:
+        self.model, self.optimizer, self.grad_clip, self.scheduler = model, optimizer, grad_clip, scheduler
         self.loss_fn = neg_si_sdr if loss == "si-sdr" else spectral_loss
 
     def __call__(self, noisy: torch.Tensor, clean: torch.Tensor) -> StepOutput:
@@ -61,6 +62,8 @@ class DenoiseStep:
         if self.grad_clip > 0:
             nn.utils.clip_grad_norm_(self.model.parameters(), self.grad_clip)
         self.optimizer.step()
+        if self.scheduler is not None:
+            self.scheduler.step()
         return loss.detach(), None, None
 
 
@@ -110,7 +113,9 @@ def fit_denoiser(config: DenoiseConfig | None, *, run_dir: str | Path | None = N
         opt = torch.optim.AdamW(model.parameters(), lr=config.optim.lr, weight_decay=config.optim.weight_decay)
         batches = MixtureBatches(splits, config.data, batch_size=config.train.batch_size, seed=config.seed,
                                  device=device)
-        state = TrainState(model, opt, None, epochs=config.train.epochs, steps_per_epoch=len(batches))
+        scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=config.train.epochs * len(batches)) \
+            if config.optim.schedule == "cosine" else None
+        state = TrainState(model, opt, scheduler, epochs=config.train.epochs, steps_per_epoch=len(batches))
         stopper = EarlyStopping(patience=config.train.patience)
         if resume is not None:
             ckpt = restore_training(run.checkpoints / "last.pt", state, model)
@@ -129,7 +134,8 @@ def fit_denoiser(config: DenoiseConfig | None, *, run_dir: str | Path | None = N
         try:
             with stop_on_signals():
                 train_loop(state, batches, valid=valid, step=DenoiseStep(model, opt, loss=config.optim.loss,
-                                                                         grad_clip=config.optim.grad_clip),
+                                                                         grad_clip=config.optim.grad_clip,
+                                                                         scheduler=scheduler),
                            callbacks=cbs, device=device)
         except TrainingError as exc:
             status, message = "diverged", str(exc)

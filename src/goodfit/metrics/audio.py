@@ -81,6 +81,8 @@ def pesq(clean: Any, estimate: Any, *, sr: int) -> float:
     if sr not in (8000, 16000):
         raise ValueError(f"PESQ is defined at 8000 or 16000 Hz, not {sr}; resample first")
     lib = _need("pesq")
+    if not (np.abs(s).max() > 0 and np.abs(e).max() > 0):
+        return float("nan")  # silence: nothing to judge (pesq would divide by its zero peak)
     try:
         return float(lib.pesq(sr, s.astype(np.float32), e.astype(np.float32), "nb" if sr == 8000 else "wb"))
     except lib.PesqError:
