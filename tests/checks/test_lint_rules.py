@@ -103,6 +103,19 @@ def test_batch_norm_with_a_batch_of_one():
 # --------------------------------------------------------------------------- data and protocol
 
 
+def test_a_group_in_train_and_test_or_validation():
+    x, y = data()
+    xt, yt = data(60, seed=2)
+    speakers = np.array(["ann", "bob", "cid", "dan"] * 50)
+    split = {"train": speakers, "test": np.array(["eve", "fay"] * 30)}
+    common = dict(model=mlp(), train_loader=loader(x, y), test_loader=loader(xt, yt, False))
+    assert "group-overlap" not in ids(check(**common, groups=split))
+    assert "group-overlap" not in ids(check(**common))  # no groups given: nothing to judge
+    leaky = check(**common, groups={**split, "valid": np.array(["bob", "zed"]), "test": np.array(["dan"] * 60)})
+    found = [f for f in leaky if f.id == "group-overlap"]
+    assert {f.where for f in found} == {"valid", "test"} and "bob" in found[0].message + found[1].message
+
+
 def test_overlaps_between_every_pair_of_splits():
     x, y = data()
     xv, yv = data(60, seed=1)

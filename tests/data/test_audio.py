@@ -111,3 +111,17 @@ def test_fsdd_keeps_speakers_apart():
     assert len(valid_speakers) == 1  # one whole voice held out for validation
     train_rows = np.setdiff1d(np.arange(len(ds.y_train)), data.valid_indices)
     assert not valid_speakers & set(ds.groups_train[train_rows])
+
+
+@pytest.mark.skipif(not has_dataset("fsdd"), reason="FSDD recordings not present")
+def test_fsdd_splits_speakers_so_the_lint_finds_no_group_overlap():
+    from goodfit.checks.pipeline import lint_config
+    from goodfit.config import Config, apply_overrides
+    from goodfit.data import prepare_data
+
+    cfg = apply_overrides(Config(), ["data.name=fsdd", "model.name=convnet"])
+    data = prepare_data(cfg.data, optim=cfg.optim)
+    assert set(data.groups) == {"train", "valid", "test"}
+    assert set(data.groups["test"]) == set(FSDD_TEST_SPEAKERS)
+    assert not set(data.groups["train"]) & (set(data.groups["valid"]) | set(data.groups["test"]))
+    assert "group-overlap" not in {f.id for f in lint_config(cfg, data=data)}

@@ -37,8 +37,9 @@ def test_tpe_with_pruning_prunes_and_never_tests_trials(tmp_path):
 
 
 def test_killed_grid_search_resumes_without_repeating(tmp_path):
-    # ~1 s trials: the poll below sees 2 finished before the worker is through all 6
-    cfg = _cfg(tmp_path, "data.name=digits", "train.epochs=8", "model.hidden=16")
+    # trials of a second or more: the poll below sees 2 finished before the worker is through all 6 (on
+    # an idle machine, digits trials were too quick for that)
+    cfg = _cfg(tmp_path, "data.name=mnist-5k", "train.epochs=4", "model.hidden=16")
     study_dir = create_search(cfg, grid={"optim.lr": [1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3]})
     code = f"from goodfit.search import run_worker; run_worker({str(study_dir)!r})"
     proc = subprocess.Popen([sys.executable, "-c", code], env={**os.environ, "OMP_NUM_THREADS": "1"})

@@ -143,18 +143,20 @@ def test_bars_follow_the_drawing_and_the_final_answer_comes_fast(pages, live_ser
 
 @pytest.mark.skipif(not has_dataset("mnist"), reason="MNIST files not under $GOODFIT_DATA")
 def test_watch_shows_accuracy_rising(pages, start_server, tmp_path):
-    """``goodfit serve --watch -d mnist -e 3`` trains in a child process; the page swaps in each
-    checkpoint and shows the epoch and its validation accuracy, which rises."""
+    """``goodfit serve --watch -d mnist -m convnet -e 3`` trains in a child process; the page swaps in each
+    checkpoint and shows the epoch and its validation accuracy, which rises. A convnet on 20,000 images:
+    epochs of seconds, so the page (polling each second) sees several; the MLP's epochs on an idle machine
+    end before the page has loaded."""
     from playwright.sync_api import expect
 
     env = {**os.environ, "GOODFIT_LANG": "en"}
-    with start_server("serve", "--watch", "-d", "mnist", "-e", "3", f"out_dir={tmp_path}", "optim.lr=1e-3",
-                      env=env) as url:
+    with start_server("serve", "--watch", "-d", "mnist", "-m", "convnet", "-e", "3", f"out_dir={tmp_path}",
+                      "optim.lr=1e-3", "data.train_subset=20000", "model.channels=16,32", env=env) as url:
         page = pages(url)
         draw(page, DIGITS["7"])
         seen: dict[int, float] = {}
         info = page.locator("#model-info")
-        for _ in range(600):  # up to 2 min: epochs of ~5-15 s, data loading first
+        for _ in range(1200):  # up to 4 min: epochs of ~10-30 s, data loading first
             epoch = int(info.get_attribute("data-epoch") or 0)
             match = re.search(r"validation accuracy ([\d.]+)%", info.inner_text())
             if epoch and match:

@@ -77,6 +77,7 @@ class LintContext:
     test_loader: Any = None
     n_classes: int | None = None
     task: str | None = None  # classification, binary, regression or arrays; None: inferred (infer_task)
+    groups: dict[str, Any] | None = None  # split -> each sample's group (speaker, patient), where known
     optimizer: str | None = None  # "adam", "adamw", "sgd", ... (the class name, lower case)
     lr: float | None = None
     weight_decay: float | None = None

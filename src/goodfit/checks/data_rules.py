@@ -15,7 +15,8 @@ from goodfit.data.scaling import mean_std
 from goodfit.findings import Finding, finding
 from goodfit.i18n import N_, _
 
-__all__ = ["check_inputs", "check_shuffling", "check_overlaps", "check_scaling", "check_eval_transforms"]
+__all__ = ["check_inputs", "check_shuffling", "check_overlaps", "check_group_overlap", "check_scaling",
+           "check_eval_transforms"]
 
 SCALED_LIMIT = 20.0  # |inputs| beyond this in more than OUTLIER_SHARE of values: not scaled
 OUTLIER_SHARE = 1e-3  # train-only standardization leaves a few large z-scores (rare pixels): not unscaled
@@ -28,6 +29,11 @@ _SAME_AS_TRAIN = {"test": N_("the test loader reads the training data set."),
                   "validation": N_("the validation loader reads the training data set.")}
 _ALSO_IN_TRAIN = {"test": N_("{dup} test samples ({share:.1%}) also appear in the training data."),
                   "validation": N_("{dup} validation samples ({share:.1%}) also appear in the training data.")}
+_GROUP_OVERLAP = {
+    "valid": N_("{n} group(s) have samples in both train and validation (e.g. {examples}): the validation score "
+                "flatters voices, patients or sessions the model has already seen."),
+    "test": N_("{n} group(s) have samples in both train and test (e.g. {examples}): the test score flatters "
+               "voices, patients or sessions the model has already seen.")}
 _RANDOM_TRANSFORM = {
     "valid": N_("reading sample 0 of the valid data twice gave two different inputs: a random transform "
                 "(augmentation) runs on it."),
@@ -143,6 +149,25 @@ def check_overlaps(ctx: LintContext) -> list[Finding]:
         if dup:
             found.append(finding(fid, _(_ALSO_IN_TRAIN[split]).format(dup=dup, share=dup / len(hashes)),
                                  where=split))
+    return found
+
+
+def check_group_overlap(ctx: LintContext) -> list[Finding]:
+    """A group (a speaker, a patient, a session) with samples in train and in validation or test."""
+    groups = ctx.groups or {}
+    train = groups.get("train")
+    if train is None or not len(train):
+        return []
+    seen = set(np.asarray(train).tolist())
+    found = []
+    for split in ("valid", "test"):
+        other = groups.get(split)
+        if other is None:
+            continue
+        shared = sorted(seen & set(np.asarray(other).tolist()), key=str)
+        if shared:
+            found.append(finding("group-overlap", _(_GROUP_OVERLAP[split]).format(
+                n=len(shared), examples=", ".join(map(str, shared[:3]))), where=split))
     return found
 
 

@@ -32,6 +32,7 @@ from torch import nn
 from goodfit.checks.context import LintContext, loader_arrays
 from goodfit.checks.data_rules import (
     check_eval_transforms,
+    check_group_overlap,
     check_inputs,
     check_overlaps,
     check_scaling,
@@ -65,9 +66,9 @@ Rule = Callable[[LintContext], list[Finding]]
 # the order findings are reported in; check_inputs first: broken inputs silence the value checks
 LINT_CHECKS: tuple[Rule, ...] = (
     check_inputs, check_output_layer, check_keras_outputs, check_model_state, check_optimizer, check_keras_order,
-    check_shuffling, check_keras_split, check_keras_names, check_overlaps, check_scaling, check_eval_transforms,
-    check_targets, check_labels, check_batchnorm_batches, check_probe_pass, check_evaluation, check_penalty,
-    check_hyperparameters, check_initial_loss,
+    check_shuffling, check_keras_split, check_keras_names, check_overlaps, check_group_overlap, check_scaling,
+    check_eval_transforms, check_targets, check_labels, check_batchnorm_batches, check_probe_pass, check_evaluation,
+    check_penalty, check_hyperparameters, check_initial_loss,
 )
 
 
@@ -89,13 +90,16 @@ def check(
     task: str | None = None,
     penalty_fn: Callable[[nn.Module], torch.Tensor] | None = None,
     evaluate_fn: Callable[[nn.Module, Any], Any] | None = None,
+    groups: dict[str, Any] | None = None,
 ) -> list[Finding]:
     """Lint your own PyTorch model, loaders, loss and optimizer for the classic pitfalls (docs/checks.md).
 
     The kind of targets (``task``: classification, binary, regression or arrays) is inferred from
     the loss and the targets unless given. ``penalty_fn(model)`` is checked as a regularization
     penalty (e.g. your L1); ``evaluate_fn(model, loader)`` is called on a small probe loader to see
-    how it evaluates. Nothing here changes the model, the loaders or the random streams.
+    how it evaluates. ``groups`` gives, per split (``"train"``, ``"valid"``, ``"test"``), each sample's
+    group in loader order (a speaker, a patient, a recording session): a group found in two splits is
+    flagged. Nothing here changes the model, the loaders or the random streams.
 
     A Keras 3 model (torch backend) is checked too, with its compiled loss and optimizer unless
     given; its data may be Keras-style: ``(x, y)`` arrays or a ``keras.utils.PyDataset``
@@ -106,13 +110,14 @@ def check(
     if is_keras_model(model):
         ctx = keras_context(model, train_loader, validation_data=valid_loader, test_data=test_loader, loss=loss_fn,
                             optimizer=optimizer, n_classes=n_classes, task=task)
-        ctx.penalty_fn, ctx.evaluate_fn = penalty_fn, evaluate_fn
+        ctx.penalty_fn, ctx.evaluate_fn, ctx.groups = penalty_fn, evaluate_fn, groups
         return run_lint(ctx)
     ctx = LintContext(
         model=model, loss_fn=loss_fn, train=loader_arrays(train_loader), valid=loader_arrays(valid_loader),
         test=loader_arrays(test_loader), train_loader=train_loader, valid_loader=valid_loader,
         test_loader=test_loader, n_classes=n_classes, task=task, penalty_fn=penalty_fn, evaluate_fn=evaluate_fn,
         batch_size=getattr(train_loader, "batch_size", None), drop_last=getattr(train_loader, "drop_last", None),
+        groups=groups,
     )
     if optimizer is not None:
         group = optimizer.param_groups[0]

@@ -38,6 +38,7 @@ def lint_config(config: Config, *, data: PreparedData | None = None, model: torc
         optimizer=config.optim.name, lr=config.optim.lr if config.optim.lr != "find" else None,
         weight_decay=config.optim.weight_decay,
         batch_size=config.train.batch_size, drop_last=True,  # goodfit's batches never end in a batch of one
+        groups=({k: v for k, v in data.groups.items() if k != "test" or config.train.evaluate_test} or None),
     )
     # goodfit fits its scaler on the training split itself: inputs are scaled and nothing leaks,
     # so the scaling check (two passes over all the data) only runs when scaling is off

@@ -11,6 +11,7 @@ import typer
 from typer.core import TyperGroup
 
 from goodfit.cli.options import Progress, RunDir
+from goodfit.cli.training import echo_run_end, echo_status, start_or_resume
 from goodfit.i18n import _
 
 __all__ = ["register", "app"]
@@ -39,30 +40,17 @@ def train(
     progress: str = Progress,
 ) -> None:
     """Train a denoiser on noisy mixtures of the training speakers; compare it on unseen test speakers."""
-    from goodfit.config import build_config, dump_config
     from goodfit.denoise import DenoiseConfig, fit_denoiser
-    from goodfit.errors import GoodfitError
 
-    if resume is not None:
-        if overrides or run_dir or show_config:
-            raise GoodfitError("--resume continues a run with its saved config; drop the other options")
-        result = fit_denoiser(None, resume=resume, progress=progress)
-    else:
-        cfg = build_config(None, overrides or [], cls=DenoiseConfig)
-        if show_config:
-            typer.echo(dump_config(cfg), nl=False)
-            return
-        result = fit_denoiser(cfg, run_dir=run_dir, progress=progress)
+    result = start_or_resume(fit_denoiser, DenoiseConfig, overrides, run_dir=run_dir, resume=resume,
+                             show_config=show_config, progress=progress)
+    if result is None:
+        return
     m = result.metrics
-    typer.echo(f"status: {m['status']} ({m.get('stop_reason') or m.get('message')})")  # machine-read: English
+    echo_status(m)
     if "test" in m:
         _echo_summary(m["test"])
-    typer.echo(f"run: {result.run_dir}")
-    if (result.run_dir / "report.html").is_file():
-        typer.echo(f"report: {result.run_dir / 'report.html'}")
-    if m["status"] != "completed":
-        typer.echo(_("error: {message}").format(message=m["message"]), err=True)
-        raise typer.Exit(130 if m["status"] == "interrupted" else 1)
+    echo_run_end(result)
 
 
 def _echo_summary(test: dict) -> None:

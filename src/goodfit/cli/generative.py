@@ -9,6 +9,7 @@ from pathlib import Path
 import typer
 
 from goodfit.cli.options import DataRoot, Progress
+from goodfit.cli.training import echo_run_end, echo_status, start_or_resume
 from goodfit.i18n import _
 
 __all__ = ["register"]
@@ -23,22 +24,14 @@ def train_generative(
     progress: str = Progress,
 ) -> None:
     """Train a VAE or a GAN (goodfit.generative) and write its report: test ELBO, Fréchet distance, modes."""
-    from goodfit.config import build_config, dump_config
-    from goodfit.errors import GoodfitError
     from goodfit.generative import GenConfig, fit_generative
 
-    if resume is not None:
-        if overrides or run_dir or show_config:
-            raise GoodfitError("--resume continues a run with its saved config; drop the other options")
-        result = fit_generative(None, resume=resume, progress=progress)
-    else:
-        cfg = build_config(None, overrides or [], cls=GenConfig)
-        if show_config:
-            typer.echo(dump_config(cfg), nl=False)
-            return
-        result = fit_generative(cfg, run_dir=run_dir, progress=progress)
+    result = start_or_resume(fit_generative, GenConfig, overrides, run_dir=run_dir, resume=resume,
+                             show_config=show_config, progress=progress)
+    if result is None:
+        return
     m = result.metrics
-    typer.echo(f"status: {m['status']} ({m.get('stop_reason') or m.get('message')})")  # machine-read: English
+    echo_status(m)
     if "test" in m:
         typer.echo(_("test -ELBO {elbo:.2f} nats/image (reconstruction {recon:.2f}, KL {kl:.2f})").format(
             elbo=m["test"]["neg_elbo"], recon=m["test"]["recon"], kl=m["test"]["kl"]))
@@ -48,12 +41,7 @@ def train_generative(
                      "{reference:.3f}); classes covered {covered}/{n_classes}").format(
             distance=q["frechet_distance"], reference=q["frechet_distance_train_vs_test"],
             covered=q["mode_coverage"]["covered"], n_classes=q["mode_coverage"]["n_classes"]))
-    typer.echo(f"run: {result.run_dir}")
-    if (result.run_dir / "report.html").is_file():
-        typer.echo(f"report: {result.run_dir / 'report.html'}")
-    if m["status"] != "completed":
-        typer.echo(_("error: {message}").format(message=m["message"]), err=True)
-        raise typer.Exit(130 if m["status"] == "interrupted" else 1)
+    echo_run_end(result)
 
 
 def generate(

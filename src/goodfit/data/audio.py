@@ -162,4 +162,4 @@ def load_fsdd(root: str | Path | None = None, *, download: bool = False) -> Data
         raise DataError(f"{folder} needs recordings of the test speakers {', '.join(FSDD_TEST_SPEAKERS)} and of "
                         "others; found speakers " + ", ".join(sorted(set(speakers.tolist()))))
     return Dataset("fsdd", x[~test], y[~test], x[test], y[test], classes=tuple(str(d) for d in range(10)),
-                   source=str(folder), groups_train=speakers[~test])
+                   source=str(folder), groups_train=speakers[~test], groups_test=speakers[test])

@@ -36,10 +36,13 @@ class Dataset:
     task: Literal["classification", "binary", "regression"] = "classification"  # data.task=auto takes this
     target_names: tuple[str, ...] = ()  # regression: what the target columns are
     groups_train: np.ndarray | None = None  # e.g. each training sample's speaker: valid splits keep groups whole
+    groups_test: np.ndarray | None = None  # each test sample's group: the lint flags a group in train and test
 
     def __post_init__(self) -> None:
-        if self.groups_train is not None and len(self.groups_train) != len(self.y_train):
-            raise DataError(f"{self.name}: {len(self.groups_train)} groups for {len(self.y_train)} training samples")
+        for part in ("train", "test"):
+            groups, y = getattr(self, f"groups_{part}"), getattr(self, f"y_{part}")
+            if groups is not None and len(groups) != len(y):
+                raise DataError(f"{self.name}: {len(groups)} groups for {len(y)} {part} samples")
         for part in ("train", "test"):
             x, y = getattr(self, f"x_{part}"), getattr(self, f"y_{part}")
             if len(x) != len(y):

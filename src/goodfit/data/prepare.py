@@ -7,7 +7,7 @@ there too and turns each split into ``(inputs, targets)`` as the model and the l
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -34,6 +34,7 @@ class PreparedData:
     scaler: Scaler
     valid_indices: np.ndarray  # positions in dataset.x_train, recorded in the run
     task: Task  # fitted on the training split
+    groups: dict[str, np.ndarray] = field(default_factory=dict)  # split -> each sample's group, where known
 
     @property
     def classes(self) -> tuple[str, ...]:
@@ -80,7 +81,10 @@ def split_and_scale(ds: Dataset, cfg: DataConfig, task: Task | None = None) -> P
         valid = Split(*task.pair(scaler.transform(ds.x_train[va_idx]), ds.y_train[va_idx],
                                  seed=cfg.split_seed + 1, train=False))
     test = Split(*task.pair(scaler.transform(ds.x_test), ds.y_test, seed=TEST_NOISE_SEED, train=False))
-    return PreparedData(ds, train, valid, test, scaler, va_idx, task)
+    groups = {} if ds.groups_train is None else {"train": ds.groups_train[tr_idx], "valid": ds.groups_train[va_idx]}
+    if ds.groups_test is not None:
+        groups["test"] = ds.groups_test
+    return PreparedData(ds, train, valid, test, scaler, va_idx, task, groups)
 
 
 def _split(labels: np.ndarray | None, n: int, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:

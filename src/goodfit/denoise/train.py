@@ -27,7 +27,15 @@ from goodfit.denoise.speech import Mixture, MixtureBatches, eval_mixtures, load_
 from goodfit.errors import ConfigError, RunDirError, TrainingError
 from goodfit.metrics.audio import si_sdr
 from goodfit.run import RunDir, environment_meta
-from goodfit.train.callbacks import Callback, Checkpoint, EarlyStopping, Progress, TrainState, restore_training
+from goodfit.train.callbacks import (
+    Callback,
+    Checkpoint,
+    EarlyStopping,
+    HistoryWriter,
+    Progress,
+    TrainState,
+    restore_training,
+)
 from goodfit.train.device import resolve_device, seed_everything
 from goodfit.train.loop import StepOutput, train_loop
 from goodfit.train.signals import interrupted_message, stop_on_signals
@@ -79,14 +87,6 @@ def _validator(mixtures: list[Mixture], device: torch.device):
     return validate
 
 
-class _History(Callback):
-    def __init__(self, run: RunDir) -> None:
-        self.run = run
-
-    def on_epoch_end(self, state: TrainState) -> None:
-        self.run.write_history(state.history)
-
-
 def fit_denoiser(config: DenoiseConfig | None, *, run_dir: str | Path | None = None,
                  resume: str | Path | None = None, progress: str = "auto", report: bool = True) -> DenoiseResult:
     """Train ``config``'s denoiser in a new run folder (or continue the run ``resume``), then compare it
@@ -125,7 +125,7 @@ def fit_denoiser(config: DenoiseConfig | None, *, run_dir: str | Path | None = N
                                          utterances=8, segment_s=config.data.eval_segment_s, seed=config.seed),
                            device)
         meta = {"config": config_to_dict(config), "kind": "denoise", "sr": splits.sr, "speakers": splits.describe()}
-        cbs: list[Callback] = [_History(run), stopper]
+        cbs: list[Callback] = [HistoryWriter(run), stopper]
         if config.train.checkpoint:
             cbs.append(Checkpoint(run.checkpoints, meta=meta, resume_state=lambda: {
                 "batches": batches.state_dict(), "early_stopping": stopper.state_dict()}))

@@ -35,6 +35,7 @@ from goodfit.train.callbacks import (
     Callback,
     Checkpoint,
     EarlyStopping,
+    HistoryWriter,
     Progress,
     TrainState,
     restore_training,
@@ -69,16 +70,6 @@ class FitResult:
     @property
     def status(self) -> str:
         return self.metrics["status"]
-
-
-class _HistoryWriter(Callback):
-    """Rewrites history.csv at each epoch end, so a killed run still has its curves."""
-
-    def __init__(self, run: RunDir) -> None:
-        self.run = run
-
-    def on_epoch_end(self, state: TrainState) -> None:
-        self.run.write_history(state.history)
 
 
 def fit(
@@ -283,7 +274,7 @@ def _callbacks(config: Config, data: PreparedData, run: RunDir, device: torch.de
                tracking_parent: str | None = None) -> tuple[list, list]:
     """Rank 0's callbacks (early stopping, history, checkpoints, trackers, monitors, progress)."""
     monitors = _monitors(config, data, device, dtype)
-    cbs: list[Callback] = [early, _HistoryWriter(run), *monitors]  # monitors before the checkpoint saves them
+    cbs: list[Callback] = [early, HistoryWriter(run), *monitors]  # monitors before the checkpoint saves them
     if config.train.checkpoint:
         cbs.append(Checkpoint(run.checkpoints, meta=_model_meta(config, data), resume_state=lambda: {
             "batches": batches.state_dict(), "early_stopping": early.state_dict(), "untrained": untrained,

@@ -163,6 +163,13 @@ ENTRIES: list[CheckInfo] = [
        N_("Split once, into disjoint parts (one random_split with every size, not one call per split), before any "
           "augmentation or oversampling, and deduplicate first."),
        N_("Hashes of every training and validation sample; loaders reading the same data set."), "UMLAUT"),
+    _c("group-overlap", "lint", "error", N_("A group in train and in validation or test"),
+       N_("Samples of one speaker, patient or session resemble each other more than strangers do: a test set that "
+          "shares them with train measures recognising those, not generalizing to new ones."),
+       N_("Split by group (a speaker-disjoint split: sklearn's GroupShuffleSplit / GroupKFold; goodfit's data sets "
+          "with groups do it by themselves), so that every group lies in one split only."),
+       N_("Each sample's group, per split (goodfit.check(groups=...), or a data set's speakers)."),
+       "Kapoor & Narayanan 2023: leakage", "scikit-learn: group-wise splits"),
     _c("valid-test-overlap", "lint", "warning", N_("Validation and test share samples"),
        N_("Whatever is chosen on those validation samples is then tested on them: the test score leaks."),
        N_("Make the validation and test splits disjoint."),

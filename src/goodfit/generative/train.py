@@ -36,6 +36,7 @@ from goodfit.train.batching import MemoryBatches
 from goodfit.train.callbacks import (
     Callback,
     Checkpoint,
+    HistoryWriter,
     Progress,
     TrainState,
     load_checkpoint,
@@ -133,16 +134,6 @@ def negative_elbo(model: VAE, x: torch.Tensor | np.ndarray, *, seed: int = 0, ba
     return {"neg_elbo": (recon_sum + kl_sum) / n, "recon": recon_sum / n, "kl": kl_sum / n}
 
 
-class _History(Callback):
-    """Rewrites history.csv at each epoch end, so a killed run still has its curves."""
-
-    def __init__(self, run: RunDir) -> None:
-        self.run = run
-
-    def on_epoch_end(self, state: TrainState) -> None:
-        self.run.write_history(state.history)
-
-
 def fit_generative(config: GenConfig | None, *, run_dir: str | Path | None = None, resume: str | Path | None = None,
                    progress: str = "auto", report: bool = True) -> GenResult:
     """Train ``config``'s VAE or GAN in a new run folder (or continue the run ``resume``), then measure
@@ -183,7 +174,7 @@ def fit_generative(config: GenConfig | None, *, run_dir: str | Path | None = Non
             batches.load_state_dict(ckpt["batches"])
             for key, restorable in extra.items():
                 restorable.load_state_dict(ckpt[key])
-        cbs: list[Callback] = [_History(run)]
+        cbs: list[Callback] = [HistoryWriter(run)]
         if config.train.checkpoint:
             cbs.append(Checkpoint(run.checkpoints, meta=_meta(config, data), resume_state=lambda: {
                 "batches": batches.state_dict(), **{k: r.state_dict() for k, r in extra.items()}}))
