@@ -41,6 +41,9 @@ def _raise(signum: int, frame: object) -> None:
 def stop_on_signals(signals: tuple[int, ...] = STOP_SIGNALS) -> Iterator[None]:
     """Within the block, ``signals`` raise :class:`Stopped`; the earlier handlers come back after.
 
+    A signal that already has a handler of its own (not the default action) keeps it: whoever installed
+    it owns that signal. A submitit job, for one, ignores the SIGTERM that Slurm sends when it requeues a
+    preempted job; stopping there would hand submitit an "interrupted" result as if the task were done.
     Only the main thread can install handlers; elsewhere (a notebook's worker thread) this does nothing.
 
     Examples:
@@ -55,7 +58,7 @@ def stop_on_signals(signals: tuple[int, ...] = STOP_SIGNALS) -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = {s: signal.signal(s, _raise) for s in signals}
+    previous = {s: signal.signal(s, _raise) for s in signals if signal.getsignal(s) == signal.SIG_DFL}
     try:
         yield
     finally:
