@@ -34,7 +34,7 @@ import numpy as np
 from goodfit.errors import ConfigError, DataError
 from goodfit.registry import Registry
 
-__all__ = ["NOISES", "make_noise", "mix", "noise_bank", "colored_noise", "SNR_RANGE_DB"]
+__all__ = ["NOISES", "make_noise", "mix", "noise_bank", "colored_noise", "crop", "SNR_RANGE_DB"]
 
 SNR_RANGE_DB = (-5.0, 15.0)  # the input SNRs a denoiser trains and is judged on
 NoiseMaker = Callable[..., np.ndarray]  # (length, *, sr, rng, bank) -> float32 noise of that length
@@ -78,7 +78,7 @@ def hum(length: int, *, sr: int, rng: np.random.Generator, mains: float = 50.0,
     return (x / (x.std() + 1e-12)).astype(np.float32)
 
 
-def _segment(clip: np.ndarray, length: int, rng: np.random.Generator) -> np.ndarray:
+def crop(clip: np.ndarray, length: int, rng: np.random.Generator) -> np.ndarray:
     """A random stretch of ``length`` samples of ``clip``, looped where the clip is shorter."""
     if len(clip) < length:
         clip = np.tile(clip, -(-length // max(1, len(clip))))
@@ -96,7 +96,7 @@ def babble(length: int, *, sr: int, rng: np.random.Generator, bank: Sequence[np.
     _needs_bank("babble", bank)
     x = np.zeros(length)
     for i in rng.choice(len(bank), size=int(rng.integers(3, 7)), replace=len(bank) < 6):
-        talker = _segment(np.asarray(bank[i], dtype=np.float64), length, rng)
+        talker = crop(np.asarray(bank[i], dtype=np.float64), length, rng)
         x += talker / (talker.std() + 1e-12)
     return (x / (x.std() + 1e-12)).astype(np.float32)
 
@@ -115,7 +115,7 @@ def bursts(length: int, *, sr: int, rng: np.random.Generator, bank: Sequence[np.
 
 def _file(length: int, *, sr: int, rng: np.random.Generator, bank: Sequence[np.ndarray] = ()) -> np.ndarray:
     _needs_bank("file", bank)
-    x = _segment(np.asarray(bank[int(rng.integers(len(bank)))], dtype=np.float64), length, rng)
+    x = crop(np.asarray(bank[int(rng.integers(len(bank)))], dtype=np.float64), length, rng)
     return (x / (x.std() + 1e-12)).astype(np.float32)
 
 

@@ -24,6 +24,8 @@ FSDD_CREDIT = ("Speech: Free Spoken Digit Dataset (Z. Jackson et al.), CC BY-SA 
 
 def write_denoise_report(run: str | Path) -> Path:
     """(Re)write ``RUN/report.html`` from the run's files; returns its path."""
+    import soundfile
+
     from goodfit.config import load_config
     from goodfit.denoise.config import DenoiseConfig
     from goodfit.denoise.plots import denoise_curves, spectrograms
@@ -40,8 +42,6 @@ def write_denoise_report(run: str | Path) -> Path:
         audio = {what: rd.path / "examples" / name for what, name in ex["files"].items()}
         if not all(p.is_file() for p in audio.values()):
             continue
-        import soundfile
-
         waves = {what: soundfile.read(str(p), dtype="float32")[0] for what, p in audio.items()}
         figures.append({
             "title": _("{noise} noise at {snr:g} dB, speaker {speaker}").format(

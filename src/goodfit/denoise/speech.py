@@ -24,11 +24,11 @@ import torch
 
 from goodfit.data.audio import AUDIO_SUFFIXES, read_audio, read_fsdd
 from goodfit.data.base import resolve_root
-from goodfit.data.noise import make_noise, mix, noise_bank
+from goodfit.data.noise import crop, make_noise, mix, noise_bank
 from goodfit.denoise.config import SpeechConfig
 from goodfit.errors import DataError
 
-__all__ = ["SpeechSplits", "Mixture", "load_speech", "MixtureBatches", "eval_mixtures", "crop"]
+__all__ = ["SpeechSplits", "Mixture", "load_speech", "MixtureBatches", "eval_mixtures"]
 
 
 @dataclass(frozen=True)
@@ -106,14 +106,6 @@ def load_speech(cfg: SpeechConfig, *, seed: int) -> SpeechSplits:
     noise_files = tuple(noise_bank(cfg.noise_dir, sr=cfg.sr)) if cfg.noise_dir else ()
     pick = lambda names: {s: speakers[s] for s in names}  # noqa: E731
     return SpeechSplits(pick(s for s in rest if s not in valid), pick(valid), pick(test), cfg.sr, source, noise_files)
-
-
-def crop(stream: np.ndarray, length: int, rng: np.random.Generator) -> np.ndarray:
-    """A random stretch of ``length`` samples (the stream looped if shorter)."""
-    if len(stream) < length:
-        stream = np.tile(stream, -(-length // max(1, len(stream))))
-    start = int(rng.integers(0, len(stream) - length + 1))
-    return stream[start : start + length]
 
 
 def _babble_bank(clips: dict[str, list[np.ndarray]], speaker: str) -> list[np.ndarray]:
