@@ -30,6 +30,8 @@ __all__ = [
     "OptimConfig",
     "Range",
     "RANGES",
+    "CONFIG_VERSION",
+    "migrate_config",
     "TrainConfig",
     "apply_overrides",
     "build_config",
@@ -92,6 +94,7 @@ ANALOG_RANGES: dict[str, Range] = {
 DATA_RANGES: dict[str, Range] = {
     "valid_fraction": FRACTION, "split_seed": SEED, "noise_std": NONNEG, "fold": NONNEG,
     "train_subset": Range(0, hint="0 uses all training data"), "folds": Range(0, 1000, hint="0 turns k-fold off"),
+    "image_size": Range(0, 4096, hint="0 keeps the images' own size"),
 }
 
 RANGES: dict[str, Range] = {
@@ -172,6 +175,9 @@ class DataConfig:
     fold: int = 0
     target_scaling: Literal["standardize", "none"] = "standardize"  # regression targets, fitted on train
     noise_std: float = 0.5  # denoising: std of the Gaussian noise added to the (scaled) inputs
+    image_size: int = 0  # bring every image to image_size x image_size pixels; 0 = as stored
+    resize: Literal["crop", "squash"] = "crop"  # image_size: shorter side + centre crop, or squash to the square
+    skip_bad: bool = False  # imagefolder: leave unreadable images out (counted) instead of stopping
 
 
 @dataclass(frozen=True)
@@ -198,10 +204,12 @@ class AnalogConfig:
 class ModelConfig:
     name: str = "mlp"
     hidden: tuple[int, ...] = (64, 64, 64)  # mlp: hidden layer sizes (the course's 784-64-64-64-10)
-    activation: str = "relu"
+    activation: str | None = None  # None: the model's own (relu; fastnet: gelu)
     dropout: float = 0.0
-    batchnorm: bool = False
-    channels: tuple[int, ...] = (32, 64)  # convnet: width of each conv stage (two 3x3 convs each)
+    batchnorm: bool | None = None  # None: the model's own choice (mlp: off, convnet: on)
+    channels: tuple[int, ...] = ()  # width of each conv stage; (): the model's own (convnet 32,64; fastnet 64,256,256)
+    init: Literal["default", "xavier", "kaiming"] = "default"  # default: the model's own initialization
+    init_bias: float | None = None  # fill every linear / conv bias with this (e.g. 0.01); None: the init's own
     analog: AnalogConfig = field(default_factory=AnalogConfig)  # analog-mlp only
 
 
@@ -368,10 +376,13 @@ def _coerce(value: Any, tp: Any, key: str) -> Any:
 
 
 def dump_config(cfg: Config, path: Path | None = None, *, extra: dict[str, Any] | None = None) -> str:
-    """YAML text of ``cfg`` (plus ``extra`` top-level keys such as versions); written if ``path``."""
+    """YAML text of ``cfg`` (plus ``extra`` top-level keys such as versions); written if ``path``.
+    A ``meta`` mapping in ``extra`` (a run's saved config) records :data:`CONFIG_VERSION` too."""
     data = config_to_dict(cfg)
     if extra:
         data = {**data, **extra}
+        if isinstance(extra.get("meta"), dict) and isinstance(cfg, Config):
+            data["meta"] = {**extra["meta"], "config_version": CONFIG_VERSION}
     text = yaml.safe_dump(data, sort_keys=False)
     if path is not None:
         from goodfit.run import atomic_write_text
@@ -381,6 +392,35 @@ def dump_config(cfg: Config, path: Path | None = None, *, extra: dict[str, Any] 
 
 
 META_KEYS = ("meta",)  # written beside the config in a run's config.yaml, ignored on load
+CONFIG_VERSION = 2  # of what a saved config's fields mean; bump it with a step in migrate_config
+
+
+def migrate_config(data: dict[str, Any], version: int) -> dict[str, Any]:
+    """A :class:`Config` dict that goodfit saved at schema ``version`` (its run's ``meta.config_version``,
+    1 where none is recorded), read as it was meant today. Configs written by hand are never migrated.
+
+    Version 1 wrote every model field: ``batchnorm: false`` for models that ignored it (a convnet then
+    always had batch norm), ``channels: [32, 64]`` and ``activation: relu`` for every model. Version 2
+    lets each model refuse an option it does not use, and ``activation`` / ``batchnorm`` / ``channels``
+    unset mean the model's own choice.
+
+    Examples:
+        >>> migrate_config({"model": {"name": "convnet", "batchnorm": False, "channels": [32, 64]}}, 1)
+        {'model': {'name': 'convnet', 'batchnorm': None, 'channels': [32, 64]}}
+        >>> migrate_config({"model": {"name": "mlp", "batchnorm": False, "channels": [32, 64]}}, 1)
+        {'model': {'name': 'mlp', 'batchnorm': False}}
+    """
+    if version >= CONFIG_VERSION or not isinstance(data.get("model"), dict):
+        return data
+    model = dict(data["model"])
+    name = model.get("name", "mlp")
+    if model.get("batchnorm") is False and name not in ("mlp", "keras-mlp"):
+        model["batchnorm"] = None
+    if list(model.get("channels", ())) == [32, 64] and name != "convnet":
+        del model["channels"]
+    if model.get("activation") == "relu" and name not in ("mlp", "convnet", "keras-mlp"):
+        del model["activation"]
+    return {**data, "model": model}
 
 
 def load_config(path: str | Path, cls: type | None = None) -> Any:
@@ -402,8 +442,11 @@ def load_config(path: str | Path, cls: type | None = None) -> Any:
         raise ConfigError(f"{path} is nested too deeply to be a config; pass a goodfit YAML config") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path} must hold a mapping of config keys")
+    meta = data.get("meta")
     for key in META_KEYS:
         data.pop(key, None)
+    if isinstance(meta, dict) and (cls or Config) is Config:  # saved by goodfit: maybe by an older one
+        data = migrate_config(data, int(meta.get("config_version") or 1))
     return config_from_dict(data, cls or Config)
 
 

@@ -46,8 +46,22 @@ class RegularizeResult:
 
 
 def regularize_config(overrides: Sequence[str] = ()) -> Config:
-    """The experiment's base config, with the user's overrides applied on top."""
-    return apply_overrides(Config(), [*BASE_OVERRIDES, *overrides])
+    """The experiment's base config, with the user's overrides applied on top (the base's MLP widths
+    only where the user's model takes ``model.hidden``)."""
+    from goodfit.models import MODEL_OPTIONS, MODELS
+
+    chosen = apply_overrides(Config(), [o for o in overrides if o.startswith("model.name=")]).model.name
+    takes_hidden = "hidden" in MODEL_OPTIONS.get(MODELS.get(chosen)[0].name, ())
+    base = [o for o in BASE_OVERRIDES if takes_hidden or not o.startswith("model.hidden=")]
+    return apply_overrides(Config(), [*base, *overrides])
+
+
+def _model_takes(config: Config, overrides: Sequence[str]) -> bool:
+    """Whether the run's model uses every ``model.*`` option in ``overrides`` (resnet18 has no dropout)."""
+    from goodfit.models import MODEL_OPTIONS, MODELS
+
+    used = MODEL_OPTIONS.get(MODELS.get(config.model.name)[0].name, ())
+    return all(o.split("=", 1)[0].split(".")[1] in used for o in overrides if o.startswith("model."))
 
 
 def _row(variant: str, runs: list[dict[str, Any]]) -> dict[str, Any]:
@@ -66,11 +80,11 @@ def _row(variant: str, runs: list[dict[str, Any]]) -> dict[str, Any]:
 
 def _augmentable(config: Config) -> bool:
     """Image classifiers take shift augmentation; tables and array-to-array tasks do not."""
-    from goodfit.data import load_dataset
+    from goodfit.data import dataset_from_config
 
     if config.data.task in ("reconstruction", "denoising"):
         return False
-    return load_dataset(config.data.name, root=config.data.root, download=config.data.download).kind == "image"
+    return dataset_from_config(config.data).kind == "image"
 
 
 def regularize(config: Config | None = None, *, seeds: int = 3, variants: Sequence[str] | None = None,
@@ -88,6 +102,11 @@ def regularize(config: Config | None = None, *, seeds: int = 3, variants: Sequen
             raise ConfigError(f"the augment variant shifts images; {config.data.name} with data.task="
                               f"{config.data.task} has none to shift: leave it out of --variants")
         names.remove("augment")  # tables, denoising: augmentation does not apply
+    for v in [v for v in names if not _model_takes(config, VARIANTS[v])]:
+        if variants:
+            raise ConfigError(f"the {v} variant sets {' '.join(VARIANTS[v])}, which {config.model.name} does not "
+                              "take: leave it out of --variants")
+        names.remove(v)  # e.g. resnet18 has no dropout option
     study = RunDir.create(config.out_dir, f"{config.name}-compare")
     dump_config(config, study.path / "config.yaml", extra={"meta": {**environment_meta(), "study": "regularize"}})
     configs, labels = [], []

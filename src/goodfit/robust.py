@@ -23,8 +23,8 @@ from typing import Any
 
 from goodfit.config import Config, config_from_dict, config_to_dict, dump_config
 from goodfit.errors import ConfigError
-from goodfit.launch.workers import call_in_worker, die_with_parent
 from goodfit.run import RunDir, environment_meta
+from goodfit.workers import call_in_worker, die_with_parent
 
 __all__ = ["StudyResult", "run_seeds", "run_folds", "run_configs", "mean_std", "summary_metrics"]
 

@@ -104,6 +104,34 @@ def test_evaluate_records_every_test_look_and_load_model(tmp_path):
     assert (probs.argmax(1) == ds.y_test).mean() == pytest.approx(r.metrics["test"]["accuracy"])
 
 
+def test_runs_saved_by_an_older_goodfit_load_and_resume_as_they_were_meant(tmp_path):
+    """Config version 1 wrote ``batchnorm: false`` for a convnet that had batch norm, and ``channels: [32, 64]``
+    for every model: both are read as what they meant, from the checkpoint and from config.yaml."""
+    import torch
+    import yaml
+
+    from goodfit.config import load_config
+
+    r = fit(cfg(tmp_path, "model.name=convnet", "model.hidden=64,64,64", "model.channels=4", "train.epochs=1"),
+            progress="quiet", report=False)
+    path = r.run_dir / "checkpoints" / "best.pt"
+    ckpt = torch.load(path, weights_only=False)
+    assert ckpt.pop("config_version") == 2
+    ckpt["config"]["model"]["batchnorm"] = False
+    torch.save(ckpt, path)
+    loaded = load_model(r.run_dir)
+    assert any(isinstance(m, torch.nn.BatchNorm2d) for m in loaded.model.modules())
+    saved = yaml.safe_load((r.run_dir / "config.yaml").read_text())
+    assert saved["meta"]["config_version"] == 2
+    del saved["meta"]["config_version"]
+    saved["model"].update(name="mlp", batchnorm=False, channels=[32, 64])
+    (tmp_path / "old.yaml").write_text(yaml.safe_dump(saved))
+    assert load_config(tmp_path / "old.yaml").model.channels == ()  # mlp never used them
+    del saved["meta"]  # written by hand: read as written
+    (tmp_path / "mine.yaml").write_text(yaml.safe_dump(saved))
+    assert load_config(tmp_path / "mine.yaml").model.channels == (32, 64)
+
+
 @pytest.mark.parametrize("schedule", ["cosine", "onecycle"])
 @pytest.mark.parametrize("optim", ["adamw", "sgd"])
 def test_optimizers_and_schedules_train(tmp_path, schedule, optim):

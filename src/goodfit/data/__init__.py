@@ -9,19 +9,23 @@ Examples:
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 from pathlib import Path
 
+from goodfit.config import DataConfig
 from goodfit.data.audio import load_fsdd
 from goodfit.data.base import Dataset, resolve_root
 from goodfit.data.cifar import load_cifar10, load_cifar100
-from goodfit.data.files import load_csv, load_image_folder
+from goodfit.data.files import load_csv
+from goodfit.data.imagefolder import load_image_folder, resize_images
 from goodfit.data.mnist import load_fashion_mnist, load_mnist, read_idx
 from goodfit.data.noise import NOISES, make_noise, mix, noise_bank
 from goodfit.data.prepare import PreparedData, prepare_data, split_and_scale
 from goodfit.data.scaling import Scaler
 from goodfit.data.small import load_breast_cancer, load_diabetes, load_digits, load_mnist5k
 from goodfit.data.splits import Split, kfold, stratified_kfold, stratified_split
+from goodfit.errors import ConfigError
 from goodfit.registry import Registry
 
 __all__ = [
@@ -32,6 +36,8 @@ __all__ = [
     "Scaler",
     "Split",
     "load_dataset",
+    "dataset_from_config",
+    "resize_images",
     "prepare_data",
     "split_and_scale",
     "read_idx",
@@ -59,13 +65,38 @@ DATASETS.add("imagefolder", load_image_folder, "your images in PATH/<class>/<ima
 DATASETS.add("csv", load_csv, "your numeric table; label column 'label'/'target'/'class'/'y'", takes_argument=True)
 
 
-def load_dataset(name: str, *, root: str | Path | None = None, download: bool = True, task: str = "auto") -> Dataset:
+def load_dataset(name: str, *, root: str | Path | None = None, download: bool = True, task: str = "auto",
+                 image_size: int = 0, resize: str = "crop", skip_bad: bool = False) -> Dataset:
     """Load a registered data set by name (``mnist``, ``csv:table.csv``, ...), unscaled.
 
     ``task`` (``data.task``) tells loaders whose targets could be read either way how to read them
     (``csv:``: class labels, or real values for ``regression``); the others take their own.
+    ``image_size`` (``data.image_size``) brings every image to that many pixels square, the ``resize``
+    way (``crop`` or ``squash``); ``skip_bad`` leaves unreadable files of an ``imagefolder:`` out.
+
+    Examples:
+        >>> load_dataset("digits", image_size=16).input_shape
+        (1, 16, 16)
     """
     entry, _ = DATASETS.get(name)
-    if "task" in inspect.signature(entry.factory).parameters:
-        return DATASETS.create(name, root, download=download, task=task)
-    return DATASETS.create(name, root, download=download)
+    takes = inspect.signature(entry.factory).parameters
+    options = {"task": task, "image_size": image_size, "resize": resize, "skip_bad": skip_bad}
+    if skip_bad and "skip_bad" not in takes:
+        raise ConfigError(f"data.skip_bad is for data sets read from files (imagefolder:PATH), not {name}; "
+                          "leave it out")
+    ds = DATASETS.create(name, root, download=download, **{k: v for k, v in options.items() if k in takes})
+    if image_size and "image_size" not in takes:
+        if ds.kind != "image":
+            raise ConfigError(f"data.image_size is for images; {name} is a table, leave it out")
+        if ds.input_shape[1:] != (image_size, image_size):
+            ds = dataclasses.replace(ds, x_train=resize_images(ds.x_train, image_size, resize),  # type: ignore[arg-type]
+                                     x_test=resize_images(ds.x_test, image_size, resize))
+    elif resize != "crop" and not image_size:
+        raise ConfigError(f"data.resize={resize} needs data.image_size=S (the size to bring images to)")
+    return ds
+
+
+def dataset_from_config(cfg: DataConfig) -> Dataset:
+    """The data set a :class:`~goodfit.config.DataConfig` names, loaded with its options, unscaled."""
+    return load_dataset(cfg.name, root=cfg.root, download=cfg.download, task=cfg.task, image_size=cfg.image_size,
+                        resize=cfg.resize, skip_bad=cfg.skip_bad)

@@ -11,7 +11,7 @@ import numpy as np
 
 from goodfit.errors import DataError
 
-__all__ = ["Dataset", "resolve_root"]
+__all__ = ["Dataset", "resolve_root", "cache_dir"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -37,6 +37,7 @@ class Dataset:
     target_names: tuple[str, ...] = ()  # regression: what the target columns are
     groups_train: np.ndarray | None = None  # e.g. each training sample's speaker: valid splits keep groups whole
     groups_test: np.ndarray | None = None  # each test sample's group: the lint flags a group in train and test
+    skipped: tuple[str, ...] = ()  # files left out as unreadable (imagefolder with data.skip_bad=true)
 
     def __post_init__(self) -> None:
         for part in ("train", "test"):
@@ -66,12 +67,21 @@ class Dataset:
 
 
 def resolve_root(root: str | Path | None) -> Path:
-    """The data root: ``root`` if given, else ``$GOODFIT_DATA``, else the user cache folder."""
+    """The data root: ``root`` if given, else ``$GOODFIT_DATA``, else ``data`` in the cache folder."""
     if root:
         return Path(root).expanduser()
     env = os.environ.get("GOODFIT_DATA")
     if env:
         return Path(env).expanduser()
+    return cache_dir() / "data"
+
+
+def cache_dir() -> Path:
+    """Where goodfit keeps what it can make again (decoded images, parsed files): ``$GOODFIT_CACHE``, else
+    the user cache folder (``~/.cache/goodfit`` on Linux). Never the data root, which may be read-only."""
+    env = os.environ.get("GOODFIT_CACHE")
+    if env:
+        return Path(env).expanduser()
     from platformdirs import user_cache_dir
 
-    return Path(user_cache_dir("goodfit")) / "data"
+    return Path(user_cache_dir("goodfit"))

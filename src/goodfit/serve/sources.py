@@ -68,7 +68,7 @@ def open_model(target: str | Path | None, *, watch: bool = False, untrained: boo
 def _start_training(config: Path | None, run_dir: Path, overrides: Sequence[str]) -> subprocess.Popen:
     """``goodfit train [-c CONFIG] --run-dir RUN_DIR OVERRIDES`` in a child that gets SIGTERM if this
     server dies (and that prints one line per epoch into the server's log)."""
-    from goodfit.launch.workers import die_with_parent
+    from goodfit.workers import die_with_parent
 
     cmd = [sys.executable, "-m", "goodfit.cli", "train", *(["-c", str(config)] if config else []),
            "--run-dir", str(run_dir), "--progress", "lines", *overrides]

@@ -1,0 +1,250 @@
+"""Your images (``imagefolder:PATH``): any sizes and modes, decoded in parallel, cached between runs.
+
+Layout: ``PATH/<class>/<image>`` (torchvision's ImageFolder), or ``PATH/train/<class>/...`` and
+``PATH/test/<class>/...`` when the test set is given. Images of several sizes are brought to one with
+``data.image_size=S`` and ``data.resize``: ``crop`` (the shorter side scaled to S, then the centre
+S×S cut out: nothing is distorted, the borders of long images are lost) or ``squash`` (scaled to S×S:
+everything kept, shapes distorted). Greyscale and colour images may be mixed: then all become RGB.
+
+Decoding runs in one process per core, with a progress bar on a terminal. The decoded arrays are
+kept in the user cache folder (``$GOODFIT_CACHE``, never next to the data), keyed on every file's
+name, size and modification time and on the options: the second run reads them in seconds, and any
+change to the folder decodes it again. An unreadable image is named in the error; with
+``data.skip_bad=true`` it is left out and counted (``Dataset.skipped``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+from goodfit.data.base import Dataset, cache_dir
+from goodfit.data.images import read_image
+from goodfit.data.splits import stratified_split
+from goodfit.errors import DataError
+from goodfit.run import atomic_write_text
+from goodfit.workers import fork_map
+
+__all__ = ["load_image_folder", "resize_images", "IMAGE_SUFFIXES", "RESIZE_MODES"]
+
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff"}
+RESIZE_MODES = ("crop", "squash")
+CACHE_VERSION = 1  # bump when decoding changes what an image becomes
+_CHUNK = 256  # images per worker task
+_PARALLEL_FROM = 1000  # fewer images decode faster here than processes start
+
+
+@dataclass(frozen=True)
+class _Tree:
+    """One class tree: its files (sorted within each class), their labels and the class names."""
+
+    root: Path
+    files: list[Path]
+    labels: np.ndarray
+    classes: list[str]
+
+    def fingerprint(self) -> str:
+        """Every file's name, size and mtime: any change to the folder changes it."""
+        h = hashlib.sha256()
+        for f in self.files:
+            st = f.stat()
+            h.update(f"{f.relative_to(self.root)}\t{st.st_size}\t{st.st_mtime_ns}\n".encode())
+        return h.hexdigest()
+
+
+def _scan(folder: Path) -> _Tree:
+    classes = sorted(e.name for e in os.scandir(folder) if e.is_dir())
+    if len(classes) < 2:
+        found = f"only the class folder {classes[0]!r}" if classes else "no class sub-folders"
+        raise DataError(f"{folder} has {found}; a classifier needs >= 2: lay images out as "
+                        f"{folder}/<class>/<image>.png")
+    files: list[Path] = []
+    labels: list[int] = []
+    for label, cls in enumerate(classes):
+        names = sorted(e.name for e in os.scandir(folder / cls)
+                       if e.is_file() and os.path.splitext(e.name)[1].lower() in IMAGE_SUFFIXES)
+        files += [folder / cls / n for n in names]
+        labels += [label] * len(names)
+    if not files:
+        raise DataError(f"{folder} holds no images ({', '.join(sorted(IMAGE_SUFFIXES))}) in its class folders")
+    return _Tree(folder, files, np.array(labels, np.int64), classes)
+
+
+def _resize(im, size: int, resize: str):
+    """A PIL image brought to ``size``² pixels (bilinear, antialiased as torchvision's Resize)."""
+    from PIL import Image, ImageOps
+
+    if im.size == (size, size):
+        return im
+    if resize == "crop":
+        return ImageOps.fit(im, (size, size), method=Image.Resampling.BILINEAR)
+    return im.resize((size, size), Image.Resampling.BILINEAR)
+
+
+def _decode(path: Path, size: int, resize: str) -> np.ndarray:
+    """One image as ``(H, W)`` grey or ``(H, W, 3)`` RGB uint8, brought to ``size``² if ``size``."""
+    im = read_image(path)  # the guarded decoder: corrupt, empty and oversized files are one DataError
+    im = im.convert("L" if im.mode in ("1", "L", "I", "F") else "RGB")
+    return np.asarray(_resize(im, size, resize) if size else im)
+
+
+def resize_images(x: np.ndarray, size: int, resize: Literal["crop", "squash"] = "crop") -> np.ndarray:
+    """``(N, C, H, W)`` images (uint8 or float) brought to ``(N, C, size, size)``, channel by channel.
+
+    Examples:
+        >>> x = np.zeros((2, 3, 32, 48), np.uint8)
+        >>> resize_images(x, 16).shape, resize_images(x, 16, "squash").dtype
+        ((2, 3, 16, 16), dtype('uint8'))
+    """
+    from PIL import Image
+
+    if resize not in RESIZE_MODES:
+        raise DataError(f"unknown data.resize={resize!r}; choose crop (shorter side, centre cut) or squash")
+    out = np.empty((*x.shape[:2], size, size), np.float32)
+    for i, image in enumerate(x):
+        for c, channel in enumerate(image):
+            out[i, c] = np.asarray(_resize(Image.fromarray(channel.astype(np.float32), "F"), size, resize))
+    if x.dtype == np.uint8:
+        return np.clip(np.rint(out), 0, 255).astype(np.uint8)
+    return out.astype(x.dtype, copy=False)
+
+
+def _decode_chunk(job: tuple[list[Path], int, str]) -> list[np.ndarray | str]:
+    paths, size, resize = job
+    out: list[np.ndarray | str] = []
+    for p in paths:
+        try:
+            out.append(_decode(p, size, resize))
+        except DataError as exc:
+            out.append(str(exc))
+    return out
+
+
+def _decode_all(files: list[Path], size: int, resize: str, where: Path) -> list[np.ndarray | str]:
+    jobs = [(files[i:i + _CHUNK], size, resize) for i in range(0, len(files), _CHUNK)]
+    workers = 0 if len(files) >= _PARALLEL_FROM else 1
+    n_proc = min(len(os.sched_getaffinity(0)), len(jobs)) if workers == 0 and hasattr(os, "sched_getaffinity") else 1
+    print(f"imagefolder: decoding {len(files):,} images under {where} in {n_proc} process"
+          f"{'es' if n_proc > 1 else ''}; cached for the next run", file=sys.stderr, flush=True)
+    results = fork_map(_decode_chunk, jobs, workers)
+    if sys.stderr.isatty():
+        from tqdm.auto import tqdm
+
+        results = tqdm(results, total=len(jobs), unit="chunk", file=sys.stderr, dynamic_ncols=True, leave=False)
+    return [item for chunk in results for item in chunk]
+
+
+def _stack(tree: _Tree, decoded: list[np.ndarray | str], *,
+           skip_bad: bool) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """``(N, C, H, W)`` uint8 images, their labels and the files skipped as unreadable."""
+    bad = [(f, item) for f, item in zip(tree.files, decoded) if isinstance(item, str)]
+    if bad and not skip_bad:
+        more = f" (and {len(bad) - 1} more)" if len(bad) > 1 else ""
+        raise DataError(f"{bad[0][1]}{more}; fix or remove it, or pass data.skip_bad=true to leave unreadable "
+                        "images out")
+    keep = [i for i, item in enumerate(decoded) if not isinstance(item, str)]
+    images = [decoded[i] for i in keep]
+    if not images:
+        raise DataError(f"no image under {tree.root} could be read; check the files")
+    sizes: dict[tuple[int, int], int] = {}
+    for im in images:
+        sizes[im.shape[:2]] = sizes.get(im.shape[:2], 0) + 1
+    if len(sizes) > 1:
+        common = sorted(sizes.items(), key=lambda kv: (-kv[1], kv[0]))
+        listed = ", ".join(f"{h}x{w}: {n:,}" for (h, w), n in common[:3])
+        raise DataError(f"images under {tree.root} differ in size ({listed}{', ...' if len(common) > 3 else ''}); "
+                        f"pass data.image_size={min(common[0][0])} to resize them (data.resize=crop or squash)")
+    if any(im.ndim == 3 for im in images):  # colour and grey mixed: all RGB
+        images = [im if im.ndim == 3 else np.repeat(im[..., None], 3, axis=2) for im in images]
+    x = np.stack(images)
+    x = x[:, None] if x.ndim == 3 else x.transpose(0, 3, 1, 2)
+    return np.ascontiguousarray(x), tree.labels[keep], [str(f) for f, _ in bad]
+
+
+def _cache_folder(folder: Path, size: int, resize: str) -> Path:
+    name = hashlib.sha256(f"{folder.resolve()}|{size}|{resize}".encode()).hexdigest()[:20]
+    return cache_dir() / "imagefolder" / name
+
+
+def _read_cache(where: Path, key: str) -> dict[str, np.ndarray] | None:
+    try:
+        if (where / "key.txt").read_text() != key:
+            return None
+        return {f.stem: np.load(f, allow_pickle=False) for f in where.glob("*.npy")}
+    except (OSError, ValueError):
+        return None
+
+
+def _write_cache(where: Path, key: str, arrays: dict[str, np.ndarray]) -> None:
+    """Arrays first, the key last: a run killed half-way leaves a cache that does not match, never a wrong one."""
+    try:
+        if where.exists():
+            shutil.rmtree(where)
+        where.mkdir(parents=True)
+        for name, arr in arrays.items():
+            np.save(where / f"{name}.npy", arr, allow_pickle=False)
+        atomic_write_text(where / "key.txt", key)
+    except OSError as exc:  # a read-only or full cache folder costs time, never the run
+        print(f"imagefolder: could not cache the decoded images in {where} ({exc.strerror}); "
+              "the next run decodes them again", file=sys.stderr)
+
+
+def _load_trees(trees: dict[str, _Tree], folder: Path, size: int, resize: str,
+                skip_bad: bool) -> dict[str, np.ndarray]:
+    key = "\n".join([f"v{CACHE_VERSION} size={size} resize={resize}",
+                     *(f"{part} {tree.fingerprint()}" for part, tree in trees.items())])
+    where = _cache_folder(folder, size, resize)
+    cached = _read_cache(where, key)
+    if cached is not None and (skip_bad or not len(cached["skipped"])):
+        return cached
+    arrays: dict[str, np.ndarray] = {}
+    skipped: list[str] = []
+    for part, tree in trees.items():
+        decoded = _decode_all(tree.files, size, resize, tree.root)
+        arrays[f"x_{part}"], arrays[f"y_{part}"], bad = _stack(tree, decoded, skip_bad=skip_bad)
+        skipped += bad
+    if len({arrays[f"x_{p}"].shape[1:] for p in trees}) > 1:
+        shapes = ", ".join(f"{p} {arrays[f'x_{p}'].shape[1:]}" for p in trees)
+        raise DataError(f"{folder}: train and test images differ ({shapes}); pass data.image_size=S to resize both")
+    arrays["skipped"] = np.array(skipped, dtype=np.str_)
+    _write_cache(where, key, arrays)
+    return arrays
+
+
+def load_image_folder(path: str, root: str | Path | None = None, *, download: bool = False, image_size: int = 0,
+                      resize: Literal["crop", "squash"] = "crop", skip_bad: bool = False) -> Dataset:
+    """Images in ``PATH/<class>/*.png`` (torchvision ImageFolder layout).
+
+    If ``PATH/train`` and ``PATH/test`` exist they are used as given; otherwise 20 % of the images
+    are held out as the test set (stratified, seed 0). ``image_size`` (``data.image_size``) brings
+    every image to ``image_size``² pixels the ``resize`` way; without it all must be one size.
+    """
+    folder = Path(path).expanduser()
+    if not folder.is_dir():
+        raise DataError(f"image folder {folder} not found; pass imagefolder:PATH with PATH/<class>/<image>")
+    if resize not in RESIZE_MODES:
+        raise DataError(f"unknown data.resize={resize!r}; choose crop (shorter side, centre cut) or squash")
+    given = (folder / "train").is_dir() and (folder / "test").is_dir()
+    trees = {"train": _scan(folder / "train"), "test": _scan(folder / "test")} if given else {"all": _scan(folder)}
+    if given and trees["test"].classes != trees["train"].classes:
+        raise DataError(f"{folder}/test has classes {trees['test'].classes}, train has {trees['train'].classes}; "
+                        "make them match")
+    classes = tuple(trees["train" if given else "all"].classes)
+    a = _load_trees(trees, folder, image_size, resize, skip_bad)
+    if given:
+        x_tr, y_tr, x_te, y_te = a["x_train"], a["y_train"], a["x_test"], a["y_test"]
+    else:
+        x, y = a["x_all"], a["y_all"]
+        if len(y) < 2 * len(classes) or np.bincount(y, minlength=len(classes)).min() < 2:
+            raise DataError(f"{folder} has only {len(y)} images for {len(classes)} classes; need >= 2 per class")
+        tr, te = stratified_split(y, test_fraction=0.2, seed=0)
+        x_tr, y_tr, x_te, y_te = x[tr], y[tr], x[te], y[te]
+    return Dataset(f"imagefolder:{folder}", x_tr, y_tr, x_te, y_te, classes, source=str(folder),
+                   skipped=tuple(str(s) for s in a["skipped"]))
