@@ -44,7 +44,7 @@ __all__ = [
 ]
 
 Scaling = Literal["standardize", "minmax01", "minmax11", "none"]
-Augment = Literal["none", "shift", "crop-flip", "spectrogram"]
+Augment = Literal["none", "shift", "crop-flip", "crop-flip-cutout", "spectrogram"]
 TaskName = Literal["auto", "classification", "binary", "regression", "reconstruction", "denoising"]
 LossName = Literal["auto", "ce", "bce", "mse", "l1", "huber"]
 
@@ -237,6 +237,7 @@ class TrainConfig:
     device: str = "cpu"  # cpu, cuda, cuda:1, mps, or auto
     dtype: Literal["float32", "float64"] = "float32"
     amp: bool = False  # autocast to bfloat16 (cpu) / float16 (cuda)
+    tta: Literal["none", "flip"] = "none"  # test-time augmentation at each evaluation; flip: mean with the mirror
     compile: bool = False  # torch.compile the model
     deterministic: bool = False  # torch.use_deterministic_algorithms; bit-identical reruns
     loader: Literal["auto", "memory", "dataloader"] = "auto"
@@ -483,17 +484,23 @@ def apply_overrides(cfg: Config, overrides: Iterable[str]) -> Config:
 
 
 def build_config(file: str | Path | None = None, overrides: Iterable[str] = (), *,
-                 shortcuts: dict[str, Any] | None = None, cls: type = Config) -> Any:
-    """The config a command line asks for: a YAML ``file`` (else the defaults of ``cls``), then the
-    ``shortcuts`` (dotted keys, e.g. ``{"data.name": "mnist"}`` from ``--dataset``; ``None`` values are
-    left out), then the ``key=value`` ``overrides``, which win.
+                 shortcuts: dict[str, Any] | None = None, cls: type = Config, recipe: str | None = None) -> Any:
+    """The config a command line asks for: a YAML ``file`` or a ``recipe`` (:mod:`goodfit.recipes`), else
+    the defaults of ``cls``, then the ``shortcuts`` (dotted keys, e.g. ``{"data.name": "mnist"}`` from
+    ``--dataset``; ``None`` values are left out), then the ``key=value`` ``overrides``, which win.
 
     Examples:
         >>> cfg = build_config(None, ["train.epochs=3"], shortcuts={"data.name": "digits", "model.name": None})
         >>> cfg.data.name, cfg.model.name, cfg.train.epochs
         ('digits', 'mlp', 3)
+        >>> build_config(recipe="cifar10", shortcuts={"train.epochs": 2}).train.epochs
+        2
     """
-    cfg = load_config(file, cls) if file else cls()
+    if file and recipe:
+        raise ConfigError("pass --recipe or --config, not both: a run's config.yaml already holds its recipe")
+    from goodfit.recipes import recipe_overrides
+
+    cfg = load_config(file, cls) if file else apply_overrides(cls(), recipe_overrides(recipe))
     extra = [f"{key}={_override_text(value)}" for key, value in (shortcuts or {}).items() if value is not None]
     return apply_overrides(cfg, [*extra, *(overrides or [])])
 

@@ -42,7 +42,7 @@ class LoadedModel:
         data's own terms: class probabilities ``(N, C)``, the positive class's probability ``(N,)``,
         values in the target's units ``(N, K)``, or arrays like the input (scaled as in training)."""
         x = torch.from_numpy(self.scaler.transform(x_raw))
-        return self.task.decode(predict_logits(self.model, x, device=device))
+        return self.task.decode(predict_logits(self.model, x, device=device, tta=self.config.train.tta))
 
     def predict_proba(self, x_raw: np.ndarray, *, device: str = "cpu") -> np.ndarray:
         """Class probabilities ``(N, C)`` of a classifier (a binary run: ``[P(class 0), P(class 1)]``)."""
@@ -112,7 +112,8 @@ def evaluate_run(run: str | Path, *, split: str = "valid", data_root: str | None
     if part is None:
         raise RunDirError(f"{rd.path} was trained without a validation split (data.valid_fraction=0)")
     y = torch.from_numpy(part.y)
-    stats, _ = evaluate_split(loaded.model, part.x, y.float() if y.is_floating_point() else y, task=loaded.task)
+    stats, _ = evaluate_split(loaded.model, part.x, y.float() if y.is_floating_point() else y, task=loaded.task,
+                              tta=cfg.train.tta)
     stats = {"task": loaded.task.name, "score": loaded.task.score, **stats}
     if split == "test":
         metrics = rd.read_json("metrics.json")

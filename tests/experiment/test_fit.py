@@ -142,8 +142,9 @@ def test_optimizers_and_schedules_train(tmp_path, schedule, optim):
 
 
 def test_convnet_dataloader_path_and_amp(tmp_path):
-    r = fit(cfg(tmp_path, "model.name=convnet", "model.channels=8,16", "train.loader=dataloader",
-                "train.amp=true", "train.deterministic=false", "train.batch_size=32"), progress="quiet", report=False)
+    r = fit(cfg(tmp_path, "model.name=convnet", "model.hidden=64,64,64", "model.channels=8,16",  # hidden: the default
+                "train.loader=dataloader", "train.amp=true", "train.deterministic=false", "train.batch_size=32"),
+            progress="quiet", report=False)
     assert r.metrics["test"]["accuracy"] > 0.8
 
 

@@ -98,7 +98,7 @@ def test_task_options_that_do_not_fit_fail_before_any_folder(tmp_path):
     with pytest.raises(ConfigError, match="train.target=30.0 is the validation auroc"):
         _fit(tmp_path, "data.name=breast-cancer", "train.target=30")
     with pytest.raises(ConfigError, match="convnet outputs one vector per sample"):
-        _fit(tmp_path, "data.name=digits", "data.task=denoising", "model.name=convnet")
+        _fit(tmp_path, "data.name=digits", "data.task=denoising", "model.name=convnet", "model.hidden=64,64,64")
     assert not list(tmp_path.iterdir())
 
 

@@ -44,3 +44,36 @@ def test_spectrogram_augmentation_warps_shifts_and_masks_each_sample():
     # with no shift, no warp and no masks, the spectrogram is unchanged
     same = random_spectrogram(x, None, max_shift=0.0, max_warp=0.0, max_band=0, max_frames=0)
     torch.testing.assert_close(same, x, atol=1e-4, rtol=0)  # (float32 grid round-off)
+
+
+def test_random_crop_cuts_the_reflect_padded_image_at_every_offset():
+    """Checked against numpy's reflect padding and plain slicing, offset by offset."""
+    import numpy as np
+
+    from goodfit.train.augment import random_crop
+
+    torch.manual_seed(0)
+    x = torch.randn(400, 3, 8, 8)
+    out = random_crop(x, torch.Generator().manual_seed(1), pad=2)
+    assert out.shape == x.shape
+    seen = set()
+    for img, crop in zip(x.numpy(), out.numpy()):
+        padded = np.pad(img, ((0, 0), (2, 2), (2, 2)), mode="reflect")
+        match = [(dy, dx) for dy in range(5) for dx in range(5)
+                 if np.array_equal(padded[:, dy:dy + 8, dx:dx + 8], crop)]
+        assert match, "every output is one crop of the reflect-padded input"
+        seen.add(match[0])
+    assert len(seen) == 25  # every offset drawn
+    assert torch.equal(random_crop(x, None, pad=0), x)
+    assert torch.equal(out, random_crop(x, torch.Generator().manual_seed(1), pad=2))  # seeded
+
+
+def test_random_cutout_zeroes_one_square_clipped_at_the_border():
+    from goodfit.train.augment import random_cutout
+
+    x = torch.ones(500, 1, 32, 32)
+    out = random_cutout(x, torch.Generator().manual_seed(0), size=12)
+    holes = (out == 0).sum(dim=(1, 2, 3))
+    assert holes.max() == 144 and holes.min() >= 36  # whole inside; at least a quarter at a corner
+    assert ((out == 0) | (out == 1)).all()
+    assert make_augment("crop-flip-cutout")(torch.randn(4, 3, 32, 32), None).shape == (4, 3, 32, 32)

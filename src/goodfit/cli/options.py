@@ -12,6 +12,7 @@ __all__ = [
     "Model",
     "Overrides",
     "Progress",
+    "Recipe",
     "RunDir",
     "SlurmCpus",
     "SlurmFolder",
@@ -23,6 +24,7 @@ __all__ = [
 ConfigFile = typer.Option(None, "--config", "-c", help="YAML config file (a run's config.yaml works).")
 DataRoot = typer.Option(None, "--data-root", help="Folder with data sets (else $GOODFIT_DATA, else the user cache).")
 Dataset = typer.Option(None, "--dataset", "-d", help="Shortcut for data.name.")
+Recipe = typer.Option(None, "--recipe", "-r", help="A named recipe (goodfit list), e.g. cifar10; your options win.")
 Model = typer.Option(None, "--model", "-m", help="Shortcut for model.name.")
 Overrides = typer.Argument(None, help="Config overrides such as optim.lr=3e-3 model.hidden=128,64.")
 Progress = typer.Option("auto", "--progress", help="auto (bar on a terminal), bar, lines or quiet.")

@@ -26,12 +26,14 @@ def explore(
 
 
 def list_() -> None:
-    """List the registered data sets, models and tasks (data.task)."""
+    """List the registered data sets, models, tasks (data.task) and recipes (--recipe)."""
     from goodfit.data import DATASETS
     from goodfit.models import MODELS
+    from goodfit.recipes import RECIPES
     from goodfit.tasks import TASKS
 
-    for title, registry in ((N_("data sets:"), DATASETS), (N_("models:"), MODELS), (N_("tasks (data.task):"), TASKS)):
+    for title, registry in ((N_("data sets:"), DATASETS), (N_("models:"), MODELS), (N_("tasks (data.task):"), TASKS),
+                            (N_("recipes (goodfit train --recipe NAME):"), RECIPES)):
         typer.echo(_(title))
         for entry in registry:
             name = entry.name + (":PATH" if entry.takes_argument else "")

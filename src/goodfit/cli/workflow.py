@@ -75,6 +75,7 @@ def demo(
 def train(
     overrides: list[str] = opt.Overrides,
     config: Path | None = opt.ConfigFile,
+    recipe: str | None = opt.Recipe,
     dataset: str | None = opt.Dataset,
     model: str | None = opt.Model,
     epochs: int | None = typer.Option(None, "--epochs", "-e", min=1, help="Shortcut for train.epochs."),
@@ -97,13 +98,13 @@ def train(
     from goodfit.launch.ddp import run_fit
 
     if resume is not None:
-        if overrides or config or dataset or model or epochs or nproc:
+        if overrides or config or recipe or dataset or model or epochs or nproc:
             raise GoodfitError("--resume continues a run with its saved config; drop the other options")
         echo_fit_result(run_fit(None, resume=resume, progress=progress))
         return
     shortcuts = {"data.name": dataset, "model.name": model, "train.epochs": epochs, "data.root": data_root,
                  "train.nproc": nproc, "train.check": False if no_check else None}
-    cfg = build_config(config, overrides or [], shortcuts=shortcuts)
+    cfg = build_config(config, overrides or [], shortcuts=shortcuts, recipe=recipe)
     if show_config:
         typer.echo(dump_config(cfg), nl=False)
         return

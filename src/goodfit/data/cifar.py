@@ -1,11 +1,14 @@
 """CIFAR-10 / CIFAR-100 from torchvision's python-pickle layout in the data root.
 
 Expected: ``ROOT/cifar-10-batches-py/{data_batch_1..5,test_batch,batches.meta}`` and
-``ROOT/cifar-100-python/{train,test,meta}`` (the folders the official tarballs unpack to).
+``ROOT/cifar-100-python/{train,test,meta}`` (the folders the official tarballs unpack to). Where the
+python-pickle folder is missing, an image-folder tree ``ROOT/cifar10-jpeg/{train,test}/<class>/*.jpg``
+(``cifar100-jpeg``) is read instead, through :mod:`goodfit.data.imagefolder` and its cache.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import pickle
 from pathlib import Path
 
@@ -39,10 +42,16 @@ def _load(folder_name: str, train_files: list[str], test_file: str, meta_file: s
     folder = resolve_root(root) / folder_name
     expected = [*train_files, test_file, meta_file]
     missing = [f for f in expected if not (folder / f).is_file()]
+    tree = resolve_root(root) / f"{name}-jpeg"
+    if missing and (tree / "train").is_dir() and (tree / "test").is_dir():
+        from goodfit.data.imagefolder import load_image_folder
+
+        return dataclasses.replace(load_image_folder(str(tree)), name=name)
     if missing:
         raise DataError(
             f"{name}: files {', '.join(missing)} not found in {folder}; extract the official "
-            f"python tarball into the data root (--data-root / GOODFIT_DATA)"
+            f"python tarball into the data root (--data-root / GOODFIT_DATA), or put the images in {tree}/"
+            "{train,test}/<class>/"
         )
     xs, ys = [], []
     for f in train_files:

@@ -54,11 +54,12 @@ def finish_run(config: Config, data: PreparedData, run: RunDir, model: nn.Module
         if best.is_file() and config.train.select == "best":  # model selection on validation
             model.load_state_dict(load_checkpoint(best, map_location=device)["model"])
         dtype, amp = resolve_dtype(config.train.dtype), amp_dtype(device, config.train.amp)
+        tta = config.train.tta
         evaluate = lambda split: evaluate_split(model, *to_device(split, device, dtype), task=task,  # noqa: E731
-                                                device=device, amp_dtype=amp)
+                                                device=device, amp_dtype=amp, tta=tta)
         if data.valid is not None:  # chosen on validation (a decision threshold), before any test look
             valid_x, valid_y = to_device(data.valid, device, dtype)
-            task.select_on_valid(predict_logits(model, valid_x, device=device, amp_dtype=amp), valid_y.cpu())
+            task.select_on_valid(predict_logits(model, valid_x, device=device, amp_dtype=amp, tta=tta), valid_y.cpu())
         train_stats, _ = evaluate(data.train)
         metrics["train"] = {k: train_stats[k] for k in ("loss", *task.summary) if k in train_stats}  # eval mode
         if data.valid is not None:
@@ -94,7 +95,7 @@ def _baselines(config: Config, data: PreparedData, untrained: dict, device: torc
     fresh = place_model(fresh, device, dtype)
     fresh.load_state_dict(untrained)
     test_x, test_y = to_device(data.test, device, dtype)
-    stats, _ = evaluate_split(fresh, test_x, test_y, task=task, device=device)
+    stats, _ = evaluate_split(fresh, test_x, test_y, task=task, device=device, tta=config.train.tta)
     train_y = torch.from_numpy(data.train.y)
     out = task.baselines(train_y.to(test_y.dtype), test_x.cpu(), test_y.cpu())
     return {**out, "untrained": {task.score: stats[task.score], "loss": stats["loss"]}}

@@ -247,7 +247,8 @@ def _train_and_finish(config: Config, data: PreparedData, run: RunDir, device: t
     try:
         with stop_on_signals():  # SIGTERM (Slurm, shutdown) and SIGHUP stop like Ctrl-C: saved, resumable
             train_loop(state, batches, valid=valid, task=task, callbacks=cbs, device=device, rank=rank,
-                       amp_dtype=amp_dtype(device, config.train.amp), penalty=_penalty(config, model))
+                       amp_dtype=amp_dtype(device, config.train.amp), penalty=_penalty(config, model),
+                       tta=config.train.tta)
     except TrainingError as exc:
         status, message = "diverged", str(exc)
     except KeyboardInterrupt as exc:

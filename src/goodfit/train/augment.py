@@ -13,7 +13,10 @@ import torch.nn.functional as F
 
 from goodfit.errors import ConfigError
 
-__all__ = ["make_augment", "random_affine", "random_hflip", "random_spectrogram"]
+__all__ = ["make_augment", "random_affine", "random_crop", "random_cutout", "random_hflip", "random_spectrogram",
+           "AUGMENTS"]
+
+AUGMENTS = ("none", "shift", "crop-flip", "crop-flip-cutout", "spectrogram")
 
 
 def random_affine(
@@ -48,6 +51,31 @@ def _affine_grid(theta: torch.Tensor, h: int, w: int) -> torch.Tensor:
     return (base @ theta.transpose(1, 2)).view(-1, h, w, 2)  # (B, H, W, 2)
 
 
+def random_crop(x: torch.Tensor, g: torch.Generator | None, *, pad: int) -> torch.Tensor:
+    """Each image cut at its own random offset out of itself padded by ``pad`` pixels of reflection
+    (torchvision's ``RandomCrop(size, padding=pad, padding_mode="reflect")``, batched: two gathers)."""
+    n, c, h, w = x.shape
+    padded = F.pad(x, (pad, pad, pad, pad), mode="reflect")
+    offsets = torch.randint(0, 2 * pad + 1, (2, n), device=x.device, generator=g)
+    rows = offsets[0][:, None] + torch.arange(h, device=x.device)  # (B, H) rows of the padded image
+    cols = offsets[1][:, None] + torch.arange(w, device=x.device)  # (B, W)
+    strip = padded.gather(2, rows[:, None, :, None].expand(n, c, h, w + 2 * pad))  # (B, C, H, W + 2 pad)
+    return strip.gather(3, cols[:, None, None, :].expand(n, c, h, w))
+
+
+def random_cutout(x: torch.Tensor, g: torch.Generator | None, *, size: int) -> torch.Tensor:
+    """A ``size``×``size`` square set to 0 (the mean, after standardization) at a random place in each
+    image, clipped at the borders (DeVries & Taylor, 2017)."""
+    n, _, h, w = x.shape
+    centre = torch.rand(2, n, device=x.device, generator=g)
+    top = (centre[0] * h).long()[:, None, None] - size // 2
+    left = (centre[1] * w).long()[:, None, None] - size // 2
+    rows = torch.arange(h, device=x.device)[None, :, None]
+    cols = torch.arange(w, device=x.device)[None, None, :]
+    hole = (rows >= top) & (rows < top + size) & (cols >= left) & (cols < left + size)  # (B, H, W)
+    return x.masked_fill(hole[:, None], 0.0)
+
+
 def random_hflip(x: torch.Tensor, g: torch.Generator | None) -> torch.Tensor:
     flip = torch.rand(x.shape[0], device=x.device, generator=g) < 0.5
     return torch.where(flip[:, None, None, None], x.flip(-1), x)
@@ -79,14 +107,17 @@ def random_spectrogram(x: torch.Tensor, g: torch.Generator | None, *, max_shift:
 
 
 def make_augment(name: str):
-    """``shift`` (digits: ±2 px, ±10°), ``crop-flip`` (CIFAR: ±4 px, horizontal flip), ``spectrogram``
-    (audio: time shift, frequency warp, SpecAugment masks) or None."""
+    """``shift`` (digits: ±2 px, ±10°), ``crop-flip`` (CIFAR: crops of the image reflect-padded by 4 px,
+    mirror flips), ``crop-flip-cutout`` (and a 12×12 hole), ``spectrogram`` (audio: time shift, frequency
+    warp, SpecAugment masks) or None."""
     if name == "none":
         return None
     if name == "shift":
         return lambda x, g: random_affine(x, g, max_shift=2.0, max_degrees=10.0)
     if name == "crop-flip":
-        return lambda x, g: random_hflip(random_affine(x, g, max_shift=4.0, max_degrees=0.0), g)
+        return lambda x, g: random_hflip(random_crop(x, g, pad=4), g)
+    if name == "crop-flip-cutout":
+        return lambda x, g: random_cutout(random_hflip(random_crop(x, g, pad=4), g), g, size=12)
     if name == "spectrogram":
         return random_spectrogram
-    raise ConfigError(f"unknown augmentation {name!r}; choose none, shift, crop-flip or spectrogram")
+    raise ConfigError(f"unknown augmentation {name!r}; choose one of {', '.join(AUGMENTS)}")

@@ -8,16 +8,23 @@ import numpy as np
 import torch
 from torch import nn
 
+from goodfit.errors import ConfigError
 from goodfit.tasks import Classification, Task
 
-__all__ = ["predict_logits", "evaluate_split"]
+__all__ = ["predict_logits", "evaluate_split", "TTAS"]
+
+TTAS = ("none", "flip")  # train.tta: test-time augmentation at every evaluation
 
 
 def predict_logits(
     model: nn.Module, x: torch.Tensor | np.ndarray, *, device: torch.device | str = "cpu",
-    batch_size: int = 2048, amp_dtype: torch.dtype | None = None,
+    batch_size: int = 2048, amp_dtype: torch.dtype | None = None, tta: str = "none",
 ) -> torch.Tensor:
     """Logits for ``x`` (on the CPU), computed in eval mode; the model's mode is restored after.
+
+    ``tta="flip"`` (``train.tta``): the mean of the outputs for each image and its mirror image (left
+    and right swapped), a free point or so of accuracy on natural images; outputs that are images
+    themselves (denoising) are mirrored back before averaging.
 
     Examples:
         >>> m = nn.Linear(4, 3)
@@ -26,6 +33,11 @@ def predict_logits(
     """
     device = torch.device(device)
     x = torch.as_tensor(x)
+    if tta not in TTAS:
+        raise ConfigError(f"unknown train.tta={tta!r}; choose one of {', '.join(TTAS)}")
+    if tta == "flip" and x.ndim != 4:
+        raise ConfigError(f"train.tta=flip mirrors images (N, C, H, W); these inputs are {tuple(x.shape)}: "
+                          "use train.tta=none")
     param = next(model.parameters(), None)
     if param is not None and param.is_floating_point() and x.is_floating_point():
         x = x.to(param.dtype)  # a float64 model (train.dtype=float64) gets float64 inputs
@@ -36,7 +48,12 @@ def predict_logits(
         with torch.inference_mode(), torch.autocast(device.type, dtype=amp_dtype or torch.float32,
                                                     enabled=amp_dtype is not None):
             for i in range(0, len(x), batch_size):
-                outs.append(model(x[i : i + batch_size].to(device, non_blocking=True)).float().cpu())
+                xb = x[i : i + batch_size].to(device, non_blocking=True)
+                out = model(xb).float()
+                if tta == "flip":
+                    mirrored = model(xb.flip(-1)).float()
+                    out = (out + (mirrored.flip(-1) if mirrored.ndim == 4 else mirrored)) / 2
+                outs.append(out.cpu())
     finally:
         model.train(was_training)
     return torch.cat(outs) if outs else torch.empty(0)
@@ -45,7 +62,7 @@ def predict_logits(
 def evaluate_split(
     model: nn.Module, x: torch.Tensor | np.ndarray, y: torch.Tensor | np.ndarray, *,
     task: Task | None = None, n_classes: int | None = None, device: torch.device | str = "cpu",
-    amp_dtype: torch.dtype | None = None,
+    amp_dtype: torch.dtype | None = None, tta: str = "none",
 ) -> tuple[dict[str, Any], torch.Tensor]:
     """Every metric of ``task`` (loss, accuracy / AUROC / R² / PSNR, ...) for ``model`` on one split,
     plus its raw outputs. Without a task: classification with ``n_classes`` classes.
@@ -60,5 +77,5 @@ def evaluate_split(
         if n_classes is None:
             raise TypeError("evaluate_split needs a task, or n_classes for a classifier")
         task = Classification(n_classes=n_classes)
-    outputs = predict_logits(model, x, device=device, amp_dtype=amp_dtype)
+    outputs = predict_logits(model, x, device=device, amp_dtype=amp_dtype, tta=tta)
     return task.evaluate(outputs, torch.as_tensor(y).cpu()), outputs

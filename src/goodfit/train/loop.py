@@ -107,13 +107,15 @@ def train_loop(
     device: torch.device,
     amp_dtype: torch.dtype | None = None,
     rank: Rank | None = None,
+    tta: str = "none",
 ) -> TrainState:
     """Train ``state.model`` from ``state.epoch`` to ``state.epochs`` (or until a callback stops).
 
     ``task`` (default: classification) supplies the loss (unless ``loss_fn`` is given), the running
     train numbers and the validation numbers; ``valid`` is ``(inputs, targets)`` for the task, or a
     function of the model returning the row's ``valid_*`` numbers. ``step`` replaces the supervised
-    step (``penalty`` and ``amp_dtype`` belong to that one).
+    step (``penalty`` and ``amp_dtype`` belong to that one). ``tta`` is the validation's test-time
+    augmentation (:func:`~goodfit.train.evaluate.predict_logits`).
 
     Examples:
         >>> from goodfit.train.batching import MemoryBatches
@@ -142,7 +144,7 @@ def train_loop(
             if callable(valid):
                 row.update(valid(local))
             else:
-                outputs = predict_logits(local, valid[0], device=device, amp_dtype=amp_dtype)
+                outputs = predict_logits(local, valid[0], device=device, amp_dtype=amp_dtype, tta=tta)
                 row.update(task.valid_numbers(outputs, valid[1].cpu()))
         row["lr"] = opt.param_groups[0]["lr"]
         row["time"] = time.perf_counter() - t0

@@ -1,0 +1,47 @@
+"""Evaluation: eval mode, batches, and mirror-image test-time augmentation (train.tta=flip)."""
+
+import pytest
+import torch
+from torch import nn
+
+from goodfit.errors import ConfigError
+from goodfit.train.evaluate import evaluate_split, predict_logits
+
+
+class LeftHalf(nn.Module):
+    """Two logits: the mean of the left half of the image, and minus it (it sees only one side)."""
+
+    def forward(self, x):
+        left = x[..., : x.shape[-1] // 2].mean(dim=(1, 2, 3))
+        return torch.stack([left, -left], dim=1)
+
+
+def test_flip_averages_the_image_and_its_mirror():
+    x = torch.zeros(3, 1, 4, 6)
+    x[..., :3] = 1.0  # bright left half, dark right half
+    plain = predict_logits(LeftHalf(), x)
+    both = predict_logits(LeftHalf(), x, tta="flip", batch_size=2)
+    assert torch.allclose(plain[:, 0], torch.ones(3))
+    assert torch.allclose(both[:, 0], torch.full((3,), 0.5))  # (left mean 1 + mirrored left mean 0) / 2
+
+
+def test_flip_mirrors_image_outputs_back_before_averaging():
+    identity = nn.Identity()
+    x = torch.randn(2, 1, 5, 7)
+    assert torch.allclose(predict_logits(identity, x, tta="flip"), x)  # not a blur of x and its mirror
+
+
+def test_flip_is_for_images_and_unknown_kinds_are_refused():
+    with pytest.raises(ConfigError, match="train.tta=flip mirrors images"):
+        predict_logits(nn.Linear(4, 2), torch.zeros(3, 4), tta="flip")
+    with pytest.raises(ConfigError, match="unknown train.tta='rotate'"):
+        predict_logits(nn.Linear(4, 2), torch.zeros(3, 4), tta="rotate")
+
+
+def test_evaluate_split_passes_tta_on():
+    x = torch.zeros(4, 1, 2, 2)
+    x[..., 0] = 3.0
+    y = torch.zeros(4, dtype=torch.long)
+    _, plain = evaluate_split(LeftHalf(), x, y, n_classes=2)
+    _, both = evaluate_split(LeftHalf(), x, y, n_classes=2, tta="flip")
+    assert plain[0, 0] == 3.0 and both[0, 0] == 1.5
