@@ -152,3 +152,20 @@ def test_tensorboard_events_written(tmp_path):
     pytest.importorskip("tensorboard")
     r = fit(cfg(tmp_path, "train.tensorboard=true", "train.epochs=1"), progress="quiet", report=False)
     assert any(p.name.startswith("events.out.tfevents") for p in (r.run_dir / "tensorboard").iterdir())
+
+
+def test_unreadable_images_left_out_are_counted_in_metrics_and_report(tmp_path, monkeypatch):
+    from PIL import Image
+
+    monkeypatch.setenv("GOODFIT_CACHE", str(tmp_path / "cache"))
+    rng = np.random.default_rng(0)
+    for cls in ("a", "b"):
+        (tmp_path / "imgs" / cls).mkdir(parents=True)
+        for i in range(20):
+            Image.fromarray(rng.integers(0, 256, (8, 8), dtype=np.uint8)).save(tmp_path / "imgs" / cls / f"{i}.png")
+    (tmp_path / "imgs" / "a" / "broken.png").write_bytes(b"not a png")
+    r = fit(cfg(tmp_path, f"data.name=imagefolder:{tmp_path / 'imgs'}", "data.skip_bad=true", "train.epochs=1",
+                "train.batch_size=8"),
+            progress="quiet")
+    assert r.metrics["n_skipped"] == 1
+    assert "Unreadable images left out (data.skip_bad)" in (r.run_dir / "report.html").read_text()

@@ -214,6 +214,9 @@ def _load_trees(trees: dict[str, _Tree], folder: Path, size: int, resize: str,
         shapes = ", ".join(f"{p} {arrays[f'x_{p}'].shape[1:]}" for p in trees)
         raise DataError(f"{folder}: train and test images differ ({shapes}); pass data.image_size=S to resize both")
     arrays["skipped"] = np.array(skipped, dtype=np.str_)
+    if skipped:
+        print(f"imagefolder: left out {len(skipped):,} unreadable image{'s' if len(skipped) > 1 else ''} "
+              f"(data.skip_bad=true), e.g. {skipped[0]}", file=sys.stderr)
     _write_cache(where, key, arrays)
     return arrays
 

@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from goodfit.config import Config
-from goodfit.data import PreparedData
+from goodfit.data import PreparedData, Split
 from goodfit.errors import GoodfitError
 from goodfit.findings import Finding, settle
 from goodfit.models import create_model
@@ -26,7 +26,9 @@ from goodfit.train.callbacks import Callback, TrainState, load_checkpoint
 from goodfit.train.device import amp_dtype, place_model, resolve_dtype
 from goodfit.train.evaluate import evaluate_split, predict_logits
 
-__all__ = ["finish_run", "save_findings", "save_predictions", "write_report_safely", "to_device"]
+__all__ = ["finish_run", "save_findings", "save_predictions", "write_report_safely", "to_device", "TRAIN_EVAL_MAX"]
+
+TRAIN_EVAL_MAX = 10_000  # training samples the final train numbers (eval mode) are measured on
 
 N_WORST = 25  # worst-predicted test samples kept for the report
 N_EXAMPLES = 16  # array tasks: test inputs, outputs and targets kept for the report
@@ -50,6 +52,8 @@ def finish_run(config: Config, data: PreparedData, run: RunDir, model: nn.Module
         "n_train": len(data.train), "n_valid": len(data.valid) if data.valid is not None else 0,
         "n_test": len(data.test), "classes": list(data.classes), "task": task.name, "score": task.score,
     }
+    if data.dataset.skipped:  # data.skip_bad=true left unreadable files out: say how many, in the report too
+        metrics["n_skipped"] = len(data.dataset.skipped)
     if status == "completed":
         if best.is_file() and config.train.select == "best":  # model selection on validation
             model.load_state_dict(load_checkpoint(best, map_location=device)["model"])
@@ -60,8 +64,9 @@ def finish_run(config: Config, data: PreparedData, run: RunDir, model: nn.Module
         if data.valid is not None:  # chosen on validation (a decision threshold), before any test look
             valid_x, valid_y = to_device(data.valid, device, dtype)
             task.select_on_valid(predict_logits(model, valid_x, device=device, amp_dtype=amp, tta=tta), valid_y.cpu())
-        train_stats, _ = evaluate(data.train)
+        train_stats, _ = evaluate(_at_most(data.train, TRAIN_EVAL_MAX, seed=config.data.split_seed))
         metrics["train"] = {k: train_stats[k] for k in ("loss", *task.summary) if k in train_stats}  # eval mode
+        metrics["n_train_eval"] = min(len(data.train), TRAIN_EVAL_MAX)
         if data.valid is not None:
             metrics["valid"], _ = evaluate(data.valid)
         metrics["test_evaluations"] = _earlier_test_looks(run)  # stays empty in k-fold folds and search trials
@@ -74,6 +79,15 @@ def finish_run(config: Config, data: PreparedData, run: RunDir, model: nn.Module
         metrics["task_state"] = task.state_dict()  # what was learned on train and valid (a threshold)
     run.write_json("metrics.json", metrics)
     return metrics
+
+
+def _at_most(split: Split, n: int, *, seed: int) -> Split:
+    """``split``, or ``n`` of its samples drawn with ``seed`` where it has more: the train numbers in eval
+    mode (for the train-valid gap) need a good estimate, not a pass over every training sample."""
+    if len(split) <= n:
+        return split
+    keep = np.sort(np.random.default_rng(seed).choice(len(split), n, replace=False))
+    return Split(split.x[keep], split.y[keep])
 
 
 def _earlier_test_looks(run: RunDir) -> list[dict[str, Any]]:
@@ -95,7 +109,7 @@ def _baselines(config: Config, data: PreparedData, untrained: dict, device: torc
     fresh = place_model(fresh, device, dtype)
     fresh.load_state_dict(untrained)
     test_x, test_y = to_device(data.test, device, dtype)
-    stats, _ = evaluate_split(fresh, test_x, test_y, task=task, device=device, tta=config.train.tta)
+    stats, _ = evaluate_split(fresh, test_x, test_y, task=task, device=device)  # no TTA: chance either way
     train_y = torch.from_numpy(data.train.y)
     out = task.baselines(train_y.to(test_y.dtype), test_x.cpu(), test_y.cpu())
     return {**out, "untrained": {task.score: stats[task.score], "loss": stats["loss"]}}

@@ -200,7 +200,7 @@ def _lint(config: Config, data: PreparedData, progress: str) -> list[Finding]:
     errors = [f for f in findings if f.severity == "error"]
     if errors:
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-        raise CheckError(f"pitfall lint: {errors[0]}{more}. Fix it, or skip the lint with --no-check")
+        raise CheckError(f"pitfall lint: {str(errors[0]).rstrip('.')}{more}. Fix it, or skip the lint with --no-check")
     if progress != "quiet":
         for f in findings:
             print(f, file=sys.stderr)

@@ -257,6 +257,7 @@ def _training(m: dict[str, Any]) -> list[tuple[str, str]]:
     rows = [(_("Epochs run"), m.get("epochs_run")), (_("Best epoch (lowest valid loss)"), m.get("best_epoch")),
             (_("Training time"), f"{seconds:.1f} s" if isinstance(seconds, (int, float)) else None),
             (_("Train / valid / test samples"), sizes if "n_train" in m else None),
+            (_("Unreadable images left out (data.skip_bad)"), m.get("n_skipped")),
             (_("Classes"), len(m["classes"]) if m.get("classes") else None)]
     return [(label, str(v)) for label, v in rows if v is not None]
 
