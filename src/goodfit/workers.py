@@ -71,12 +71,13 @@ def fork_map(fn: Callable[[Any], T], jobs: Sequence[Any], workers: int = 0) -> I
         >>> list(fork_map(abs, [-1, 2, -3], workers=1))
         [1, 2, 3]
     """
+    import multiprocessing
+
     if sys.platform.startswith("linux"):
         workers = min(workers or len(os.sched_getaffinity(0)), len(jobs))
-    if workers < 2:
+    if workers < 2 or multiprocessing.current_process().daemon:  # a daemonic worker may not start processes
         yield from map(fn, jobs)
         return
-    import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     with warnings.catch_warnings():  # Python 3.12+ warns of fork in a threaded process; the workers use no torch

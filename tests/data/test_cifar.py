@@ -52,3 +52,21 @@ def test_cifar_missing_and_corrupt(tmp_path):
         (folder / name).write_bytes(b"\x80\x04garbage")
     with pytest.raises(DataError, match="corrupt"):
         load_dataset("cifar100", root=tmp_path)
+
+
+def test_cifar10_reads_the_jpeg_tree_where_the_pickles_are_missing(tmp_path, monkeypatch):
+    from PIL import Image
+
+    monkeypatch.setenv("GOODFIT_CACHE", str(tmp_path / "cache"))
+    rng = np.random.default_rng(2)
+    for part, n in (("train", 3), ("test", 1)):
+        for cls in ("airplane", "automobile"):
+            (tmp_path / "cifar10-jpeg" / part / cls).mkdir(parents=True)
+            for i in range(n):
+                Image.fromarray(rng.integers(0, 256, (32, 32, 3), dtype=np.uint8)).save(
+                    tmp_path / "cifar10-jpeg" / part / cls / f"{i}.png")
+    ds = load_dataset("cifar10", root=tmp_path)
+    assert ds.name == "cifar10" and ds.x_train.shape == (6, 3, 32, 32) and ds.classes == ("airplane", "automobile")
+    assert ds.source.endswith("cifar10-jpeg")
+    with pytest.raises(DataError, match=r"or put the images in .*cifar100-jpeg"):
+        load_dataset("cifar100", root=tmp_path)

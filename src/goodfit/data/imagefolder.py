@@ -177,7 +177,7 @@ def _read_cache(where: Path, key: str) -> dict[str, np.ndarray] | None:
     try:
         if (where / "key.txt").read_text() != key:
             return None
-        return {f.stem: np.load(f, allow_pickle=False) for f in where.glob("*.npy")}
+        return {f.stem: np.load(f, allow_pickle=False) for f in where.glob("*.npy") if not f.name.startswith(".")}
     except (OSError, ValueError):
         return None
 
@@ -188,8 +188,10 @@ def _write_cache(where: Path, key: str, arrays: dict[str, np.ndarray]) -> None:
         if where.exists():
             shutil.rmtree(where)
         where.mkdir(parents=True)
-        for name, arr in arrays.items():
-            np.save(where / f"{name}.npy", arr, allow_pickle=False)
+        for name, arr in arrays.items():  # each file whole or absent: another process may read meanwhile
+            tmp = where / f".{name}.{os.getpid()}.npy"
+            np.save(tmp, arr, allow_pickle=False)
+            os.replace(tmp, where / f"{name}.npy")
         atomic_write_text(where / "key.txt", key)
     except OSError as exc:  # a read-only or full cache folder costs time, never the run
         print(f"imagefolder: could not cache the decoded images in {where} ({exc.strerror}); "
