@@ -31,6 +31,7 @@ __all__ = [
     "Range",
     "RANGES",
     "CONFIG_VERSION",
+    "config_from_saved",
     "migrate_config",
     "TrainConfig",
     "apply_overrides",
@@ -447,8 +448,14 @@ def load_config(path: str | Path, cls: type | None = None) -> Any:
     for key in META_KEYS:
         data.pop(key, None)
     if isinstance(meta, dict) and (cls or Config) is Config:  # saved by goodfit: maybe by an older one
-        data = migrate_config(data, int(meta.get("config_version") or 1))
+        return config_from_saved(data, meta.get("config_version"))
     return config_from_dict(data, cls or Config)
+
+
+def config_from_saved(data: dict[str, Any], version: int | None) -> Config:
+    """A :class:`Config` from a dict goodfit saved (a checkpoint's, a study spec's, a run's config.yaml) at
+    config schema ``version`` (None: saved before versions were recorded), migrated to today's."""
+    return config_from_dict(migrate_config(data, int(version or 1)))
 
 
 # --------------------------------------------------------------------------- overrides

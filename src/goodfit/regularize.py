@@ -48,19 +48,19 @@ class RegularizeResult:
 def regularize_config(overrides: Sequence[str] = ()) -> Config:
     """The experiment's base config, with the user's overrides applied on top (the base's MLP widths
     only where the user's model takes ``model.hidden``)."""
-    from goodfit.models import MODEL_OPTIONS, MODELS
+    from goodfit.models import model_options
 
     chosen = apply_overrides(Config(), [o for o in overrides if o.startswith("model.name=")]).model.name
-    takes_hidden = "hidden" in MODEL_OPTIONS.get(MODELS.get(chosen)[0].name, ())
+    takes_hidden = "hidden" in model_options(chosen)
     base = [o for o in BASE_OVERRIDES if takes_hidden or not o.startswith("model.hidden=")]
     return apply_overrides(Config(), [*base, *overrides])
 
 
 def _model_takes(config: Config, overrides: Sequence[str]) -> bool:
     """Whether the run's model uses every ``model.*`` option in ``overrides`` (resnet18 has no dropout)."""
-    from goodfit.models import MODEL_OPTIONS, MODELS
+    from goodfit.models import model_options
 
-    used = MODEL_OPTIONS.get(MODELS.get(config.model.name)[0].name, ())
+    used = model_options(config.model.name)
     return all(o.split("=", 1)[0].split(".")[1] in used for o in overrides if o.startswith("model."))
 
 

@@ -11,7 +11,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from goodfit.config import Config, config_from_dict, migrate_config
+from goodfit.config import Config, config_from_saved
 from goodfit.data import prepare_data
 from goodfit.data.scaling import Scaler
 from goodfit.errors import ConfigError, RunDirError
@@ -59,7 +59,7 @@ def load_model(run: str | Path, *, which: str = "best", device: str = "cpu") -> 
     if not path.is_file():
         raise RunDirError(f"{path} not found; the run saved no checkpoint (train.checkpoint=false?)")
     ckpt = load_checkpoint(path, map_location=device)
-    cfg = config_from_dict(migrate_config(ckpt["config"], int(ckpt.get("config_version") or 1)))
+    cfg = config_from_saved(ckpt["config"], ckpt.get("config_version"))
     classes = tuple(ckpt["classes"])
     task = task_from_state(ckpt.get("task") or {"name": "classification", "n_classes": len(classes)})
     metrics = rd.path / "metrics.json"

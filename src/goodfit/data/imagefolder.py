@@ -88,6 +88,11 @@ def _resize(im, size: int, resize: str):
     return im.resize((size, size), Image.Resampling.BILINEAR)
 
 
+def _check_resize(resize: str) -> None:
+    if resize not in RESIZE_MODES:
+        raise DataError(f"unknown data.resize={resize!r}; choose crop (shorter side, centre cut) or squash")
+
+
 def _decode(path: Path, size: int, resize: str) -> np.ndarray:
     """One image as ``(H, W)`` grey or ``(H, W, 3)`` RGB uint8, brought to ``size``² if ``size``."""
     im = read_image(path)  # the guarded decoder: corrupt, empty and oversized files are one DataError
@@ -105,8 +110,7 @@ def resize_images(x: np.ndarray, size: int, resize: Literal["crop", "squash"] = 
     """
     from PIL import Image
 
-    if resize not in RESIZE_MODES:
-        raise DataError(f"unknown data.resize={resize!r}; choose crop (shorter side, centre cut) or squash")
+    _check_resize(resize)
     out = np.empty((*x.shape[:2], size, size), np.float32)
     for i, image in enumerate(x):
         for c, channel in enumerate(image):
@@ -234,8 +238,7 @@ def load_image_folder(path: str, root: str | Path | None = None, *, download: bo
     folder = Path(path).expanduser()
     if not folder.is_dir():
         raise DataError(f"image folder {folder} not found; pass imagefolder:PATH with PATH/<class>/<image>")
-    if resize not in RESIZE_MODES:
-        raise DataError(f"unknown data.resize={resize!r}; choose crop (shorter side, centre cut) or squash")
+    _check_resize(resize)
     given = (folder / "train").is_dir() and (folder / "test").is_dir()
     trees = {"train": _scan(folder / "train"), "test": _scan(folder / "test")} if given else {"all": _scan(folder)}
     if given and trees["test"].classes != trees["train"].classes:

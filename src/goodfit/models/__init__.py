@@ -29,7 +29,7 @@ from goodfit.models.resnet import resnet18_small
 from goodfit.registry import Registry
 
 __all__ = ["MODELS", "MODEL_OPTIONS", "INITS", "MLP", "AnalogMLP", "ConvNet", "FastNet", "check_model_options",
-           "create_model", "init_weights", "resnet18_small"]
+           "model_options", "create_model", "init_weights", "resnet18_small"]
 
 
 def _mlp(cfg: ModelConfig, input_shape: Sequence[int], output_shape: tuple[int, ...]) -> nn.Module:
@@ -120,6 +120,11 @@ _WHY_NOT = {  # a hint where the option a user reached for lives
 }
 
 
+def model_options(name: str) -> tuple[str, ...]:
+    """The ``model.*`` options the model registered as ``name`` (``keras:...`` included) uses."""
+    return MODEL_OPTIONS.get(MODELS.get(name)[0].name, ())
+
+
 def check_model_options(cfg: ModelConfig) -> None:
     """Raise one :class:`ConfigError` for a ``model.*`` option that ``cfg.name``'s model would ignore.
 
@@ -129,7 +134,7 @@ def check_model_options(cfg: ModelConfig) -> None:
         goodfit.errors.ConfigError: model.hidden is not used by convnet (it takes model.channels, activation, ...
     """
     entry, _ = MODELS.get(cfg.name)
-    used = MODEL_OPTIONS.get(entry.name, ())
+    used = model_options(cfg.name)
     default = ModelConfig()
     for f in fields(ModelConfig):
         if f.name == "name" or f.name in used or getattr(cfg, f.name) == getattr(default, f.name):

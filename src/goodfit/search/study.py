@@ -30,10 +30,9 @@ from goodfit.config import (
     CONFIG_VERSION,
     Config,
     apply_overrides,
-    config_from_dict,
+    config_from_saved,
     config_to_dict,
     dump_config,
-    migrate_config,
 )
 from goodfit.errors import ConfigError, GoodfitError, RunDirError
 from goodfit.run import RunDir, atomic_write_json, environment_meta
@@ -310,7 +309,7 @@ def _run_trial(study: Any, trial: Any, spec: dict[str, Any], study_dir: Path) ->
 
 def _base(spec: dict[str, Any]) -> Config:
     """The study's base config, as saved in its spec (by this goodfit or an older one)."""
-    return config_from_dict(migrate_config(spec["base"], int(spec.get("config_version") or 1)))
+    return config_from_saved(spec["base"], spec.get("config_version"))
 
 def _objective(trial: Any, spec: dict[str, Any], study_dir: Path) -> float:
     from goodfit.experiment import fit
