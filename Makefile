@@ -35,11 +35,14 @@ $(CHROMIUM_STAMP):
 demo: $(STAMP)
 	$(VENV)/bin/goodfit demo
 
+# One pytest worker per core (pytest-xdist); tests/conftest.py keeps tests that share a fixture, the
+# Slurm cluster or a timing-sensitive process on one worker. PYTEST_ARGS="-n 0" runs in one process.
+PYTEST_ARGS ?= -n auto --dist loadgroup
 test: $(STAMP) $(CHROMIUM_STAMP)
-	$(PY) -m pytest
+	$(PY) -m pytest $(PYTEST_ARGS)
 
 test-fast: $(STAMP) $(CHROMIUM_STAMP)
-	$(PY) -m pytest -m "not slow"
+	$(PY) -m pytest $(PYTEST_ARGS) -m "not slow"
 
 bench: $(STAMP)
 	$(PIP) install -q -e ".[bench]"

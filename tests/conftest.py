@@ -7,6 +7,34 @@ import shutil
 from pathlib import Path
 
 import pytest
+from reliability.harness import TALLY
+
+# Tests that share a session fixture, one Slurm, or timing-sensitive processes run on one xdist worker
+# (make test runs `pytest -n auto --dist loadgroup`); every other test goes wherever a worker is free.
+GROUPS = {"serve": "serve", "reliability": "reliability", "keras": "keras", "denoise": "denoise",
+          "e2e/test_slurm.py": "slurm", "launch/test_ddp.py": "ddp"}
+TESTS = Path(__file__).resolve().parent
+
+
+def pytest_configure(config) -> None:
+    workers = os.environ.get("PYTEST_XDIST_WORKER_COUNT")
+    if workers:  # an xdist worker: share the cores, or torch's threads spin against the other worker's
+        threads = str(max(1, (os.cpu_count() or 1) // int(workers)))
+        os.environ["OMP_NUM_THREADS"] = threads  # also for the subprocesses the tests start
+        import torch
+
+        torch.set_num_threads(int(threads))
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    for item in items:
+        try:
+            rel = item.path.resolve().relative_to(TESTS).as_posix()
+        except ValueError:  # the doctests under src/
+            continue
+        group = GROUPS.get(rel) or GROUPS.get(rel.split("/")[0])
+        if group:
+            item.add_marker(pytest.mark.xdist_group(group))
 
 
 @pytest.fixture(autouse=True)
@@ -44,3 +72,27 @@ def browser():
         b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         yield b
         b.close()
+
+
+# The reliability tally, printed even when zero ("tracebacks: 0" is the point). Under xdist each worker
+# counts its own tests and hands its counts to the controller, which prints the sum.
+ALWAYS = ("cases tried", "one-line errors", "recovered", "tracebacks", "damaged folders", "config values tried",
+          "config values refused", "kills", "resumes tried", "resumes identical", "search kills", "requests",
+          "4xx", "5xx", "dropped", "valid p50 ms", "valid p95 ms")
+
+
+def pytest_sessionfinish(session) -> None:
+    if hasattr(session.config, "workeroutput"):
+        session.config.workeroutput["tally"] = dict(TALLY)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error) -> None:
+    TALLY.update(getattr(node, "workeroutput", {}).get("tally", {}))
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    if TALLY:
+        terminalreporter.section("reliability")
+        keys = [*ALWAYS, *(k for k in TALLY if k not in ALWAYS)]
+        terminalreporter.write_line(", ".join(f"{key}: {TALLY.get(key, 0)}" for key in keys))

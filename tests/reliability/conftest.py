@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from reliability.harness import TALLY, run_inprocess
+from reliability.harness import run_inprocess
 
 
 @pytest.fixture(scope="session")
@@ -28,15 +28,3 @@ def damaged_copy(finished_run, tmp_path):
         return copy
     return make
 
-
-# printed even when zero: "tracebacks: 0" is the point
-ALWAYS = ("cases tried", "one-line errors", "recovered", "tracebacks", "damaged folders", "config values tried",
-          "config values refused", "kills", "resumes tried", "resumes identical", "search kills", "requests",
-          "4xx", "5xx", "dropped", "valid p50 ms", "valid p95 ms")
-
-
-def pytest_terminal_summary(terminalreporter) -> None:
-    if TALLY:
-        terminalreporter.section("reliability")
-        keys = [*ALWAYS, *(k for k in TALLY if k not in ALWAYS)]
-        terminalreporter.write_line(", ".join(f"{key}: {TALLY.get(key, 0)}" for key in keys))

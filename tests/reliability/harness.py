@@ -18,7 +18,7 @@ from pathlib import Path
 
 __all__ = ["TALLY", "Outcome", "run_inprocess", "folder_digest", "judge"]
 
-TALLY: Counter = Counter()  # printed at the end of the session (conftest.pytest_terminal_summary)
+TALLY: Counter = Counter()  # printed at the end of the session (tests/conftest.py prints it)
 
 
 @dataclass
