@@ -11,8 +11,7 @@ from reliability.harness import TALLY
 
 # Tests that share a session fixture, one Slurm, or timing-sensitive processes run on one xdist worker
 # (make test runs `pytest -n auto --dist loadgroup`); every other test goes wherever a worker is free.
-GROUPS = {"serve": "serve", "reliability": "reliability", "keras": "keras", "denoise": "denoise",
-          "e2e/test_slurm.py": "slurm", "launch/test_ddp.py": "ddp"}
+GROUPS = {"serve": "serve", "denoise": "denoise", "e2e/test_slurm.py": "slurm", "launch/test_ddp.py": "ddp"}
 TESTS = Path(__file__).resolve().parent
 
 

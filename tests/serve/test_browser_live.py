@@ -144,14 +144,14 @@ def test_bars_follow_the_drawing_and_the_final_answer_comes_fast(pages, live_ser
 @pytest.mark.skipif(not has_dataset("mnist"), reason="MNIST files not under $GOODFIT_DATA")
 def test_watch_shows_accuracy_rising(pages, start_server, tmp_path):
     """``goodfit serve --watch -d mnist -m convnet -e 3`` trains in a child process; the page swaps in each
-    checkpoint and shows the epoch and its validation accuracy, which rises. A convnet on 20,000 images:
+    checkpoint and shows the epoch and its validation accuracy, which rises. A convnet on 8,000 images:
     epochs of seconds, so the page (polling each second) sees several; the MLP's epochs on an idle machine
     end before the page has loaded."""
     from playwright.sync_api import expect
 
     env = {**os.environ, "GOODFIT_LANG": "en"}
     with start_server("serve", "--watch", "-d", "mnist", "-m", "convnet", "-e", "3", f"out_dir={tmp_path}",
-                      "optim.lr=1e-3", "data.train_subset=20000", "model.channels=16,32", env=env) as url:
+                      "optim.lr=1e-3", "data.train_subset=8000", "model.channels=16,32", env=env) as url:
         page = pages(url)
         draw(page, DIGITS["7"])
         seen: dict[int, float] = {}
