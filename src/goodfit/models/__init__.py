@@ -26,10 +26,11 @@ from goodfit.models.fastnet import FASTNET_WIDTHS, FastNet
 from goodfit.models.init import INITS, init_weights
 from goodfit.models.mlp import MLP
 from goodfit.models.resnet import resnet18_small
+from goodfit.models.tutorial import TUTORIAL_CHANNELS, TutorialConvNet
 from goodfit.registry import Registry
 
-__all__ = ["MODELS", "MODEL_OPTIONS", "INITS", "MLP", "AnalogMLP", "ConvNet", "FastNet", "check_model_options",
-           "model_options", "create_model", "init_weights", "resnet18_small"]
+__all__ = ["MODELS", "MODEL_OPTIONS", "INITS", "MLP", "AnalogMLP", "ConvNet", "FastNet", "TutorialConvNet",
+           "check_model_options", "model_options", "create_model", "init_weights", "resnet18_small"]
 
 
 def _mlp(cfg: ModelConfig, input_shape: Sequence[int], output_shape: tuple[int, ...]) -> nn.Module:
@@ -66,6 +67,13 @@ def _fastnet(cfg: ModelConfig, input_shape: Sequence[int], output_shape: tuple[i
                    activation=cfg.activation or "gelu")
 
 
+def _tutorial_convnet(cfg: ModelConfig, input_shape: Sequence[int], output_shape: tuple[int, ...]) -> nn.Module:
+    channels = cfg.channels or TUTORIAL_CHANNELS
+    _images("tutorial-convnet", input_shape, len(channels))
+    return TutorialConvNet(input_shape, _vector("tutorial-convnet", output_shape), channels=channels,
+                           dropout=cfg.dropout, batchnorm=bool(cfg.batchnorm))
+
+
 def _resnet18(cfg: ModelConfig, input_shape: Sequence[int], output_shape: tuple[int, ...]) -> nn.Module:
     if len(input_shape) != 3:
         raise ConfigError(f"resnet18 needs (C, H, W) images; got input shape {tuple(input_shape)}")
@@ -95,6 +103,8 @@ MODELS.add("mlp", _mlp, "multi-layer perceptron, any output shape; model.hidden,
 MODELS.add("convnet", _convnet, "small VGG-style CNN with batch norm; model.channels, dropout, batchnorm")
 MODELS.add("fastnet", _fastnet, "airbench-style CIFAR net, fast on CPU too: 2x2 stem, conv-pool-BN-GELU blocks "
            "64,256,256; model.channels, activation (gelu)")
+MODELS.add("tutorial-convnet", _tutorial_convnet, "the CIFAR-10 tutorial's ConvNet: conv-ReLU-pool 32,64,128, "
+           "a 256-unit layer, Xavier init, biases 0.01; model.channels, dropout, batchnorm (off)")
 MODELS.add("resnet18", _resnet18, "torchvision ResNet-18 with a small-image stem")
 MODELS.add("analog-mlp", _analog_mlp, "784-256-256-10 on a mock BrainScaleS-2 analog chip; model.analog.*")
 MODELS.add("keras-mlp", _keras_mlp, "the course MLP as a Keras 3 Sequential (goodfit[keras]); model.hidden, "
@@ -108,6 +118,7 @@ MODEL_OPTIONS: dict[str, tuple[str, ...]] = {
     "mlp": ("hidden", "activation", "dropout", "batchnorm", *_INIT),
     "convnet": ("channels", "activation", "dropout", "batchnorm", *_INIT),
     "fastnet": ("channels", "activation", *_INIT),
+    "tutorial-convnet": ("channels", "dropout", "batchnorm", *_INIT),
     "resnet18": _INIT,
     "analog-mlp": ("analog",),
     "keras-mlp": ("hidden", "activation", "dropout", "batchnorm"),
