@@ -37,3 +37,25 @@ def test_duplicate_registration_is_a_bug():
     r = make()
     with pytest.raises(ValueError):
         r.add("alpha", lambda: None, "again")
+
+
+def test_a_data_set_gets_only_the_options_its_loader_declares(monkeypatch):
+    """A loader registered with just a root (no download=, no task=) loads; one option it lacks is refused."""
+    import numpy as np
+
+    import goodfit.data as data
+    from goodfit.data import Dataset
+    from goodfit.errors import ConfigError
+    from goodfit.registry import Registry
+
+    def tiny(root=None) -> Dataset:
+        x = np.zeros((4, 1, 8, 8), np.float32)
+        return Dataset("tiny", x, np.array([0, 1, 0, 1]), x[:2], np.array([0, 1]), classes=("a", "b"))
+
+    registry = Registry("data set")
+    registry.add("tiny", tiny, "four blank images")
+    monkeypatch.setattr(data, "DATASETS", registry)
+    assert data.load_dataset("tiny").n_classes == 2
+    assert data.load_dataset("tiny", image_size=4).input_shape == (1, 4, 4)  # resized after loading
+    with pytest.raises(ConfigError, match="data.skip_bad is for data sets read from files"):
+        data.load_dataset("tiny", skip_bad=True)

@@ -80,11 +80,12 @@ def load_dataset(name: str, *, root: str | Path | None = None, download: bool = 
     """
     entry, _ = DATASETS.get(name)
     takes = inspect.signature(entry.factory).parameters
-    options = {"task": task, "image_size": image_size, "resize": resize, "skip_bad": skip_bad}
+    # each loader gets the options it declares: a data set registered without download= never downloads
+    options = {"download": download, "task": task, "image_size": image_size, "resize": resize, "skip_bad": skip_bad}
     if skip_bad and "skip_bad" not in takes:
         raise ConfigError(f"data.skip_bad is for data sets read from files (imagefolder:PATH), not {name}; "
                           "leave it out")
-    ds = DATASETS.create(name, root, download=download, **{k: v for k, v in options.items() if k in takes})
+    ds = DATASETS.create(name, root, **{k: v for k, v in options.items() if k in takes})
     if image_size and "image_size" not in takes:
         if ds.kind != "image":
             raise ConfigError(f"data.image_size is for images; {name} is a table, leave it out")
