@@ -37,14 +37,16 @@ parser.add_argument("--data", type=Path, help="the cifar10-jpeg folder (default:
 parser.add_argument("--limit", type=int, default=0, help="use only this many training images (a quick try)")
 parser.add_argument("--result", type=Path, help="write the final numbers to this JSON file")
 args = parser.parse_args()
+if not (args.data / "train").is_dir() or not (args.data / "test").is_dir():
+    parser.error(f"{args.data} has no train/ and test/ image folders; pass --data PATH/cifar10-jpeg")
 torch.manual_seed(0)
 
 transform = transforms.Compose([transforms.ToTensor(), transforms.Normalize((0.5,) * 3, (0.5,) * 3)])
 train_set = datasets.ImageFolder(args.data / "train", transform=transform)
 test_set = datasets.ImageFolder(args.data / "test", transform=transform)
-# The tutorial reads the python-pickle release, whose images come in one fixed, mixed order. An image
-# folder lists them class by class, so fix one mixed order here, once, as the release does; the loader
-# then replays that same order every epoch (pitfall 2).
+# torchvision's CIFAR10 (the python-pickle release) gives the images in one fixed, mixed order; an
+# image folder lists them class by class. So fix one mixed order here, once, as the release does; the
+# loader then replays that same order every epoch (pitfall 2).
 classes = train_set.classes
 order = np.random.default_rng(0).permutation(len(train_set))[: args.limit or None]
 train_set = Subset(train_set, order.tolist())

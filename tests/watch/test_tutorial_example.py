@@ -42,3 +42,11 @@ def test_watch_names_the_three_pitfalls(tiny_cifar, tmp_path):
     proc = run_cli("watch", "--out-dir", tmp_path / "watch", EXAMPLE, "--epochs", "2", "--data", tiny_cifar)
     found = json.loads(Path(proc.stderr.rsplit("findings: ", 1)[1].strip()).read_text())
     assert {f["id"] for f in found} == {"softmax-before-ce", "unshuffled-train-loader", "test-as-valid"}
+
+
+def test_a_missing_data_folder_is_one_line(tmp_path):
+    proc = subprocess.run([sys.executable, str(EXAMPLE), "--data", str(tmp_path / "nope")], capture_output=True,
+                          text=True, timeout=300)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert proc.stderr.strip().splitlines()[-1].endswith("has no train/ and test/ image folders; "
+                                                          "pass --data PATH/cifar10-jpeg")
