@@ -169,3 +169,26 @@ def test_unreadable_images_left_out_are_counted_in_metrics_and_report(tmp_path, 
             progress="quiet")
     assert r.metrics["n_skipped"] == 1
     assert "Unreadable images left out (data.skip_bad)" in (r.run_dir / "report.html").read_text()
+
+
+AIRBENCH = ["model.name=fastnet", "model.channels=8,16", "model.whiten=true", "model.init=dirac",
+            "model.bn_fixed_scale=true", "model.bn_momentum=0.4", "optim.name=sgd", "optim.nesterov=true",
+            "optim.lr=0.2", "optim.norm_lr_scale=4", "optim.schedule=triangle", "optim.lookahead=true",
+            "data.augment=crop-flip", "data.crop_pad=2", "train.tta=flip-translate", "train.batch_size=64"]
+
+
+def test_airbench_pieces_train_and_an_interrupted_run_resumes_exactly(tmp_path):
+    """Whitening stem, identity init, fixed batch-norm scales, the norm layers' own learning rate, the
+    triangle schedule, lookahead (its slow copy is in the checkpoint) and translated TTA, end to end."""
+    airbench = apply_overrides(cfg(tmp_path), ["model.hidden=64,64,64", *AIRBENCH])  # fastnet: no model.hidden
+    full = fit(airbench, progress="quiet", report=False)
+    assert full.status == "completed" and full.metrics["test"]["accuracy"] > 0.3  # 10 digits: chance 0.1
+    cut = fit(airbench, progress="quiet", callbacks=[InterruptAfter(2)], report=False)
+    resumed = fit(None, resume=cut.run_dir, progress="quiet", report=False)
+    drop = lambda rows: [{k: v for k, v in r.items() if k != "time"} for r in rows]  # noqa: E731
+    assert drop(resumed.history) == drop(full.history) and resumed.metrics["test"] == full.metrics["test"]
+
+
+def test_a_crop_pad_as_large_as_the_image_is_a_one_line_error(tmp_path):
+    with pytest.raises(ConfigError, match="data.crop_pad=8 is not smaller than the images"):
+        fit(cfg(tmp_path, "data.augment=crop-flip", "data.crop_pad=8"), progress="quiet", report=False)

@@ -86,3 +86,32 @@ def test_every_registered_model_declares_its_options():
     assert {entry.name for entry in MODELS} == set(MODEL_OPTIONS)
     for entry in MODELS:  # the defaults pass for every model
         check_model_options(ModelConfig(name=entry.name + (":pkg.mod:build" if entry.takes_argument else "")))
+
+
+def test_dirac_starts_each_convolution_as_the_identity_on_its_inputs():
+    torch.manual_seed(0)
+    wide = init_weights(nn.Conv2d(4, 6, 3, padding=1), "dirac")
+    x = torch.randn(2, 4, 5, 5)
+    with torch.no_grad():
+        assert torch.allclose(wide(x)[:, :4], x, atol=1e-6)  # the first in_channels filters pass x through
+        assert wide.weight[4:].abs().sum() > 0 and wide.bias.abs().sum() == 0  # the rest: PyTorch's init
+        narrow = init_weights(nn.Conv2d(6, 4, 3, padding=1), "dirac")
+        y = torch.randn(2, 6, 5, 5)
+        assert torch.allclose(narrow(y), y[:, :4], atol=1e-6)
+    linear = nn.Linear(3, 3)
+    before = linear.weight.clone()
+    assert torch.equal(init_weights(linear, "dirac").weight, before)  # not a convolution: left as it is
+
+
+def test_init_from_data_reaches_only_models_that_ask_for_it():
+    import numpy as np
+
+    from goodfit.models import FastNet, init_from_data
+
+    x = np.random.default_rng(0).normal(size=(50, 3, 8, 8)).astype(np.float32)
+    model = init_from_data(FastNet((3, 8, 8), 10, whiten=True), x, n=20)
+    w = model.stem[0].weight
+    assert torch.equal(w, init_from_data(FastNet((3, 8, 8), 10, whiten=True), x, n=20).stem[0].weight)  # seeded
+    assert not torch.equal(w, init_from_data(FastNet((3, 8, 8), 10, whiten=True), x, n=20, seed=1).stem[0].weight)
+    plain = nn.Linear(2, 2)
+    assert init_from_data(plain, x) is plain

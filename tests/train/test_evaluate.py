@@ -45,3 +45,27 @@ def test_evaluate_split_passes_tta_on():
     _, plain = evaluate_split(LeftHalf(), x, y, n_classes=2)
     _, both = evaluate_split(LeftHalf(), x, y, n_classes=2, tta="flip")
     assert plain[0, 0] == 3.0 and both[0, 0] == 1.5
+
+
+class TopLeft(nn.Module):
+    """One logit per image: its top-left pixel, so a one-pixel move changes it."""
+
+    def forward(self, x):
+        return x[:, 0, 0, :1]  # (B, 1)
+
+
+def test_flip_translate_weights_the_image_half_and_each_moved_copy_a_quarter():
+    """airbench94's level-2 views, checked by hand: a pixel grid whose values say where they are."""
+    x = torch.arange(16.0).view(1, 1, 4, 4)  # row r, column c holds 4r + c
+    out = predict_logits(TopLeft(), x, tta="flip-translate")
+    # views: x (0), its mirror (3); moved up-left with reflection: x[1, 1] (5) and its mirror's (6);
+    # moved down-right: x[0, 0] of the padded crop at (2, 2) -> x[1, 1] (5), mirror 6
+    flip, up_left, down_right = (0 + 3) / 2, (5 + 6) / 2, (5 + 6) / 2
+    assert out.item() == pytest.approx(flip / 2 + (up_left + down_right) / 4)
+
+
+def test_flip_translate_is_for_class_scores_only():
+    with pytest.raises(ConfigError, match="flip-translate moves the image"):
+        predict_logits(nn.Identity(), torch.randn(2, 1, 5, 5), tta="flip-translate")
+    with pytest.raises(ConfigError, match="train.tta=flip-translate mirrors images"):
+        predict_logits(nn.Linear(4, 2), torch.zeros(3, 4), tta="flip-translate")

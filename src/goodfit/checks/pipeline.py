@@ -63,7 +63,7 @@ def lint_run(run_dir: str | Path) -> list[Finding]:
 def sanity_config(config: Config, *, steps: int = 200, batch_size: int = 32, data: PreparedData | None = None
                   ) -> SanityResult:
     """Overfit one batch of ``batch_size`` training samples with the config's model and optimizer."""
-    from goodfit.models import create_model
+    from goodfit.models import create_model, init_from_data
     from goodfit.train.device import resolve_device, seed_everything
     from goodfit.train.optim import build_optimizer
 
@@ -71,11 +71,12 @@ def sanity_config(config: Config, *, steps: int = 200, batch_size: int = 32, dat
     data = data if data is not None else prepare_data(config.data, optim=config.optim)
     device = resolve_device(config.train.device)
     model = create_model(config.model, input_shape=data.input_shape, output_shape=data.output_shape).to(device)
+    init_from_data(model, data.train.x, seed=config.seed)
     g = torch.Generator().manual_seed(config.seed)
     idx = torch.randperm(len(data.train), generator=g)[:batch_size]
     x = torch.from_numpy(data.train.x)[idx].to(device)
     y = torch.from_numpy(data.train.y)[idx].to(device)
     corrupt = data.task.corrupt()  # denoising: the one batch's noisy inputs, drawn once
     x = corrupt(x, g) if corrupt is not None else x
-    opt = build_optimizer(model.parameters(), config.optim, device=device)
+    opt = build_optimizer(model, config.optim, device=device)
     return overfit_one_batch(model, x, y, optimizer=opt, task=data.task, steps=steps)

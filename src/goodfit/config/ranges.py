@@ -59,6 +59,7 @@ DATA_RANGES: dict[str, Range] = {
     "valid_fraction": FRACTION, "split_seed": SEED, "noise_std": NONNEG, "fold": NONNEG,
     "train_subset": Range(0, hint="0 uses all training data"), "folds": Range(0, 1000, hint="0 turns k-fold off"),
     "image_size": Range(0, 4096, hint="0 keeps the images' own size"),
+    "crop_pad": Range(0, 64, hint="airbench uses 2, most CIFAR recipes 4"),
 }
 
 RANGES: dict[str, Range] = {
@@ -67,6 +68,7 @@ RANGES: dict[str, Range] = {
     "model.hidden": SIZE, "model.channels": SIZE, "model.dropout": FRACTION,
     "optim.lr": POSITIVE, "optim.weight_decay": NONNEG, "optim.l1": NONNEG, "optim.label_smoothing": FRACTION,
     "optim.momentum": Range(0, 1, hi_open=True, hint="0.9 is the usual choice"),
+    "optim.norm_lr_scale": POSITIVE, "model.bn_momentum": FRACTION,
     "train.epochs": Range(1, 10**6), "train.batch_size": Range(1, 2**31 - 1),
     "train.patience": Range(0, hint="0 turns early stopping off"), "train.min_delta": NONNEG,
     "train.num_workers": Range(0, 256), "train.nproc": Range(1, 1024, hint="1 trains in this process"),

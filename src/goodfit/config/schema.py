@@ -34,6 +34,7 @@ class DataConfig:
     image_size: int = 0  # bring every image to image_size x image_size pixels; 0 = as stored
     resize: Literal["crop", "squash"] = "crop"  # image_size: shorter side + centre crop, or squash to the square
     skip_bad: bool = False  # imagefolder: leave unreadable images out (counted) instead of stopping
+    crop_pad: int = 4  # crop-flip*: reflection padding (pixels) around each image before its random crop
 
 
 @dataclass(frozen=True)
@@ -64,8 +65,11 @@ class ModelConfig:
     dropout: float = 0.0
     batchnorm: bool | None = None  # None: the model's own choice (mlp: off, convnet: on)
     channels: tuple[int, ...] = ()  # width of each conv stage; (): the model's own (convnet 32,64; fastnet 64,256,256)
-    init: Literal["default", "xavier", "kaiming"] = "default"  # default: the model's own initialization
+    init: Literal["default", "xavier", "kaiming", "dirac"] = "default"  # default: the model's own initialization
     init_bias: float | None = None  # fill every linear / conv bias with this (e.g. 0.01); None: the init's own
+    whiten: bool = False  # fastnet: a frozen 2x2 stem that whitens image patches, fitted on training images
+    bn_momentum: float = 0.1  # fastnet: batch norm's running-statistics momentum (PyTorch's convention)
+    bn_fixed_scale: bool = False  # fastnet: batch-norm scales stay 1, only the shifts learn
     analog: AnalogConfig = field(default_factory=AnalogConfig)  # analog-mlp only
 
 
@@ -78,7 +82,9 @@ class OptimConfig:
     weight_decay: float = 0.0
     momentum: float = 0.9  # sgd only
     nesterov: bool = False  # sgd only
-    schedule: Literal["constant", "cosine", "onecycle"] = "constant"
+    schedule: Literal["constant", "cosine", "onecycle", "triangle"] = "constant"
+    norm_lr_scale: float = 1.0  # normalization layers' learning rate = lr x this (their decay per step unchanged)
+    lookahead: bool = False  # every 5 steps the weights move back toward a slow average of themselves
     l1: float = 0.0  # L1 penalty: l1 * sum(|w|) over weight tensors (not biases or norm layers)
 
 
@@ -93,7 +99,7 @@ class TrainConfig:
     device: str = "cpu"  # cpu, cuda, cuda:1, mps, or auto
     dtype: Literal["float32", "float64"] = "float32"
     amp: bool = False  # autocast to bfloat16 (cpu) / float16 (cuda)
-    tta: Literal["none", "flip"] = "none"  # test-time augmentation at each evaluation; flip: mean with the mirror
+    tta: Literal["none", "flip", "flip-translate"] = "none"  # test-time augmentation at each evaluation
     compile: bool = False  # torch.compile the model
     deterministic: bool = False  # torch.use_deterministic_algorithms; bit-identical reruns
     loader: Literal["auto", "memory", "dataloader"] = "auto"
@@ -135,6 +141,8 @@ def _validate(cfg: Config) -> None:
          "train.tracking=none cannot be combined with a tracker; give tensorboard, mlflow or both"),
         (cfg.data.folds != 1, "data.folds must be 0 (off) or >= 2"),
         (cfg.data.folds == 0 or cfg.data.fold < cfg.data.folds, "data.fold must be in [0, data.folds)"),
+        (not cfg.optim.lookahead or cfg.train.nproc == 1,
+         "optim.lookahead runs in one process only; set train.nproc=1 or optim.lookahead=false"),
         (cfg.model.name != "analog-mlp" or cfg.data.scaling == "minmax01",
          "model.name=analog-mlp turns inputs in [0, 1] into chip codes; add data.scaling=minmax01"),
     ]

@@ -22,9 +22,12 @@ def make_batches(config: Config, data: PreparedData, device: torch.device, dtype
     x = torch.from_numpy(data.train.x).to(dtype)
     y = torch.from_numpy(data.train.y)
     y = y.to(dtype) if y.is_floating_point() else y
-    augment = make_augment(config.data.augment)
+    augment = make_augment(config.data.augment, crop_pad=config.data.crop_pad)
     if augment is not None and x.ndim != 4:
         raise ConfigError(f"data.augment={config.data.augment} needs image data; {config.data.name} is a table")
+    if config.data.augment.startswith("crop") and config.data.crop_pad >= min(x.shape[-2:]):
+        raise ConfigError(f"data.crop_pad={config.data.crop_pad} is not smaller than the images "
+                          f"({x.shape[-2]}x{x.shape[-1]}); use a few pixels, such as 2 or 4")
     if augment is not None and data.task.corrupt() is not None:
         raise ConfigError(f"data.augment moves the inputs but not the targets of data.task={data.task.name}; "
                           "leave data.augment=none")

@@ -63,12 +63,12 @@ def finish_run(config: Config, data: PreparedData, run: RunDir, model: nn.Module
                                                 device=device, amp_dtype=amp, tta=tta)
         if data.valid is not None:  # chosen on validation (a decision threshold), before any test look
             valid_x, valid_y = to_device(data.valid, device, dtype)
-            task.select_on_valid(predict_logits(model, valid_x, device=device, amp_dtype=amp, tta=tta), valid_y.cpu())
+            valid_out = predict_logits(model, valid_x, device=device, amp_dtype=amp, tta=tta)
+            task.select_on_valid(valid_out, valid_y.cpu())
+            metrics["valid"] = task.evaluate(valid_out, valid_y.cpu())
         train_stats, _ = evaluate(_at_most(data.train, TRAIN_EVAL_MAX, seed=config.data.split_seed))
         metrics["train"] = {k: train_stats[k] for k in ("loss", *task.summary) if k in train_stats}  # eval mode
         metrics["n_train_eval"] = min(len(data.train), TRAIN_EVAL_MAX)
-        if data.valid is not None:
-            metrics["valid"], _ = evaluate(data.valid)
         metrics["test_evaluations"] = _earlier_test_looks(run)  # stays empty in k-fold folds and search trials
         if config.train.evaluate_test:
             metrics["test"], outputs = evaluate(data.test)

@@ -27,7 +27,7 @@ from goodfit.experiment.batches import make_batches
 from goodfit.experiment.finish import finish_run, save_findings, to_device, write_report_safely
 from goodfit.experiment.lr_find import resolve_lr, save_lr_find
 from goodfit.findings import Finding
-from goodfit.models import MODELS, create_model
+from goodfit.models import MODELS, create_model, init_from_data
 from goodfit.run import RunDir, environment_meta
 from goodfit.tracking import MLflowTracker, check_available, trackers
 from goodfit.train import distributed
@@ -40,6 +40,7 @@ from goodfit.train.callbacks import (
     TrainState,
     restore_training,
 )
+from goodfit.train.callbacks.lookahead import Lookahead
 from goodfit.train.callbacks.trajectory import Trajectory
 from goodfit.train.device import (
     amp_dtype,
@@ -213,13 +214,13 @@ def _train_and_finish(config: Config, data: PreparedData, run: RunDir, device: t
     main = rank is None or rank.is_main  # rank 0 alone validates, logs, checkpoints, tests and reports
     task, dtype = data.task, resolve_dtype(config.train.dtype)
     model = create_model(config.model, input_shape=data.input_shape, output_shape=data.output_shape)
-    model = place_model(model, device, dtype)
+    model = init_from_data(place_model(model, device, dtype), data.train.x, seed=config.seed)
     untrained = copy.deepcopy(model.state_dict())
     batches = make_batches(config, data, device, dtype, rank)
     if config.train.compile:
         model.compile()  # in place: the same module, its forward compiled on first use
     trainable = model if rank is None else rank.wrap(model, device)  # DDP: rank 0's weights on every rank
-    opt = build_optimizer(model.parameters(), config.optim, device=device)
+    opt = build_optimizer(model, config.optim, device=device)
     total = config.train.epochs * len(batches)
     state = TrainState(trainable, opt, build_scheduler(opt, config.optim, total_steps=total),
                        epochs=config.train.epochs, steps_per_epoch=len(batches), score_key=task.score_key)
@@ -237,10 +238,9 @@ def _train_and_finish(config: Config, data: PreparedData, run: RunDir, device: t
     cbs, monitors = [], []
     if main:
         cbs, monitors = _callbacks(config, data, run, device, dtype, early=early, batches=batches,
-                                   untrained=untrained, progress=progress, tracking_parent=tracking_parent)
+                                   untrained=untrained, progress=progress, tracking_parent=tracking_parent,
+                                   resumed=ckpt if resume else None)
         cbs[-1:-1] = callbacks  # before Progress
-        for monitor, saved in zip(monitors, ckpt.get("monitors", []) if resume else []):
-            monitor.load_state_dict(saved)
     valid = to_device(data.valid, device, dtype) if data.valid is not None and main else None
     status, message = "completed", None
     t0 = time.perf_counter()
@@ -272,14 +272,20 @@ def _train_and_finish(config: Config, data: PreparedData, run: RunDir, device: t
 
 def _callbacks(config: Config, data: PreparedData, run: RunDir, device: torch.device, dtype: torch.dtype, *,
                early: EarlyStopping, batches: Any, untrained: dict, progress: str,
-               tracking_parent: str | None = None) -> tuple[list, list]:
-    """Rank 0's callbacks (early stopping, history, checkpoints, trackers, monitors, progress)."""
+               tracking_parent: str | None = None, resumed: dict | None = None) -> tuple[list, list]:
+    """Rank 0's callbacks (lookahead, early stopping, history, checkpoints, trackers, monitors,
+    progress); ``resumed``: the checkpoint a resumed run restores their states from."""
     monitors = _monitors(config, data, device, dtype)
-    cbs: list[Callback] = [early, HistoryWriter(run), *monitors]  # monitors before the checkpoint saves them
+    lookahead = [Lookahead()] if config.optim.lookahead else []  # first: it syncs the weights the others see
+    resumed = resumed or {}
+    for group, key in ((monitors, "monitors"), (lookahead, "lookahead")):
+        for cb, saved in zip(group, resumed.get(key, [])):
+            cb.load_state_dict(saved)
+    cbs: list[Callback] = [*lookahead, early, HistoryWriter(run), *monitors]  # monitors before the checkpoint
     if config.train.checkpoint:
         cbs.append(Checkpoint(run.checkpoints, meta=_model_meta(config, data), resume_state=lambda: {
             "batches": batches.state_dict(), "early_stopping": early.state_dict(), "untrained": untrained,
-            "monitors": [m.state_dict() for m in monitors]}))
+            "monitors": [m.state_dict() for m in monitors], "lookahead": [la.state_dict() for la in lookahead]}))
     if config.train.keep_trajectory:
         cbs.append(Trajectory(run.checkpoints / "trajectory"))
     cbs += trackers(config, run, parent=tracking_parent)

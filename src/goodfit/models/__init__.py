@@ -23,14 +23,14 @@ from goodfit.errors import ConfigError
 from goodfit.models.analog.mlp import AnalogMLP
 from goodfit.models.convnet import CONVNET_CHANNELS, ConvNet
 from goodfit.models.fastnet import FASTNET_WIDTHS, FastNet
-from goodfit.models.init import INITS, init_weights
+from goodfit.models.init import INITS, init_from_data, init_weights
 from goodfit.models.mlp import MLP
 from goodfit.models.resnet import resnet18_small
 from goodfit.models.tutorial import TUTORIAL_CHANNELS, TutorialConvNet
 from goodfit.registry import Registry
 
 __all__ = ["MODELS", "MODEL_OPTIONS", "INITS", "MLP", "AnalogMLP", "ConvNet", "FastNet", "TutorialConvNet",
-           "check_model_options", "model_options", "create_model", "init_weights", "resnet18_small"]
+           "check_model_options", "model_options", "create_model", "init_from_data", "init_weights", "resnet18_small"]
 
 
 def _mlp(cfg: ModelConfig, input_shape: Sequence[int], output_shape: tuple[int, ...]) -> nn.Module:
@@ -64,7 +64,8 @@ def _fastnet(cfg: ModelConfig, input_shape: Sequence[int], output_shape: tuple[i
     widths = cfg.channels or FASTNET_WIDTHS
     _images("fastnet", input_shape, len(widths))
     return FastNet(input_shape, _vector("fastnet", output_shape), widths=widths,
-                   activation=cfg.activation or "gelu")
+                   activation=cfg.activation or "gelu", whiten=cfg.whiten, bn_momentum=cfg.bn_momentum,
+                   bn_fixed_scale=cfg.bn_fixed_scale)
 
 
 def _tutorial_convnet(cfg: ModelConfig, input_shape: Sequence[int], output_shape: tuple[int, ...]) -> nn.Module:
@@ -102,7 +103,7 @@ MODELS: Registry[nn.Module] = Registry("model")
 MODELS.add("mlp", _mlp, "multi-layer perceptron, any output shape; model.hidden, activation, dropout, batchnorm")
 MODELS.add("convnet", _convnet, "small VGG-style CNN with batch norm; model.channels, dropout, batchnorm")
 MODELS.add("fastnet", _fastnet, "airbench-style CIFAR net, fast on CPU too: 2x2 stem, conv-pool-BN-GELU blocks "
-           "64,256,256; model.channels, activation (gelu)")
+           "64,256,256; model.channels, activation (gelu), whiten, bn_momentum, bn_fixed_scale")
 MODELS.add("tutorial-convnet", _tutorial_convnet, "the CIFAR-10 tutorial's ConvNet: conv-ReLU-pool 32,64,128, "
            "a 256-unit layer, Xavier init, biases 0.01; model.channels, dropout, batchnorm (off)")
 MODELS.add("resnet18", _resnet18, "torchvision ResNet-18 with a small-image stem")
@@ -117,7 +118,7 @@ _INIT = ("init", "init_bias")  # every PyTorch model with linear / conv layers t
 MODEL_OPTIONS: dict[str, tuple[str, ...]] = {
     "mlp": ("hidden", "activation", "dropout", "batchnorm", *_INIT),
     "convnet": ("channels", "activation", "dropout", "batchnorm", *_INIT),
-    "fastnet": ("channels", "activation", *_INIT),
+    "fastnet": ("channels", "activation", "whiten", "bn_momentum", "bn_fixed_scale", *_INIT),
     "tutorial-convnet": ("channels", "dropout", "batchnorm", *_INIT),
     "resnet18": _INIT,
     "analog-mlp": ("analog",),

@@ -106,18 +106,18 @@ def random_spectrogram(x: torch.Tensor, g: torch.Generator | None, *, max_shift:
     return out.masked_fill(masked[:, None], 0.0) + fill
 
 
-def make_augment(name: str):
-    """``shift`` (digits: ±2 px, ±10°), ``crop-flip`` (CIFAR: crops of the image reflect-padded by 4 px,
-    mirror flips), ``crop-flip-cutout`` (and a 12×12 hole), ``spectrogram`` (audio: time shift, frequency
-    warp, SpecAugment masks) or None."""
+def make_augment(name: str, *, crop_pad: int = 4):
+    """``shift`` (digits: ±2 px, ±10°), ``crop-flip`` (CIFAR: crops of the image reflect-padded by
+    ``crop_pad`` px, mirror flips), ``crop-flip-cutout`` (and a 12×12 hole), ``spectrogram`` (audio: time
+    shift, frequency warp, SpecAugment masks) or None."""
     if name == "none":
         return None
     if name == "shift":
         return lambda x, g: random_affine(x, g, max_shift=2.0, max_degrees=10.0)
     if name == "crop-flip":
-        return lambda x, g: random_hflip(random_crop(x, g, pad=4), g)
+        return lambda x, g: random_hflip(random_crop(x, g, pad=crop_pad), g)
     if name == "crop-flip-cutout":
-        return lambda x, g: random_cutout(random_hflip(random_crop(x, g, pad=4), g), g, size=12)
+        return lambda x, g: random_cutout(random_hflip(random_crop(x, g, pad=crop_pad), g), g, size=12)
     if name == "spectrogram":
         return random_spectrogram
     raise ConfigError(f"unknown augmentation {name!r}; choose one of {', '.join(AUGMENTS)}")

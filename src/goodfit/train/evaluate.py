@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from goodfit.errors import ConfigError
@@ -13,7 +14,7 @@ from goodfit.tasks import Classification, Task
 
 __all__ = ["predict_logits", "evaluate_split", "TTAS"]
 
-TTAS = ("none", "flip")  # train.tta: test-time augmentation at every evaluation
+TTAS = ("none", "flip", "flip-translate")  # train.tta: test-time augmentation at every evaluation
 
 
 def predict_logits(
@@ -24,7 +25,9 @@ def predict_logits(
 
     ``tta="flip"`` (``train.tta``): the mean of the outputs for each image and its mirror image (left
     and right swapped), a free point or so of accuracy on natural images; outputs that are images
-    themselves (denoising) are mirrored back before averaging.
+    themselves (denoising) are mirrored back before averaging. ``tta="flip-translate"`` (airbench94):
+    half that, and half the same for the image moved one pixel up-left and one pixel down-right
+    (reflected at the border); for class scores only.
 
     Examples:
         >>> m = nn.Linear(4, 3)
@@ -35,8 +38,8 @@ def predict_logits(
     x = torch.as_tensor(x)
     if tta not in TTAS:
         raise ConfigError(f"unknown train.tta={tta!r}; choose one of {', '.join(TTAS)}")
-    if tta == "flip" and x.ndim != 4:
-        raise ConfigError(f"train.tta=flip mirrors images (N, C, H, W); these inputs are {tuple(x.shape)}: "
+    if tta != "none" and x.ndim != 4:
+        raise ConfigError(f"train.tta={tta} mirrors images (N, C, H, W); these inputs are {tuple(x.shape)}: "
                           "use train.tta=none")
     param = next(model.parameters(), None)
     if param is not None and param.is_floating_point() and x.is_floating_point():
@@ -49,14 +52,28 @@ def predict_logits(
                                                     enabled=amp_dtype is not None):
             for i in range(0, len(x), batch_size):
                 xb = x[i : i + batch_size].to(device, non_blocking=True)
-                out = model(xb).float()
-                if tta == "flip":
-                    mirrored = model(xb.flip(-1)).float()
-                    out = (out + (mirrored.flip(-1) if mirrored.ndim == 4 else mirrored)) / 2
-                outs.append(out.cpu())
+                outs.append(_views(model, xb, tta).cpu())
     finally:
         model.train(was_training)
     return torch.cat(outs) if outs else torch.empty(0)
+
+
+def _views(model: nn.Module, xb: torch.Tensor, tta: str) -> torch.Tensor:
+    """The outputs for one batch, averaged over the test-time views of :func:`predict_logits`."""
+    out = model(xb).float()
+    if tta == "none":
+        return out
+    mirrored = model(xb.flip(-1)).float()
+    out = (out + (mirrored.flip(-1) if mirrored.ndim == 4 else mirrored)) / 2
+    if tta == "flip":
+        return out
+    if out.ndim != 2:
+        raise ConfigError("train.tta=flip-translate moves the image, and this model's outputs are not class "
+                          "scores; use train.tta=flip")
+    h, w = xb.shape[-2:]
+    padded = F.pad(xb, (1, 1, 1, 1), mode="reflect")
+    moved = (_views(model, padded[..., :h, :w], "flip") + _views(model, padded[..., 2:, 2:], "flip")) / 2
+    return (out + moved) / 2
 
 
 def evaluate_split(
