@@ -290,3 +290,14 @@ def test_a_classification_task_with_a_regression_loss_names_the_loss():
     found = check(model=mlp(), train_loader=loader(x, y.float()), loss_fn=nn.MSELoss(), task="classification")
     mismatch = [f for f in found if f.id == "targets-loss-mismatch"]
     assert len(mismatch) == 1 and "MSELoss" in mismatch[0].message and "cross-entropy" not in mismatch[0].message
+
+
+@pytest.mark.parametrize(("lr", "batch_size", "flagged"), [(1.5, 1024, False), (1.5, 128, True), (5.0, 1024, True)])
+def test_sgd_learning_rate_bound_grows_with_the_batch(lr, batch_size, flagged):
+    """The linear scaling rule: lr 1.5 at batches of 1,024 (airbench94, the cifar10 recipe) is not extreme,
+    the same lr at 128 is, and 5 is at any batch size."""
+    model = mlp()
+    x, y = data(n=2048)
+    found = ids(check(model=model, train_loader=loader(x, y, bs=batch_size),
+                      optimizer=torch.optim.SGD(model.parameters(), lr=lr)))
+    assert ("extreme-lr" in found) == flagged

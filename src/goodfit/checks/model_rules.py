@@ -16,7 +16,7 @@ from goodfit.findings import Finding, finding
 from goodfit.i18n import _
 
 __all__ = ["check_output_layer", "check_model_state", "check_optimizer", "check_hyperparameters",
-           "check_batchnorm_batches", "LR_RANGES"]
+           "check_batchnorm_batches", "LR_RANGES", "LR_REFERENCE_BATCH"]
 
 # usual learning rates per torch optimizer (class name, lower case); flagged outside them
 LR_RANGES = {
@@ -25,6 +25,9 @@ LR_RANGES = {
     "rmsprop": (1e-5, 0.05), "adagrad": (1e-4, 0.5), "adadelta": (1e-2, 10.0), "rprop": (1e-5, 0.1),
     "lbfgs": (1e-3, 10.0), "adafactor": (1e-4, 0.1),
 }
+# SGD's upper bound is for batches of up to this many samples; larger batches take proportionally larger
+# steps (Goyal et al., 2017, "Accurate, Large Minibatch SGD": lr 0.1 per 256 samples), e.g. airbench's 1.5 at 1,024
+LR_REFERENCE_BATCH = 256
 # weight decay above these is more than regularization: decoupled (AdamW) vs L2 added to the gradient
 WD_LIMITS = {"adamw": 1.0, "adafactor": 1.0}
 WD_LIMIT_L2 = 0.01
@@ -131,6 +134,8 @@ def check_hyperparameters(ctx: LintContext) -> list[Finding]:
     opt = (ctx.optimizer or "").lower()
     if ctx.lr is not None and opt in LR_RANGES:
         lo, hi = LR_RANGES[opt]
+        if opt == "sgd" and ctx.batch_size and ctx.batch_size > LR_REFERENCE_BATCH:
+            hi *= ctx.batch_size / LR_REFERENCE_BATCH  # the linear scaling rule (Goyal et al., 2017)
         if not lo <= ctx.lr <= hi:
             text = (_("lr={lr:g} is very high for {optimizer} (flagged outside {lo:g}..{hi:g}).") if ctx.lr > hi
                     else _("lr={lr:g} is very low for {optimizer} (flagged outside {lo:g}..{hi:g})."))

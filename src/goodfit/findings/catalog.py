@@ -112,7 +112,8 @@ ENTRIES: list[CheckInfo] = [
        N_("Far above the usual range the loss explodes; far below it nothing moves within the budget."),
        N_("Adam/AdamW: 1e-4..1e-2; SGD: 1e-3..0.5. Run 'goodfit sanity' to see the effect."),
        N_("The learning rate against the usual range of each torch optimizer (SGD, Adam, AdamW, Adamax, NAdam, "
-          "RAdam, RMSprop, Adagrad, Adadelta, ASGD, Rprop, LBFGS, SparseAdam, Adafactor)."),
+          "RAdam, RMSprop, Adagrad, Adadelta, ASGD, Rprop, LBFGS, SparseAdam, Adafactor); SGD's upper bound grows "
+          "with batches above 256 samples (the linear scaling rule)."),
        "UMLAUT", "Karpathy: tune"),
     _c("extreme-weight-decay", "lint", "warning", N_("Extreme weight decay"),
        N_("Weight decay added to the gradient (SGD, Adam) above ~0.01 pulls the weights to zero faster than the data "
