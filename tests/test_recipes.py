@@ -17,7 +17,7 @@ def test_every_recipe_builds_a_valid_config():
 
 def test_recipe_first_then_shortcuts_then_overrides():
     cfg = build_config(None, ["optim.lr=0.05"], recipe="cifar10", shortcuts={"train.epochs": 3})
-    assert (cfg.model.name, cfg.train.epochs, cfg.optim.lr, cfg.train.tta) == ("fastnet", 3, 0.05, "flip")
+    assert (cfg.model.name, cfg.train.epochs, cfg.optim.lr, cfg.train.tta) == ("fastnet", 3, 0.05, "flip-translate")
     assert build_config().model.name == "mlp" and recipe_overrides(None) == ()
 
 
@@ -31,8 +31,9 @@ def test_unknown_recipe_and_recipe_with_a_config_file_are_one_line_errors(tmp_pa
 
 @pytest.mark.slow
 def test_cifar10_recipe_trains_on_a_slice_of_the_real_jpegs(data_root, tmp_path, monkeypatch):
-    """The fast CIFAR smoke test: the recipe's whole path (the JPEG tree read as cifar10, crops and flips,
-    label smoothing, SGD-Nesterov one-cycle, flip TTA) on 3,000 training images, narrow widths."""
+    """The fast CIFAR smoke test: the recipe's whole path (the JPEG tree read as cifar10, the whitening stem,
+    crops and flips, label smoothing, SGD-Nesterov on the triangle schedule, lookahead, flip + translate TTA)
+    on 3,000 training images, narrow widths, batches of 256 at a quarter of the recipe's learning rate."""
     from goodfit.experiment import fit
 
     src = data_root / "cifar10-jpeg"
@@ -45,7 +46,8 @@ def test_cifar10_recipe_trains_on_a_slice_of_the_real_jpegs(data_root, tmp_path,
                 os.symlink(src / part / cls / name, tmp_path / "root" / "cifar10-jpeg" / part / cls / name)
     monkeypatch.setenv("GOODFIT_CACHE", str(tmp_path / "cache"))
     cfg = build_config(None, [f"data.root={tmp_path / 'root'}", f"out_dir={tmp_path / 'runs'}",
-                              "model.channels=16,32,32", "train.batch_size=128", "train.epochs=4"], recipe="cifar10")
+                              "model.channels=16,32,32", "train.batch_size=256", "optim.lr=0.375",
+                              "train.epochs=4"], recipe="cifar10")
     result = fit(cfg, progress="quiet", report=False)
     test = result.metrics["test"]
     assert result.metrics["status"] == "completed" and result.metrics["n_test"] == 500
