@@ -82,7 +82,7 @@ class OptimConfig:
     weight_decay: float = 0.0
     momentum: float = 0.9  # sgd only
     nesterov: bool = False  # sgd only
-    schedule: Literal["constant", "cosine", "onecycle", "triangle"] = "constant"
+    schedule: Literal["constant", "cosine", "onecycle", "triangle"] = "constant"  # onecycle also cycles momentum
     norm_lr_scale: float = 1.0  # normalization layers' learning rate = lr x this (their decay per step unchanged)
     lookahead: bool = False  # every 5 steps the weights move back toward a slow average of themselves
     l1: float = 0.0  # L1 penalty: l1 * sum(|w|) over weight tensors (not biases or norm layers)
