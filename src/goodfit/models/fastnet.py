@@ -8,7 +8,7 @@ the second one at a quarter of the pixels: most of the compute is spent at low r
 why it trains fast on a CPU too.
 
 airbench's other pieces are options, off by default: ``whiten=True`` makes the stem a frozen 2×2
-convolution that whitens the image's 2×2 patches (its weights are the patch covariance's
+convolution that whitens the image's 2×2 patches (its weights are the patch second-moment matrix's
 eigenvectors over the square roots of their eigenvalues, each also negated: 2·C·4 channels, fitted
 by :meth:`FastNet.init_from_data` on training images; only its bias learns), ``bn_fixed_scale`` keeps
 every batch-norm scale at 1 and ``bn_momentum`` sets how fast the running statistics follow. The

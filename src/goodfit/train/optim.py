@@ -11,11 +11,10 @@ from torch import nn
 
 from goodfit.config import OptimConfig
 from goodfit.errors import ConfigError
+from goodfit.train.penalties import NORM_LAYERS
 
-__all__ = ["build_optimizer", "build_scheduler", "param_groups", "NORM_LAYERS", "TRIANGLE"]
+__all__ = ["build_optimizer", "build_scheduler", "param_groups", "TRIANGLE"]
 
-NORM_LAYERS = (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d, nn.SyncBatchNorm, nn.GroupNorm, nn.LayerNorm,
-               nn.InstanceNorm1d, nn.InstanceNorm2d, nn.InstanceNorm3d, nn.RMSNorm)
 # optim.schedule=triangle (airbench94): lr x 0.2 at the start, x 1 after 23 % of the steps, x 0.07 at the end
 TRIANGLE = ((0.0, 0.23, 1.0), (0.2, 1.0, 0.07))
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-__all__ = ["weight_tensors", "l1_penalty"]
+__all__ = ["NORM_LAYERS", "weight_tensors", "l1_penalty"]
 
-_NORM_LAYERS = tuple(getattr(nn, name) for name in (
+# normalization layers: no L1 on their scales; their own learning rate under optim.norm_lr_scale
+NORM_LAYERS = tuple(getattr(nn, name) for name in (
     "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "LazyBatchNorm1d", "LazyBatchNorm2d", "LazyBatchNorm3d",
     "SyncBatchNorm", "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d", "LazyInstanceNorm1d",
     "LazyInstanceNorm2d", "LazyInstanceNorm3d", "LayerNorm", "GroupNorm", "LocalResponseNorm", "RMSNorm",
@@ -23,7 +24,7 @@ def weight_tensors(model: nn.Module) -> list[nn.Parameter]:
     """The ``weight`` parameters of every layer except normalization layers (no biases); a Keras layer's
     weight tensor is its ``kernel`` (:class:`goodfit.models.keras.KerasModule`)."""
     return [
-        w for m in model.modules() if not isinstance(m, _NORM_LAYERS)
+        w for m in model.modules() if not isinstance(m, NORM_LAYERS)
         for w in (getattr(m, "weight", None), getattr(m, "kernel", None))
         if isinstance(w, nn.Parameter) and w.requires_grad
     ]
