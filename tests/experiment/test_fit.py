@@ -192,3 +192,28 @@ def test_airbench_pieces_train_and_an_interrupted_run_resumes_exactly(tmp_path):
 def test_a_crop_pad_as_large_as_the_image_is_a_one_line_error(tmp_path):
     with pytest.raises(ConfigError, match="data.crop_pad=8 is not smaller than the images"):
         fit(cfg(tmp_path, "data.augment=crop-flip", "data.crop_pad=8"), progress="quiet", report=False)
+
+
+def test_test_time_views_are_for_the_evaluation_after_training_not_each_epoch(tmp_path):
+    """Each epoch validates on the plain images (the views would multiply its cost); the evaluation
+    after training (valid, train and test numbers) averages over them."""
+    import torch
+
+    from goodfit.data import prepare_data
+    from goodfit.train.evaluate import predict_logits
+
+    config = cfg(tmp_path, "train.tta=flip", "train.select=last", "train.epochs=2")
+    r = fit(config, progress="quiet", report=False)
+    data = prepare_data(config.data, optim=config.optim)
+    x, y = torch.from_numpy(data.valid.x), data.valid.y
+    plain = float((predict_logits(r.model, x).argmax(1).numpy() == y).mean())
+    views = float((predict_logits(r.model, x, tta="flip").argmax(1).numpy() == y).mean())
+    assert plain != views  # digits and their mirror images: the views change some answers
+    assert r.history[-1]["valid_acc"] == pytest.approx(plain)
+    assert r.metrics["valid"]["accuracy"] == pytest.approx(views)
+
+
+def test_test_time_views_a_table_cannot_have_fail_before_training(tmp_path):
+    with pytest.raises(ConfigError, match=r"train.tta=flip mirrors images \(N, C, H, W\); these inputs are \(N, 30\)"):
+        fit(cfg(tmp_path, "data.name=breast-cancer", "train.tta=flip"), progress="quiet", report=False)
+    assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").rglob("history.csv"))

@@ -99,7 +99,7 @@ class TrainConfig:
     device: str = "cpu"  # cpu, cuda, cuda:1, mps, or auto
     dtype: Literal["float32", "float64"] = "float32"
     amp: bool = False  # autocast to bfloat16 (cpu) / float16 (cuda)
-    tta: Literal["none", "flip", "flip-translate"] = "none"  # test-time augmentation at each evaluation
+    tta: Literal["none", "flip", "flip-translate"] = "none"  # test-time views after training (not each epoch's)
     compile: bool = False  # torch.compile the model
     deterministic: bool = False  # torch.use_deterministic_algorithms; bit-identical reruns
     loader: Literal["auto", "memory", "dataloader"] = "auto"

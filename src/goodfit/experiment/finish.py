@@ -28,7 +28,7 @@ from goodfit.train.evaluate import evaluate_split, predict_logits
 
 __all__ = ["finish_run", "save_findings", "save_predictions", "write_report_safely", "to_device", "TRAIN_EVAL_MAX"]
 
-TRAIN_EVAL_MAX = 10_000  # training samples the final train numbers (eval mode) are measured on
+TRAIN_EVAL_MAX = 5_000  # training samples the final train numbers (eval mode) are measured on
 
 N_WORST = 25  # worst-predicted test samples kept for the report
 N_EXAMPLES = 16  # array tasks: test inputs, outputs and targets kept for the report
@@ -73,7 +73,7 @@ def finish_run(config: Config, data: PreparedData, run: RunDir, model: nn.Module
         if config.train.evaluate_test:
             metrics["test"], outputs = evaluate(data.test)
             metrics["test_evaluations"].append({"when": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "by": "fit"})
-            metrics["baselines"] = _baselines(config, data, untrained, device, dtype)
+            metrics["baselines"] = _baselines(config, data, untrained, device, dtype, amp)
             save_predictions(run, task, data.test.y, outputs, inputs=data.test.x,
                              images=data.dataset.x_test if data.dataset.kind == "image" else None)
         metrics["task_state"] = task.state_dict()  # what was learned on train and valid (a threshold)
@@ -102,14 +102,15 @@ def _earlier_test_looks(run: RunDir) -> list[dict[str, Any]]:
 
 
 def _baselines(config: Config, data: PreparedData, untrained: dict, device: torch.device,
-               dtype: torch.dtype) -> dict[str, Any]:
-    """Scores to beat: the task's no-skill prediction, and the same model before training."""
+               dtype: torch.dtype, amp: torch.dtype | None) -> dict[str, Any]:
+    """Scores to beat: the task's no-skill prediction, and the same model before training (in the
+    training's arithmetic, ``amp``)."""
     task = data.task
     fresh = create_model(config.model, input_shape=data.input_shape, output_shape=data.output_shape)
     fresh = place_model(fresh, device, dtype)
     fresh.load_state_dict(untrained)
     test_x, test_y = to_device(data.test, device, dtype)
-    stats, _ = evaluate_split(fresh, test_x, test_y, task=task, device=device)  # no TTA: chance either way
+    stats, _ = evaluate_split(fresh, test_x, test_y, task=task, device=device, amp_dtype=amp)  # no TTA: chance
     train_y = torch.from_numpy(data.train.y)
     out = task.baselines(train_y.to(test_y.dtype), test_x.cpu(), test_y.cpu())
     return {**out, "untrained": {task.score: stats[task.score], "loss": stats["loss"]}}

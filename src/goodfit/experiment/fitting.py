@@ -51,6 +51,7 @@ from goodfit.train.device import (
     set_deterministic,
 )
 from goodfit.train.distributed import Rank
+from goodfit.train.evaluate import check_tta
 from goodfit.train.loop import train_loop
 from goodfit.train.optim import build_optimizer, build_scheduler
 from goodfit.train.signals import interrupted_message, stop_on_signals
@@ -213,6 +214,7 @@ def _train_and_finish(config: Config, data: PreparedData, run: RunDir, device: t
                       report: bool, lint: list[Finding], tracking_parent: str | None = None) -> FitResult:
     main = rank is None or rank.is_main  # rank 0 alone validates, logs, checkpoints, tests and reports
     task, dtype = data.task, resolve_dtype(config.train.dtype)
+    check_tta(config.train.tta, data.input_shape, data.output_shape)  # used after training: fail before it
     model = create_model(config.model, input_shape=data.input_shape, output_shape=data.output_shape)
     model = init_from_data(place_model(model, device, dtype), data.train.x, seed=config.seed)
     untrained = copy.deepcopy(model.state_dict())
@@ -247,8 +249,7 @@ def _train_and_finish(config: Config, data: PreparedData, run: RunDir, device: t
     try:
         with stop_on_signals():  # SIGTERM (Slurm, shutdown) and SIGHUP stop like Ctrl-C: saved, resumable
             train_loop(state, batches, valid=valid, task=task, callbacks=cbs, device=device, rank=rank,
-                       amp_dtype=amp_dtype(device, config.train.amp), penalty=_penalty(config, model),
-                       tta=config.train.tta)
+                       amp_dtype=amp_dtype(device, config.train.amp), penalty=_penalty(config, model))
     except TrainingError as exc:
         status, message = "diverged", str(exc)
     except KeyboardInterrupt as exc:

@@ -12,9 +12,33 @@ from torch import nn
 from goodfit.errors import ConfigError
 from goodfit.tasks import Classification, Task
 
-__all__ = ["predict_logits", "evaluate_split", "TTAS"]
+__all__ = ["predict_logits", "evaluate_split", "check_tta", "TTAS"]
 
-TTAS = ("none", "flip", "flip-translate")  # train.tta: test-time augmentation at every evaluation
+TTAS = ("none", "flip", "flip-translate")  # train.tta: test-time views of the evaluation after training
+
+
+def check_tta(tta: str, input_shape: tuple[int, ...], output_shape: tuple[int, ...]) -> None:
+    """A one-line error, before any training, if ``tta`` cannot apply to inputs of ``input_shape`` and
+    outputs of ``output_shape`` (per sample): the views are images moved and mirrored.
+
+    Examples:
+        >>> check_tta("flip-translate", (3, 32, 32), (10,))
+        >>> check_tta("flip", (784,), (10,))
+        Traceback (most recent call last):
+        ...
+        goodfit.errors.ConfigError: train.tta=flip mirrors images (N, C, H, W); ...: use train.tta=none
+    """
+    if tta not in TTAS:
+        raise ConfigError(f"unknown train.tta={tta!r}; choose one of {', '.join(TTAS)}")
+    if tta != "none" and len(input_shape) != 3:
+        raise ConfigError(f"train.tta={tta} mirrors images (N, C, H, W); these inputs are "
+                          f"{('N', *input_shape)}: use train.tta=none".replace("'", ""))
+    if tta == "flip-translate" and len(output_shape) != 1:
+        raise ConfigError(_NOT_SCORES)
+
+
+_NOT_SCORES = ("train.tta=flip-translate moves the image, and this model's outputs are not class scores; "
+               "use train.tta=flip")
 
 
 def predict_logits(
@@ -68,8 +92,7 @@ def _views(model: nn.Module, xb: torch.Tensor, tta: str) -> torch.Tensor:
     if tta == "flip":
         return out
     if out.ndim != 2:
-        raise ConfigError("train.tta=flip-translate moves the image, and this model's outputs are not class "
-                          "scores; use train.tta=flip")
+        raise ConfigError(_NOT_SCORES)
     h, w = xb.shape[-2:]
     padded = F.pad(xb, (1, 1, 1, 1), mode="reflect")
     moved = (_views(model, padded[..., :h, :w], "flip") + _views(model, padded[..., 2:, 2:], "flip")) / 2

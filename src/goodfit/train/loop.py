@@ -114,8 +114,9 @@ def train_loop(
     ``task`` (default: classification) supplies the loss (unless ``loss_fn`` is given), the running
     train numbers and the validation numbers; ``valid`` is ``(inputs, targets)`` for the task, or a
     function of the model returning the row's ``valid_*`` numbers. ``step`` replaces the supervised
-    step (``penalty`` and ``amp_dtype`` belong to that one). ``tta`` is the validation's test-time
-    augmentation (:func:`~goodfit.train.evaluate.predict_logits`).
+    step (``penalty`` and ``amp_dtype`` belong to that one). ``tta`` gives each epoch's validation
+    test-time views (:func:`~goodfit.train.evaluate.predict_logits`); ``goodfit train`` keeps them for
+    the evaluation after training, as airbench and fastai do, because they multiply its cost.
 
     Examples:
         >>> from goodfit.train.batching import MemoryBatches
