@@ -17,9 +17,9 @@ __all__ = ["predict_logits", "evaluate_split", "check_tta", "TTAS"]
 TTAS = ("none", "flip", "flip-translate")  # train.tta: test-time views of the evaluation after training
 
 
-def check_tta(tta: str, input_shape: tuple[int, ...], output_shape: tuple[int, ...]) -> None:
+def check_tta(tta: str, input_shape: tuple[int, ...], output_shape: tuple[int, ...] | None = None) -> None:
     """A one-line error, before any training, if ``tta`` cannot apply to inputs of ``input_shape`` and
-    outputs of ``output_shape`` (per sample): the views are images moved and mirrored.
+    outputs of ``output_shape`` (per sample; None: not known yet): the views are images moved and mirrored.
 
     Examples:
         >>> check_tta("flip-translate", (3, 32, 32), (10,))
@@ -31,9 +31,10 @@ def check_tta(tta: str, input_shape: tuple[int, ...], output_shape: tuple[int, .
     if tta not in TTAS:
         raise ConfigError(f"unknown train.tta={tta!r}; choose one of {', '.join(TTAS)}")
     if tta != "none" and len(input_shape) != 3:
-        raise ConfigError(f"train.tta={tta} mirrors images (N, C, H, W); these inputs are "
-                          f"{('N', *input_shape)}: use train.tta=none".replace("'", ""))
-    if tta == "flip-translate" and len(output_shape) != 1:
+        shape = ", ".join(["N", *map(str, input_shape)])
+        raise ConfigError(f"train.tta={tta} mirrors images (N, C, H, W); these inputs are ({shape}): "
+                          "use train.tta=none")
+    if tta == "flip-translate" and output_shape is not None and len(output_shape) != 1:
         raise ConfigError(_NOT_SCORES)
 
 
@@ -60,11 +61,7 @@ def predict_logits(
     """
     device = torch.device(device)
     x = torch.as_tensor(x)
-    if tta not in TTAS:
-        raise ConfigError(f"unknown train.tta={tta!r}; choose one of {', '.join(TTAS)}")
-    if tta != "none" and x.ndim != 4:
-        raise ConfigError(f"train.tta={tta} mirrors images (N, C, H, W); these inputs are {tuple(x.shape)}: "
-                          "use train.tta=none")
+    check_tta(tta, tuple(x.shape[1:]))  # the outputs' shape is checked by _views, once they exist
     param = next(model.parameters(), None)
     if param is not None and param.is_floating_point() and x.is_floating_point():
         x = x.to(param.dtype)  # a float64 model (train.dtype=float64) gets float64 inputs
