@@ -101,6 +101,18 @@ def test_test_set_looked_at_twice_is_a_warning(run_dir: Path, tmp_path: Path) ->
 # --------------------------------------------------------------------------- partial runs
 
 
+def test_test_time_views_are_named_under_the_curves(run_dir: Path, report: str, tmp_path: Path) -> None:
+    import yaml
+
+    run = _copy_run(run_dir, tmp_path / "run")
+    config = yaml.safe_load((run / "config.yaml").read_text())
+    config["train"]["tta"] = "flip"
+    (run / "config.yaml").write_text(yaml.safe_dump(config))
+    note = "the numbers after training average the views of train.tta=flip"
+    assert write_report(run).read_text().count(note) == 2  # under the loss and the accuracy curves
+    assert "numbers after training average" not in report  # train.tta=none: the curves and numbers agree
+
+
 def test_interrupted_run_without_test_or_predictions(run_dir: Path, tmp_path: Path) -> None:
     run = _copy_run(run_dir, tmp_path / "run")
     (run / "predictions.npz").unlink()

@@ -134,18 +134,20 @@ def _make_plots(rf: RunFiles) -> list[dict[str, Any]]:
         out.append({"file": f"plots/{file}", "title": title, "caption": caption, "png": png,
                     "uri": embed_png(png)})
 
+    views = _views_note(rf)
     if any("train_loss" in row for row in rf.history):
         classes = task == "classification"
         add("loss.png", _("Loss per epoch"), _(
             "Train and validation loss; the dashed line marks the epoch with the lowest validation loss, whose "
-            "weights were kept. A validation curve that turns up while training loss still falls is overfitting."),
+            "weights were kept. A validation curve that turns up while training loss still falls is overfitting."
+        ) + views,
             P.loss_curve(rf.history, best_epoch=best, chance_loss=baselines.get("chance_loss"),
                          ylabel="cross-entropy loss" if classes else "loss",
                          reference_label="chance (ln C)" if classes else "no skill"))
     if any("train_acc" in row for row in rf.history) and task == "classification":
         add("accuracy.png", _("Accuracy per epoch"), _(
             "Train and validation accuracy; the dotted line is what always predicting the majority class scores on "
-            "the test set."),
+            "the test set.") + views,
             P.accuracy_curve(rf.history, best_epoch=best,
                              majority=(baselines.get("majority") or {}).get("accuracy")))
     out += _task_plots(rf, task, add)
@@ -170,6 +172,16 @@ def _make_plots(rf: RunFiles) -> list[dict[str, Any]]:
             "prediction. Look for label errors and for what the confusions have in common."),
             P.worst_images_grid(*worst))
     return out
+
+
+def _views_note(rf: RunFiles) -> str:
+    """A caption's last sentence when ``train.tta`` made the numbers after training differ in kind from
+    the curves: each epoch scores every image alone, the final numbers average several views of it."""
+    tta = (rf.config.get("train") or {}).get("tta", "none")
+    if tta in (None, "none"):
+        return ""
+    return " " + _("The curves score each image alone; the numbers after training average the views of "
+                   "train.tta={views}, so they may lie above the curves' last point.").format(views=tta)
 
 
 def _task_plots(rf: RunFiles, task: str, add: Any) -> list[dict[str, Any]]:
