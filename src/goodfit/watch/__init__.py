@@ -31,6 +31,8 @@ Examples:
 
 from __future__ import annotations
 
+import sys
+import types
 from collections.abc import Callable
 
 from goodfit.findings import Finding
@@ -46,3 +48,14 @@ def watch(*, steps: int = 50, echo: Callable[[Finding], None] | None | bool = Tr
     if echo is True:
         return Observer(steps=steps)
     return Observer(steps=steps, echo=echo if callable(echo) else (lambda f: None))
+
+
+class _CallableModule(types.ModuleType):
+    """Importing any module of this package (``goodfit.watch.observer``) makes Python bind the package
+    itself to ``goodfit.watch``, over the lazily exported :func:`watch`: calling the package calls it."""
+
+    def __call__(self, *, steps: int = 50, echo: Callable[[Finding], None] | None | bool = True) -> Observer:
+        return watch(steps=steps, echo=echo)
+
+
+sys.modules[__name__].__class__ = _CallableModule

@@ -3,20 +3,23 @@
 - at the first optimizer step: the model, its output layer and mode, the loss against the targets,
   the optimizer (its parameters, learning rate, weight decay), batch norm against the batch size,
   and the probe pass; the training monitors start here;
-- after a training loader's first full pass: the data (NaN, constant inputs, order, scaling, labels);
-- after an evaluation loader's first pass: how the model was evaluated (eval mode, no autograd),
-  random transforms on it, and samples it shares with the training data;
+- after a training loader's first full pass: the data (NaN, constant inputs, order, scaling, labels),
+  on the observer's worker thread (:func:`training_data_checks` returns the work to do there);
+- after an evaluation loader's first pass: how the model was evaluated (eval mode, no autograd) and
+  random transforms on it, at once; the samples it shares with the training data, on the worker;
 - at the end: the monitors' verdicts, and a test set that was evaluated while training went on.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 import torch
 
+from goodfit.checks.context import LintContext
 from goodfit.checks.data_rules import (
     check_eval_transforms,
     check_inputs,
@@ -37,9 +40,11 @@ from goodfit.findings import Finding, finding
 from goodfit.i18n import _, ngettext
 
 if TYPE_CHECKING:
-    from goodfit.watch.observer import LoaderRecord, Observer
+    from goodfit.watch.loaders import LoaderRecord
+    from goodfit.watch.observer import Observer
 
-__all__ = ["first_step_checks", "training_data_checks", "eval_checks", "end_checks", "looks_like_test", "is_test"]
+__all__ = ["first_step_checks", "training_data_checks", "eval_checks", "eval_data_checks", "end_checks",
+           "looks_like_test", "is_test"]
 
 FIRST_STEP = (check_output_layer, check_model_state, check_optimizer, check_hyperparameters, check_targets,
               check_batchnorm_batches, check_probe_pass, check_initial_loss)
@@ -51,6 +56,7 @@ def first_step_checks(obs: Observer) -> list[Finding]:
         return []
     ctx = obs.context(obs.current_train)
     found = [f for rule in FIRST_STEP for f in rule(ctx)]
+    obs.first_outputs = ctx.cache.get("outputs")
     _start_monitors(obs, ctx)
     return found
 
@@ -75,14 +81,24 @@ def _start_monitors(obs: Observer, ctx: Any) -> None:
     obs.monitors.on_fit_start(obs.monitors_state)
 
 
-def training_data_checks(obs: Observer, rec: LoaderRecord) -> list[Finding]:
-    ctx = obs.context(rec)
-    evaluation = [other for other in obs.loaders.values() if not other.training and other.arrays() is not None]
-    for other in evaluation:
-        _use(ctx, other)
-    if evaluation:
-        _use(ctx, rec, "train")
-    return [f for rule in TRAINING_DATA for f in rule(ctx)]
+def training_data_checks(obs: Observer, rec: LoaderRecord) -> Callable[[], list[Finding]]:
+    """The checks of a training loader's captured data, as work for the observer's worker thread:
+    which loaders to compare with is decided now, the rest there. The labels are checked against the
+    first step's probe outputs, so the model is never run off the script's thread."""
+    others = [other for other in obs.loaders.values() if not other.training]
+    outputs = obs.first_outputs
+
+    def judge() -> list[Finding]:
+        ctx = obs.context(rec)
+        ctx.cache["outputs"] = outputs
+        evaluation = [other for other in others if other.arrays() is not None]
+        for other in evaluation:
+            _use(ctx, other)
+        if evaluation:
+            _use(ctx, rec, "train")
+        return [f for rule in TRAINING_DATA for f in rule(ctx)]
+
+    return judge
 
 
 def _use(ctx: Any, rec: LoaderRecord, split: str | None = None) -> str:
@@ -98,17 +114,26 @@ def _use(ctx: Any, rec: LoaderRecord, split: str | None = None) -> str:
 
 
 def eval_checks(obs: Observer, rec: LoaderRecord) -> list[Finding]:
-    found = _eval_mode(obs, rec)
-    train = next((r for r in obs.loaders.values() if r.training and r.arrays() is not None), None)
-    ctx = obs.context(train)
-    if train is None:
-        split = "test" if is_test(rec) else "valid"
-        setattr(ctx, split, rec.arrays())
-        setattr(ctx, f"{split}_loader", rec.loader)
-        return found + check_eval_transforms(ctx)
-    _use(ctx, rec)
-    _use(ctx, train, "train")
-    return found + check_eval_transforms(ctx) + check_overlaps(ctx)
+    """How an evaluation loader was used, on the script's thread (the transform check reads its data
+    set, with the random streams kept)."""
+    split = "test" if is_test(rec) else "valid"
+    return _eval_mode(obs, rec) + check_eval_transforms(LintContext(**{f"{split}_loader": rec.loader}))
+
+
+def eval_data_checks(obs: Observer, rec: LoaderRecord) -> Callable[[], list[Finding]]:
+    """The samples an evaluation loader shares with the training data, as work for the worker thread."""
+    trains = [other for other in obs.loaders.values() if other.training]
+
+    def judge() -> list[Finding]:
+        train = next((other for other in trains if other.arrays() is not None), None)
+        if train is None:
+            return []
+        ctx = obs.context(train)
+        _use(ctx, rec)
+        _use(ctx, train, "train")
+        return check_overlaps(ctx)
+
+    return judge
 
 
 def _eval_mode(obs: Observer, rec: LoaderRecord) -> list[Finding]:

@@ -19,7 +19,10 @@ What is watched, and how:
   ``X_test``) are read from the calling frames (``inspect``), to tell a test split from a validation one.
 
 Nothing the script computes changes: probes run on copies or in eval mode without autograd, with
-the random streams of torch, NumPy and Python kept; the batches are handed on untouched.
+the random streams of torch, NumPy and Python kept; the batches are handed on untouched. The checks of
+the captured data (NaN, order, scaling, labels, overlaps) run on a worker thread, so the script does
+not wait for them: they read only the copies, draw no random numbers and never call the model (the
+labels are checked against the outputs of the first step's probe).
 """
 
 from __future__ import annotations
@@ -28,10 +31,10 @@ import contextlib
 import inspect
 import math
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from types import FrameType
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import torch
@@ -43,52 +46,15 @@ from torch.utils.data import DataLoader
 from goodfit.checks.context import MAX_SAMPLES, LintContext, batch_parts, keep_random_state
 from goodfit.findings import Finding, explained, finding, settle
 from goodfit.i18n import _
-from goodfit.watch.judge import end_checks, eval_checks, first_step_checks, training_data_checks
+from goodfit.watch.judge import end_checks, eval_checks, eval_data_checks, first_step_checks, training_data_checks
+from goodfit.watch.loaders import LoaderRecord, names_of
 
-__all__ = ["Observer", "LoaderRecord"]
+__all__ = ["Observer"]
 
 LOSS_FUNCTIONS = ("cross_entropy", "nll_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
                   "mse_loss", "l1_loss", "huber_loss", "smooth_l1_loss")
 LOSS_MODULES = (nn.CrossEntropyLoss, nn.NLLLoss, nn.BCELoss, nn.BCEWithLogitsLoss, nn.MSELoss, nn.L1Loss,
                 nn.HuberLoss, nn.SmoothL1Loss)
-
-
-@dataclass
-class LoaderRecord:
-    """One DataLoader as the script used it."""
-
-    loader: Any
-    iterations: int = 0
-    training: bool = False  # optimizer steps happened while it was iterated
-    steps_at_start: int = 0
-    eval_states: list[tuple[bool | None, bool, int]] = field(default_factory=list)  # (model.training, grad, step)
-    xs: list[torch.Tensor] = field(default_factory=list)
-    ys: list[torch.Tensor] = field(default_factory=list)
-    seen: int = 0
-    readable: bool = True
-    names: frozenset[str] = frozenset()  # what the script calls the loader, its data set or its tensors
-    _joined: tuple[int, tuple[torch.Tensor, torch.Tensor]] | None = None  # (batches joined, arrays)
-    _hashes: Any = None
-
-    def arrays(self) -> tuple[torch.Tensor, torch.Tensor] | None:
-        """The captured samples as (inputs, targets), joined once per number of batches captured."""
-        if not self.xs or not self.readable:
-            return None
-        if self._joined is None or self._joined[0] != len(self.xs):
-            self._joined = (len(self.xs), (torch.cat(self.xs), torch.cat(self.ys)))
-            self._hashes = None
-        return self._joined[1]
-
-    def hashes(self) -> Any:
-        """Row hashes of the captured inputs (for the overlap checks), computed once."""
-        arrays = self.arrays()
-        if arrays is None:
-            return None
-        if self._hashes is None:
-            from goodfit.data.explore import row_hashes
-
-            self._hashes = row_hashes(arrays[0].contiguous().numpy())
-        return self._hashes
 
 
 class Observer:
@@ -114,7 +80,11 @@ class Observer:
         self.monitors_state: Any = None
         self.started = time.time()
         self._depth = 0
-        self._busy = False  # our own probes: not to be recorded
+        self._probing = False  # our own probes on the script's thread: not to be recorded
+        self._worker: ThreadPoolExecutor | None = None  # the data checks (see _in_background)
+        self._lock = threading.Lock()
+        self._script_thread = threading.current_thread()  # the thread that trains (set again by start)
+        self.first_outputs: Any = None  # the model's outputs on the first step's probe batch
         self._handles: list[Any] = []
         self._saved: dict[str, Any] = {}
         self._last_output: tuple[Any, Any] | None = None
@@ -142,10 +112,11 @@ class Observer:
         DataLoader.__iter__ = self._iter_wrapper(self._saved["__iter__"])
         self._saved["backward"] = torch.Tensor.backward
         torch.Tensor.backward = self._backward_wrapper(self._saved["backward"])
+        self._script_thread = threading.current_thread()
         self._active = True
 
     def stop(self) -> list[Finding]:
-        """Remove every hook and wrapper, then judge what only the end can tell."""
+        """Remove every hook and wrapper, wait for the data checks, then judge what only the end can tell."""
         if self._active:
             self._active = False
             self._remove_module_hooks()
@@ -155,6 +126,9 @@ class Observer:
                 setattr(F, name, self._saved[name])
             DataLoader.__iter__ = self._saved["__iter__"]
             torch.Tensor.backward = self._saved["backward"]
+            if self._worker is not None:
+                self._worker.shutdown(wait=True)
+                self._worker = None
             self._safely(lambda: end_checks(self))
         return self.findings
 
@@ -164,23 +138,41 @@ class Observer:
         return settle(self.found.values())
 
     def add(self, findings: list[Finding]) -> None:
-        for f in findings:
-            key = (f.id, f.where)
-            if key not in self.found and not explained(f, [*self.found.values(), *findings]):
-                self.found[key] = f
-                self.echo(f)
+        with self._lock:  # the script's thread and the data checks' worker both report
+            for f in findings:
+                key = (f.id, f.where)
+                if key not in self.found and not explained(f, [*self.found.values(), *findings]):
+                    self.found[key] = f
+                    self.echo(f)
+
+    @property
+    def _busy(self) -> bool:
+        """Our own work is running: a probe on the script's thread, or anything on the worker's."""
+        return self._probing or threading.current_thread() is not self._script_thread
 
     def _safely(self, judge: Callable[[], list[Finding]]) -> None:
-        """Run checks; a bug in a check must never break the user's script."""
-        self._busy = True
+        """Run checks on the script's thread, keeping its random streams."""
+        self._probing = True
         try:
             with keep_random_state():
-                self.add(judge())
+                self._report(judge)
+        finally:
+            self._probing = False
+
+    def _in_background(self, judge: Callable[[], list[Finding]]) -> None:
+        """Run checks on the worker thread, one after another: only checks that read captured copies,
+        draw no random numbers and never run the model belong here."""
+        if self._worker is None:
+            self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="goodfit-watch")
+        self._worker.submit(self._report, judge)
+
+    def _report(self, judge: Callable[[], list[Finding]]) -> None:
+        """Add what ``judge`` finds; a bug in a check must never break the user's script."""
+        try:
+            self.add(judge())
         except Exception as exc:  # noqa: BLE001 - report it and let the script go on
             print(_("goodfit watch: a check failed ({error}: {message}); the script is not affected").format(
                 error=type(exc).__name__, message=exc), file=sys.stderr)
-        finally:
-            self._busy = False
 
     # ------------------------------------------------------------------ modules and losses
     def _pre_forward(self, module: nn.Module, args: tuple) -> None:
@@ -256,13 +248,13 @@ class Observer:
         if self.monitors is not None:
             state = self.monitors_state
             state.step = self.step
-            self._busy = True
+            self._probing = True
             probing = self.step % self.monitors.every == 0  # only a probe pass could draw random numbers
             try:
                 with keep_random_state() if probing else contextlib.nullcontext():
                     self.monitors.on_batch_end(state, None)
             finally:
-                self._busy = False
+                self._probing = False
         if self.step == self.steps_watched and len(self.losses) >= 20:
             first, last = sum(self.losses[:10]) / 10, sum(self.losses[-10:]) / 10
             if math.isfinite(first) and math.isfinite(last) and last > 1.5 * first:
@@ -279,7 +271,7 @@ class Observer:
             if not observer._active or observer._busy:
                 return inner
             if id(loader) not in observer.loaders:
-                observer.loaders[id(loader)] = LoaderRecord(loader, names=_names_of(loader, inspect.currentframe()))
+                observer.loaders[id(loader)] = LoaderRecord(loader, names=names_of(loader, inspect.currentframe()))
             return observer._follow(loader, inner)
 
         return __iter__
@@ -303,8 +295,11 @@ class Observer:
         if self.step > rec.steps_at_start:
             rec.training = True
         if rec.iterations == 1:
-            judge = training_data_checks if rec.training else eval_checks
-            self._safely(lambda: judge(self, rec))
+            if rec.training:
+                self._in_background(training_data_checks(self, rec))
+            else:
+                self._safely(lambda: eval_checks(self, rec))
+                self._in_background(eval_data_checks(self, rec))
 
     def _capture(self, rec: LoaderRecord, batch: Any) -> None:
         parts = batch_parts(batch)
@@ -355,25 +350,6 @@ def _model_of(optimizer: torch.optim.Optimizer, roots: dict[int, nn.Module]) -> 
         if share > best_share:
             best, best_share = module, share
     return best if best_share > 0 else (next(iter(roots.values())) if len(roots) == 1 else None)
-
-
-def _names_of(loader: DataLoader, frame: FrameType | None, depth: int = 30) -> frozenset[str]:
-    """The names bound to ``loader``, its data set or the data set's tensors in the frames that
-    called ``iter(loader)`` (locals, and each frame's module globals)."""
-    dataset = getattr(loader, "dataset", None)
-    targets = {id(loader), *(() if dataset is None else (id(dataset),)),
-               *(id(t) for t in getattr(dataset, "tensors", ()))}
-    names: set[str] = set()
-    seen_globals: set[int] = set()
-    frame = frame.f_back if frame is not None else None
-    while frame is not None and depth > 0:
-        scopes = [frame.f_locals]
-        if id(frame.f_globals) not in seen_globals:
-            seen_globals.add(id(frame.f_globals))
-            scopes.append(frame.f_globals)
-        names.update(name for scope in scopes for name, value in list(scope.items()) if id(value) in targets)
-        frame, depth = frame.f_back, depth - 1
-    return frozenset(names)
 
 
 def _detached(pair: tuple[Any, Any] | None) -> tuple[Any, Any] | None:
