@@ -43,7 +43,7 @@ def test_a_data_set_gets_only_the_options_its_loader_declares(monkeypatch):
     """A loader registered with just a root (no download=, no task=) loads; one option it lacks is refused."""
     import numpy as np
 
-    import goodfit.data as data
+    import goodfit.data.registry as data
     from goodfit.data import Dataset
     from goodfit.errors import ConfigError
     from goodfit.registry import Registry

@@ -4,7 +4,7 @@
   (``typer goodfit.cli utils docs``) from the app in ``goodfit.cli``: every command, every option.
   It is a virtual page: nothing is written under docs/.
 - ``<!-- goodfit.__all__ -->`` in a page is replaced by a table of the names ``import goodfit``
-  offers, read from ``_EXPORTS`` in src/goodfit/__init__.py (the lazy loader's map), each linked
+  offers, read from ``_EXPORTS`` in src/goodfit/__init__.py (the lazy loader's map: module -> names), each linked
   to its entry in the API reference: a name the reference does not render fails the strict build.
 - ``<!-- include: PATH -->`` in a page (PATH relative to the repository root) is replaced by that
   file's text: ``docs/benchmarks.md`` shows ``bench/RESULTS.md``. The included file's relative links
@@ -134,7 +134,8 @@ def _rewrite_links(text: str, source: str, page: str) -> str:
 
 
 def _exports_table(root: Path) -> str:
-    """A Markdown table, one row per defining module, from the ``_EXPORTS`` literal (read, not imported)."""
+    """A Markdown table, one row per defining module, from the ``_EXPORTS`` literal (module -> names; read,
+    not imported)."""
     init = root / "src" / "goodfit" / "__init__.py"
     exports = None
     for node in ast.parse(init.read_text(encoding="utf-8")).body:
@@ -143,12 +144,9 @@ def _exports_table(root: Path) -> str:
             if any(isinstance(t, ast.Name) and t.id == "_EXPORTS" for t in targets):
                 exports = ast.literal_eval(node.value)
     if not exports:
-        raise PluginError(f"{init}: no _EXPORTS dict (public name -> module) to list the public API from")
-    by_module: dict[str, list[str]] = {}
-    for name, module in exports.items():
-        by_module.setdefault(module, []).append(name)
+        raise PluginError(f"{init}: no _EXPORTS dict (module -> public names) to list the public API from")
     rows = [f"| `{module}` | {', '.join(f'[`{n}`][{module}.{n}]' for n in names)} |"
-            for module, names in by_module.items()]
+            for module, names in exports.items()]
     return "\n".join(["| defined in | names on `goodfit` |", "|---|---|", *rows])
 
 

@@ -12,65 +12,72 @@ Examples:
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from goodfit.lazy import lazy_exports
 
 __version__ = "0.1.0"
 
-# public name -> module that defines it
-_EXPORTS = {
-    "Config": "goodfit.config",
-    "DataConfig": "goodfit.config",
-    "ModelConfig": "goodfit.config",
-    "OptimConfig": "goodfit.config",
-    "TrainConfig": "goodfit.config",
-    "apply_overrides": "goodfit.config",
-    "load_config": "goodfit.config",
-    "build_config": "goodfit.config",
-    "GoodfitError": "goodfit.errors",
-    "ConfigError": "goodfit.errors",
-    "DataError": "goodfit.errors",
-    "RunDirError": "goodfit.errors",
-    "UnknownNameError": "goodfit.errors",
-    "TrainingError": "goodfit.errors",
-    "RunDir": "goodfit.run",
-    "DATASETS": "goodfit.data",
-    "load_dataset": "goodfit.data",
-    "prepare_data": "goodfit.data",
-    "MODELS": "goodfit.models",
-    "create_model": "goodfit.models",
-    "fit": "goodfit.experiment",
-    "launch_fit": "goodfit.launch.ddp",
-    "FitResult": "goodfit.experiment",
-    "load_model": "goodfit.trained",
-    "evaluate_run": "goodfit.trained",
-    "LoadedModel": "goodfit.trained",
-    "check": "goodfit.checks",
-    "Finding": "goodfit.checks",
-    "write_report": "goodfit.report",
-    "explore": "goodfit.report.explore",
-    "watch": "goodfit.watch",
-    "draw": "goodfit.serve.widget",
-    "GENERATORS": "goodfit.generative",
-    "fit_generative": "goodfit.generative",
-    "DETECTORS": "goodfit.anomaly",
-    "create_detector": "goodfit.anomaly",
+__all__ = [
+    "apply_overrides",
+    "build_config",
+    "check",
+    "Config",
+    "ConfigError",
+    "create_detector",
+    "create_model",
+    "DataConfig",
+    "DataError",
+    "DATASETS",
+    "DETECTORS",
+    "draw",
+    "evaluate_run",
+    "explore",
+    "Finding",
+    "fit",
+    "fit_generative",
+    "FitResult",
+    "GENERATORS",
+    "GoodfitError",
+    "launch_fit",
+    "load_config",
+    "load_dataset",
+    "load_model",
+    "LoadedModel",
+    "ModelConfig",
+    "MODELS",
+    "OptimConfig",
+    "prepare_data",
+    "RunDir",
+    "RunDirError",
+    "TrainConfig",
+    "TrainingError",
+    "UnknownNameError",
+    "watch",
+    "write_report",
+    "__version__",
+]
+
+_EXPORTS = {  # module -> the public names it defines (docs/hooks/generated_pages.py reads this literal)
+    "goodfit.config": ("Config", "DataConfig", "ModelConfig", "OptimConfig", "TrainConfig", "apply_overrides",
+                       "load_config", "build_config"),
+    "goodfit.errors": ("GoodfitError", "ConfigError", "DataError", "RunDirError", "UnknownNameError",
+                       "TrainingError"),
+    "goodfit.run": ("RunDir",),
+    "goodfit.data": ("DATASETS", "load_dataset", "prepare_data"),
+    "goodfit.models": ("MODELS", "create_model"),
+    "goodfit.experiment": ("fit", "FitResult"),
+    "goodfit.launch.ddp": ("launch_fit",),
+    "goodfit.trained": ("load_model", "evaluate_run", "LoadedModel"),
+    "goodfit.checks": ("check", "Finding"),
+    "goodfit.report": ("write_report",),
+    "goodfit.report.explore": ("explore",),
+    "goodfit.watch": ("watch",),
+    "goodfit.serve.widget": ("draw",),
+    "goodfit.generative": ("GENERATORS", "fit_generative"),
+    "goodfit.anomaly": ("DETECTORS", "create_detector"),
 }
-
-__all__ = sorted(_EXPORTS) + ["__version__"]
-
-
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'goodfit' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value  # cache: later lookups skip __getattr__
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(list(globals()) + list(_EXPORTS))
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only

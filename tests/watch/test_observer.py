@@ -52,6 +52,16 @@ def test_data_checks_report_from_the_worker_and_model_checks_from_the_script_thr
     assert set(reported) == {f.id for f in watcher.findings}
 
 
+def test_training_on_another_thread_than_the_one_that_started_watching_is_seen():
+    model, opt, train, valid = _setup(weight_decay=0.5)
+    with goodfit.watch(echo=None) as watcher:
+        trainer = threading.Thread(target=_course_loop, args=(model, opt, train, valid))
+        trainer.start()
+        trainer.join()
+    found = {f.id for f in watcher.findings}
+    assert {"extreme-weight-decay", "unshuffled-train-loader", "train-valid-overlap"} <= found
+
+
 def test_the_worker_leaves_the_scripts_random_numbers_alone():
     draws = []
     for watched in (False, True):

@@ -180,7 +180,7 @@ def explore(name: str, *, root: str | None = None, download: bool = True) -> Exp
         >>> print(r.summary().splitlines()[0])
         Data set digits (image, 10 classes) from sklearn.datasets.load_digits
     """
-    from goodfit.data import load_dataset
+    from goodfit.data.registry import load_dataset
 
     return explore_dataset(load_dataset(name, root=root, download=download))
 

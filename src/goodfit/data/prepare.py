@@ -117,7 +117,7 @@ def prepare_data(cfg: DataConfig, *, optim: OptimConfig | None = None) -> Prepar
         >>> data.train.x.shape[1:], len(data.valid) > 0, data.task.name, data.output_shape
         ((1, 8, 8), True, 'classification', (10,))
     """
-    from goodfit.data import dataset_from_config
+    from goodfit.data.registry import dataset_from_config
 
     ds = dataset_from_config(cfg)
     return split_and_scale(ds, cfg, create_task(cfg, optim or OptimConfig(), natural=ds.task))

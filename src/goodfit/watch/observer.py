@@ -83,7 +83,6 @@ class Observer:
         self._probing = False  # our own probes on the script's thread: not to be recorded
         self._worker: ThreadPoolExecutor | None = None  # the data checks (see _in_background)
         self._lock = threading.Lock()
-        self._script_thread = threading.current_thread()  # the thread that trains (set again by start)
         self.first_outputs: Any = None  # the model's outputs on the first step's probe batch
         self._handles: list[Any] = []
         self._saved: dict[str, Any] = {}
@@ -112,7 +111,6 @@ class Observer:
         DataLoader.__iter__ = self._iter_wrapper(self._saved["__iter__"])
         self._saved["backward"] = torch.Tensor.backward
         torch.Tensor.backward = self._backward_wrapper(self._saved["backward"])
-        self._script_thread = threading.current_thread()
         self._active = True
 
     def stop(self) -> list[Finding]:
@@ -147,8 +145,8 @@ class Observer:
 
     @property
     def _busy(self) -> bool:
-        """Our own work is running: a probe on the script's thread, or anything on the worker's."""
-        return self._probing or threading.current_thread() is not self._script_thread
+        """Our own work is running: a probe, or anything on the data checks' worker thread."""
+        return self._probing or getattr(_WORKER, "checking", False)
 
     def _safely(self, judge: Callable[[], list[Finding]]) -> None:
         """Run checks on the script's thread, keeping its random streams."""
@@ -163,7 +161,8 @@ class Observer:
         """Run checks on the worker thread, one after another: only checks that read captured copies,
         draw no random numbers and never run the model belong here."""
         if self._worker is None:
-            self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="goodfit-watch")
+            self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="goodfit-watch",
+                                              initializer=_mark_worker)
         self._worker.submit(self._report, judge)
 
     def _report(self, judge: Callable[[], list[Finding]]) -> None:
@@ -326,6 +325,13 @@ class Observer:
             batch_size=getattr(loader, "batch_size", None), drop_last=getattr(loader, "drop_last", None),
             loss_inputs=_detached(self._last_output),
         )
+
+
+_WORKER = threading.local()  # .checking is set on the data checks' worker thread
+
+
+def _mark_worker() -> None:
+    _WORKER.checking = True  # what the worker's checks call (a loss function) is not the script's
 
 
 MODULE_OF = {"cross_entropy": nn.CrossEntropyLoss, "nll_loss": nn.NLLLoss, "binary_cross_entropy": nn.BCELoss,
