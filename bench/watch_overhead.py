@@ -5,7 +5,10 @@ The script is the course's MNIST MLP loop: a map-style ``Dataset`` over the IDX 
 ``__getitem__``, scaled there), ``DataLoader(batch_size=64, shuffle=True)``, 784-64-64-64-10, Adam,
 ``--epochs`` epochs (2), an ``evaluate(model, loader)`` on a validation split after every epoch and on
 the test set at the end. Wall time is from process start to exit; the watched run also writes its
-``findings.json``. Results go to ``bench/out/watch_overhead.json``.
+``findings.json``. Beside the wall time, the CPU time (user + system) of each run is recorded: watching
+runs its data checks on a second thread, which the wall time hides while a core is free, so the CPU
+time's overhead is an upper bound on what the checks would cost one core; it is also steadier when
+the machine's speed drifts. Results go to ``bench/out/watch_overhead.json``.
 
 Usage::
 
@@ -17,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -94,14 +98,20 @@ print(f"test accuracy {evaluate(model, test_loader):.4f}")
 '''
 
 
-def _run(cmd: list[str], env: dict[str, str], nice: int, cwd: str) -> tuple[float, str]:
+def _cpu_of_children() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _run(cmd: list[str], env: dict[str, str], nice: int, cwd: str) -> tuple[float, float, str]:
+    """Wall and CPU seconds of one run, and its last line of output."""
     wait_idle(60.0)
-    t0 = time.perf_counter()
+    cpu0, t0 = _cpu_of_children(), time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=cwd, preexec_fn=prioritizer(nice))
-    wall = time.perf_counter() - t0
+    wall, cpu = time.perf_counter() - t0, _cpu_of_children() - cpu0
     if proc.returncode != 0:
         raise SystemExit(f"{cmd[:4]} failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
-    return wall, proc.stdout.strip().splitlines()[-1]
+    return wall, cpu, proc.stdout.strip().splitlines()[-1]
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -114,6 +124,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--out", type=Path, default=OUT)
     args = p.parse_args(argv)
     times: dict[str, list[float]] = {"plain": [], "watched": []}
+    cpu: dict[str, list[float]] = {"plain": [], "watched": []}
     outputs: dict[str, str] = {}
     with tempfile.TemporaryDirectory() as tmp:
         script = Path(tmp) / "course_mnist.py"
@@ -123,20 +134,26 @@ def main(argv: list[str] | None = None) -> None:
                                 args.data_root, str(args.epochs)]}
         for r in range(args.rounds):
             for name in (("plain", "watched") if r % 2 == 0 else ("watched", "plain")):
-                wall, outputs[name] = _run(commands[name], dict(os.environ), args.nice, tmp)
+                wall, seconds, outputs[name] = _run(commands[name], dict(os.environ), args.nice, tmp)
                 times[name].append(wall)
-                print(f"round {r + 1} {name:<8} {wall:6.2f} s  {outputs[name]}", flush=True)
+                cpu[name].append(seconds)
+                print(f"round {r + 1} {name:<8} {wall:6.2f} s wall {seconds:6.2f} s CPU  {outputs[name]}", flush=True)
     best = {k: min(v) for k, v in times.items()}
     median = {k: statistics.median(v) for k, v in times.items()}
+    cpu_median = {k: statistics.median(v) for k, v in cpu.items()}
     result = {"epochs": args.epochs, "rounds": args.rounds, "times_s": times, "best_s": best, "median_s": median,
               "overhead_best": best["watched"] / best["plain"] - 1,
               "overhead_median": median["watched"] / median["plain"] - 1,
+              "cpu_s": cpu, "cpu_median_s": cpu_median,
+              "cpu_overhead_median": cpu_median["watched"] / cpu_median["plain"] - 1,
               "same_output": outputs["plain"] == outputs["watched"],
               "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2))
     best_pct, median_pct = 100 * result["overhead_best"], 100 * result["overhead_median"]
-    print(f"watch overhead: best {best_pct:+.1f} %, median {median_pct:+.1f} %; same output: {result['same_output']}")
+    cpu_pct = 100 * result["cpu_overhead_median"]
+    print(f"watch overhead: wall best {best_pct:+.1f} %, median {median_pct:+.1f} %; CPU median {cpu_pct:+.1f} %; "
+          f"same output: {result['same_output']}")
 
 
 if __name__ == "__main__":
