@@ -98,7 +98,7 @@ class TrainConfig:
     target_metric: str | None = None  # the valid_* column train.target applies to, e.g. valid_loss (lower is better)
     device: str = "cpu"  # cpu, cuda, cuda:1, mps, or auto
     dtype: Literal["float32", "float64"] = "float32"
-    amp: bool = False  # autocast to bfloat16 (cpu) / float16 (cuda)
+    amp: bool = False  # autocast to bfloat16 (cpu, where it is fast) / float16 (cuda)
     tta: Literal["none", "flip", "flip-translate"] = "none"  # test-time views after training (not each epoch's)
     compile: bool = False  # torch.compile the model
     deterministic: bool = False  # torch.use_deterministic_algorithms; bit-identical reruns

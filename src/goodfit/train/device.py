@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import functools
 import os
+import platform
 import random
+import sys
 
 import numpy as np
 import torch
 
 from goodfit.errors import ConfigError
 
-__all__ = ["resolve_device", "resolve_dtype", "seed_everything", "set_deterministic", "amp_dtype", "place_model"]
+__all__ = ["resolve_device", "resolve_dtype", "seed_everything", "set_deterministic", "amp_dtype", "place_model",
+           "slow_cpu_bfloat16"]
+
+X86 = ("x86_64", "amd64", "i386", "i686")
 
 
 def resolve_device(name: str) -> torch.device:
@@ -36,11 +42,30 @@ def resolve_dtype(name: str) -> torch.dtype:
     return {"float32": torch.float32, "float64": torch.float64}[name]
 
 
+def slow_cpu_bfloat16() -> bool:
+    """An x86 CPU without AVX-512 (torch's kernels run at AVX2 or below): oneDNN has no bfloat16
+    kernels for it, and bfloat16 autocast trains many times slower than float32 there."""
+    return (platform.machine().lower() in X86
+            and torch.backends.cpu.get_cpu_capability() in ("AVX2", "NO AVX", "DEFAULT"))
+
+
 def amp_dtype(device: torch.device, enabled: bool) -> torch.dtype | None:
-    """bfloat16 autocast on CPU, float16 on CUDA; None when AMP is off."""
+    """bfloat16 autocast on CPU, float16 on CUDA; None when AMP is off, and on a CPU where bfloat16
+    would be slower than float32 (:func:`slow_cpu_bfloat16`; a note on stderr says so, once)."""
     if not enabled:
         return None
-    return torch.float16 if device.type == "cuda" else torch.bfloat16
+    if device.type == "cuda":
+        return torch.float16
+    if device.type == "cpu" and slow_cpu_bfloat16():
+        _note_float32()
+        return None
+    return torch.bfloat16
+
+
+@functools.cache
+def _note_float32() -> None:
+    print(f"train.amp: this CPU runs torch at {torch.backends.cpu.get_cpu_capability()}, without AVX-512, where "
+          "bfloat16 autocast is many times slower than float32: training in float32", file=sys.stderr)
 
 
 def seed_everything(seed: int) -> None:
