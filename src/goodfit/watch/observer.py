@@ -30,7 +30,6 @@ from __future__ import annotations
 import contextlib
 import inspect
 import math
-import os
 import sys
 import threading
 import time
@@ -331,19 +330,8 @@ class Observer:
 _WORKER = threading.local()  # .checking is set on the data checks' worker thread
 
 
-WORKER_NICENESS = 19  # the data checks take the CPU time the script leaves idle
-
-
 def _mark_worker() -> None:
-    """Set up the worker thread: what its checks call (a loss function) is not the script's, and it
-    runs at the lowest priority, so it never takes a core from the script's own threads (torch's
-    intra-op threads wait for their slowest one). Linux gives each thread its own niceness; where a
-    thread's cannot be set, the worker runs at the script's priority."""
-    _WORKER.checking = True
-    try:
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), WORKER_NICENESS)
-    except (AttributeError, OSError):  # not Linux, or not allowed: the checks still run, at normal priority
-        pass
+    _WORKER.checking = True  # what the worker's checks call (a loss function) is not the script's
 
 
 MODULE_OF = {"cross_entropy": nn.CrossEntropyLoss, "nll_loss": nn.NLLLoss, "binary_cross_entropy": nn.BCELoss,
