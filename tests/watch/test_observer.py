@@ -68,7 +68,7 @@ def test_the_worker_leaves_the_scripts_random_numbers_alone():
         model, opt, train, valid = _setup()
         with goodfit.watch(echo=None) if watched else contextlib.nullcontext():
             _course_loop(model, opt, train, valid, epochs=3)
-            draws.append((torch.rand(3), sum(float(p.sum()) for p in model.parameters())))
+            draws.append((torch.rand(3), sum(float(p.detach().sum()) for p in model.parameters())))
     assert torch.equal(draws[0][0], draws[1][0]) and draws[0][1] == draws[1][1]
 
 
