@@ -157,3 +157,15 @@ def test_real_cifar10_jpegs(data_root, tmp_path):
     assert ds.input_shape == (3, 32, 32) and ds.n_classes == 10 and ds.classes[0] == "airplane"
     assert len(ds.y_train) == 200 and np.bincount(ds.y_test).tolist() == [5] * 10
     assert 80 < ds.x_train.mean() < 180  # natural images, not blank decodes
+
+
+def test_images_are_read_memory_mapped_from_the_cache_on_every_run(tmp_path):
+    images = {"a": [np.full((5, 5), 10, np.uint8)] * 3, "b": [np.full((5, 5), 200, np.uint8)] * 3}
+    data = tmp_path / "d"
+    _tree(data / "train", images), _tree(data / "test", images)
+    first, second = load_dataset(f"imagefolder:{data}"), load_dataset(f"imagefolder:{data}")
+    for ds in (first, second):
+        assert isinstance(ds.x_train, np.memmap) and isinstance(ds.x_test, np.memmap)
+        assert str(ds.x_train.filename).startswith(str(tmp_path / "cache"))
+    np.testing.assert_array_equal(first.x_test, second.x_test)
+    assert not isinstance(first.y_train, np.memmap)

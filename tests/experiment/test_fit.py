@@ -171,6 +171,26 @@ def test_unreadable_images_left_out_are_counted_in_metrics_and_report(tmp_path, 
     assert "Unreadable images left out (data.skip_bad)" in (r.run_dir / "report.html").read_text()
 
 
+def test_a_run_streamed_from_disk_trains_scores_and_resumes_as_the_same_run_in_memory(tmp_path):
+    from goodfit.experiment.batches import stream_workers
+
+    drop = lambda rows: [{k: v for k, v in r.items() if k != "time"} for r in rows]  # noqa: E731
+    streamed = fit(cfg(tmp_path, "data.stream=true"), progress="quiet", report=False)
+    held = fit(cfg(tmp_path, "data.stream=false", "train.loader=dataloader", f"train.num_workers={stream_workers()}"),
+               progress="quiet", report=False)
+    assert drop(streamed.history) == drop(held.history)
+    assert streamed.metrics["test"] == held.metrics["test"] and streamed.metrics["valid"] == held.metrics["valid"]
+    assert streamed.metrics["baselines"] == held.metrics["baselines"]
+    cut = fit(cfg(tmp_path, "data.stream=true"), progress="quiet", callbacks=[InterruptAfter(2)], report=False)
+    resumed = fit(None, resume=cut.run_dir, progress="quiet", report=False)
+    assert drop(resumed.history) == drop(streamed.history) and resumed.metrics["test"] == streamed.metrics["test"]
+
+
+def test_streamed_splits_cannot_be_held_in_memory_batches(tmp_path):
+    with pytest.raises(ConfigError, match="train.loader=memory needs the training split in memory"):
+        fit(cfg(tmp_path, "data.stream=true", "train.loader=memory"), progress="quiet", report=False)
+
+
 AIRBENCH = ["model.name=fastnet", "model.channels=8,16", "model.whiten=true", "model.init=dirac",
             "model.bn_fixed_scale=true", "model.bn_momentum=0.4", "optim.name=sgd", "optim.nesterov=true",
             "optim.lr=0.2", "optim.norm_lr_scale=4", "optim.schedule=triangle", "optim.lookahead=true",

@@ -1,3 +1,4 @@
+import pytest
 import torch
 
 from goodfit.train.batching import LoaderBatches, MemoryBatches
@@ -56,3 +57,37 @@ def test_unshuffled_batches_are_views_in_order():
     batches = list(MemoryBatches(x, y, batch_size=4, seed=0, shuffle=False))
     assert [yb.tolist() for _, yb in batches] == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]
     assert batches[0][0].data_ptr() == x.data_ptr()  # no copy
+
+
+@pytest.mark.parametrize("workers", [0, 1])
+def test_loader_batches_resume_in_the_order_of_the_uninterrupted_run(workers):
+    x, y = torch.randn(70, 2), torch.arange(70)
+
+    def batches():
+        return LoaderBatches(x, y, batch_size=16, seed=3, device=torch.device("cpu"), num_workers=workers)
+
+    full = batches()
+    epochs = [[yb.tolist() for _, yb in full] for _ in range(3)]
+    assert epochs[0] != epochs[1] and sorted(sum(epochs[2], [])) == list(range(70))
+    cut = batches()
+    list(cut)
+    resumed = batches()  # a new process: a new loader, its workers started afresh
+    resumed.load_state_dict(cut.state_dict())
+    assert [[yb.tolist() for _, yb in resumed] for _ in range(2)] == epochs[1:]
+
+
+def test_loader_batches_read_rows_streamed_from_disk_as_the_same_batches():
+    import numpy as np
+
+    from goodfit.data.streaming import ScaledRows
+
+    raw = np.random.default_rng(0).integers(0, 256, (45, 1, 3, 3), dtype=np.uint8)
+    streamed = ScaledRows(raw, np.arange(45), shift=np.float32(128), scale=np.float32(64))
+    held = torch.from_numpy(streamed[:])
+    y = torch.arange(45)
+    for workers in (0, 1):
+        a = list(LoaderBatches(streamed, y, batch_size=8, seed=1, device=torch.device("cpu"), num_workers=workers,
+                               dtype=torch.float64))
+        b = list(LoaderBatches(held, y, batch_size=8, seed=1, device=torch.device("cpu")))
+        assert [yb.tolist() for _, yb in a] == [yb.tolist() for _, yb in b]
+        assert all(xa.dtype == torch.float64 and torch.equal(xa.float(), xb) for (xa, _), (xb, _) in zip(a, b))

@@ -69,3 +69,16 @@ def test_flip_translate_is_for_class_scores_only():
         predict_logits(nn.Identity(), torch.randn(2, 1, 5, 5), tta="flip-translate")
     with pytest.raises(ConfigError, match="train.tta=flip-translate mirrors images"):
         predict_logits(nn.Linear(4, 2), torch.zeros(3, 4), tta="flip-translate")
+
+
+def test_rows_streamed_from_disk_are_predicted_chunk_by_chunk_as_the_whole_split():
+    import numpy as np
+
+    from goodfit.data.streaming import ScaledRows
+
+    raw = np.random.default_rng(0).integers(0, 256, (37, 1, 4, 4), dtype=np.uint8)
+    rows = ScaledRows(raw, np.arange(37)[::-1].copy(), shift=np.float32(100), scale=np.float32(50))
+    model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(16, 3)).double()  # float64: inputs follow
+    streamed = predict_logits(model, rows, batch_size=8, tta="flip")
+    whole = predict_logits(model, torch.from_numpy(rows[:]), batch_size=37, tta="flip")
+    assert streamed.dtype == torch.float32 and torch.allclose(streamed, whole, atol=1e-6)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from goodfit.checks.context import LintContext
@@ -12,13 +13,24 @@ from goodfit.checks.lint import run_lint
 from goodfit.checks.sanity import SanityResult, overfit_one_batch
 from goodfit.config import Config
 from goodfit.data import PreparedData, prepare_data
+from goodfit.data.streaming import ScaledRows
 from goodfit.findings import Finding
 
 __all__ = ["lint_config", "lint_run", "sanity_config"]
 
 
+LINT_ROWS_STREAMED = 20_000  # rows of each split the lint reads when the splits are streamed from disk
+
+
 def _split(part) -> tuple[torch.Tensor, torch.Tensor] | None:
-    return (torch.from_numpy(part.x), torch.from_numpy(part.y)) if part is not None else None
+    """A split's inputs and targets for the lint; of a split streamed from disk (data.stream), a seeded
+    sample of LINT_ROWS_STREAMED rows, so that the checks never hold the whole of it."""
+    if part is None:
+        return None
+    if isinstance(part.x, ScaledRows) and len(part) > LINT_ROWS_STREAMED:
+        rows = np.sort(np.random.default_rng(0).choice(len(part), LINT_ROWS_STREAMED, replace=False))
+        return torch.from_numpy(part.x[rows]), torch.from_numpy(part.y[rows])
+    return torch.as_tensor(np.asarray(part.x)), torch.from_numpy(part.y)
 
 
 def lint_config(config: Config, *, data: PreparedData | None = None, model: torch.nn.Module | None = None
@@ -74,7 +86,7 @@ def sanity_config(config: Config, *, steps: int = 200, batch_size: int = 32, dat
     init_from_data(model, data.train.x, seed=config.seed)
     g = torch.Generator().manual_seed(config.seed)
     idx = torch.randperm(len(data.train), generator=g)[:batch_size]
-    x = torch.from_numpy(data.train.x)[idx].to(device)
+    x = torch.as_tensor(data.train.x[idx.numpy()]).to(device)
     y = torch.from_numpy(data.train.y)[idx].to(device)
     corrupt = data.task.corrupt()  # denoising: the one batch's noisy inputs, drawn once
     x = corrupt(x, g) if corrupt is not None else x

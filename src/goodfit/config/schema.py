@@ -35,6 +35,7 @@ class DataConfig:
     resize: Literal["crop", "squash"] = "crop"  # image_size: shorter side + centre crop, or squash to the square
     skip_bad: bool = False  # imagefolder: leave unreadable images out (counted) instead of stopping
     crop_pad: int = 4  # crop-flip*: reflection padding (pixels) around each image before its random crop
+    stream: bool | None = None  # scale batches as read, from the raw data (on disk); None: when too big for memory
 
 
 @dataclass(frozen=True)

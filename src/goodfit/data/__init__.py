@@ -28,6 +28,7 @@ __all__ = [
     "resize_images",
     "resolve_root",
     "Scaler",
+    "ScaledRows",
     "Split",
     "split_and_scale",
     "stratified_kfold",
@@ -43,6 +44,7 @@ __getattr__, __dir__ = lazy_exports(__name__, {
     "goodfit.data.prepare": ("PreparedData", "prepare_data", "split_and_scale"),
     "goodfit.data.scaling": ("Scaler",),
     "goodfit.data.splits": ("Split", "kfold", "stratified_kfold", "stratified_split"),
+    "goodfit.data.streaming": ("ScaledRows",),
 })
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
@@ -54,3 +56,4 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from goodfit.data.registry import DATASETS, dataset_from_config, load_dataset  # noqa: F401
     from goodfit.data.scaling import Scaler  # noqa: F401
     from goodfit.data.splits import Split, kfold, stratified_kfold, stratified_split  # noqa: F401
+    from goodfit.data.streaming import ScaledRows  # noqa: F401

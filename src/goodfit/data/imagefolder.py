@@ -9,7 +9,9 @@ everything kept, shapes distorted). Greyscale and colour images may be mixed: th
 Decoding runs in one process per core, with a progress bar on a terminal. The decoded arrays are
 kept in the user cache folder (``$GOODFIT_CACHE``, never next to the data), keyed on every file's
 name, size and modification time and on the options: the second run reads them in seconds, and any
-change to the folder decodes it again. An unreadable image is named in the error; with
+change to the folder decodes it again. The images are read from there memory-mapped, so a folder larger
+than memory loads too; its splits are then scaled batch by batch as training reads them (``data.stream``,
+:mod:`goodfit.data.streaming`). An unreadable image is named in the error; with
 ``data.skip_bad=true`` it is left out and counted (``Dataset.skipped``).
 """
 
@@ -181,7 +183,9 @@ def _read_cache(where: Path, key: str) -> dict[str, np.ndarray] | None:
     try:
         if (where / "key.txt").read_text() != key:
             return None
-        return {f.stem: np.load(f, allow_pickle=False) for f in where.glob("*.npy") if not f.name.startswith(".")}
+        # the images memory-mapped: pages are read when used, and a folder larger than memory still loads
+        return {f.stem: np.load(f, allow_pickle=False, mmap_mode="r" if f.stem.startswith("x_") else None)
+                for f in where.glob("*.npy") if not f.name.startswith(".")}
     except (OSError, ValueError):
         return None
 
@@ -224,7 +228,7 @@ def _load_trees(trees: dict[str, _Tree], folder: Path, size: int, resize: str,
         print(f"imagefolder: left out {len(skipped):,} unreadable image{'s' if len(skipped) > 1 else ''} "
               f"(data.skip_bad=true), e.g. {skipped[0]}", file=sys.stderr)
     _write_cache(where, key, arrays)
-    return arrays
+    return _read_cache(where, key) or arrays  # from the cache: memory-mapped, as in the next run
 
 
 def load_image_folder(path: str, root: str | Path | None = None, *, download: bool = False, image_size: int = 0,

@@ -7,6 +7,7 @@ there too and turns each split into ``(inputs, targets)`` as the model and the l
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -15,11 +16,14 @@ from goodfit.config import DataConfig, OptimConfig
 from goodfit.data.base import Dataset
 from goodfit.data.scaling import Scaler
 from goodfit.data.splits import Split, group_kfold, group_split, kfold, stratified_kfold, stratified_split
+from goodfit.data.streaming import MEMORY_SHARE, ScaledRows, available_memory
+from goodfit.errors import ConfigError
 from goodfit.tasks import Task, create_task
 
 __all__ = ["PreparedData", "prepare_data", "split_and_scale", "TEST_NOISE_SEED"]
 
 TEST_NOISE_SEED = 0  # denoising: the test set's noisy inputs never move between runs
+STREAMED_TASKS = ("classification", "binary")  # tasks whose inputs reach the model as stored (data.stream)
 
 
 @dataclass(frozen=True, eq=False)
@@ -72,19 +76,48 @@ def split_and_scale(ds: Dataset, cfg: DataConfig, task: Task | None = None) -> P
         va_idx = np.empty(0, dtype=np.int64)
     if 0 < cfg.train_subset < len(tr_idx):
         tr_idx = _subset(tr_idx, labels[tr_idx] if labels is not None else None, cfg.train_subset, cfg.split_seed)
-    scaler = Scaler(cfg.scaling).fit(ds.x_train[tr_idx])
-    x_train = scaler.transform(ds.x_train[tr_idx])
+    if _streams(ds, cfg, task, len(tr_idx) + len(va_idx)):  # scaled batch by batch as they are read
+        scaler = Scaler(cfg.scaling).fit(ScaledRows(ds.x_train, tr_idx, shift=np.zeros(1), scale=np.ones(1)))
+        scaled = scaler.rows
+    else:
+        scaler = Scaler(cfg.scaling).fit(ds.x_train[tr_idx])
+        scaled = lambda raw, rows: scaler.transform(raw[rows])  # noqa: E731
+    x_train = scaled(ds.x_train, tr_idx)
     task.fit(x_train, ds.y_train[tr_idx], classes=ds.classes)
     train = Split(*task.pair(x_train, ds.y_train[tr_idx], seed=cfg.split_seed, train=True))
     valid = None
     if len(va_idx):
-        valid = Split(*task.pair(scaler.transform(ds.x_train[va_idx]), ds.y_train[va_idx],
-                                 seed=cfg.split_seed + 1, train=False))
-    test = Split(*task.pair(scaler.transform(ds.x_test), ds.y_test, seed=TEST_NOISE_SEED, train=False))
+        valid = Split(*task.pair(scaled(ds.x_train, va_idx), ds.y_train[va_idx], seed=cfg.split_seed + 1, train=False))
+    test = Split(*task.pair(scaled(ds.x_test, np.arange(len(ds.y_test))), ds.y_test, seed=TEST_NOISE_SEED,
+                            train=False))
     groups = {} if ds.groups_train is None else {"train": ds.groups_train[tr_idx], "valid": ds.groups_train[va_idx]}
     if ds.groups_test is not None:
         groups["test"] = ds.groups_test
     return PreparedData(ds, train, valid, test, scaler, va_idx, task, groups)
+
+
+def _streams(ds: Dataset, cfg: DataConfig, task: Task, n_train_rows: int) -> bool:
+    """Whether the splits stay raw and are scaled batch by batch (``data.stream``; unset: when the scaled
+    ``float32`` splits would need more than half of the free memory). Says so on stderr when they do."""
+    if cfg.stream is False:
+        return False
+    need = (n_train_rows + len(ds.y_test)) * 4 * int(np.prod(ds.input_shape, dtype=np.int64))
+    free = available_memory()
+    if cfg.stream is None and (not free or need <= MEMORY_SHARE * free):
+        return False
+    if task.name not in STREAMED_TASKS:
+        if cfg.stream is None:  # nothing else to do: try to hold them
+            return False
+        raise ConfigError(f"data.stream=true reads batches as they are, and data.task={task.name} makes new "
+                          f"inputs or targets from them; use it with {' or '.join(STREAMED_TASKS)}, or drop it")
+    where = getattr(ds.x_train, "filename", None)
+    why = ("data.stream=true" if cfg.stream else
+           f"the scaled splits take {need / 1e9:.1f} GB, more than half of the {free / 1e9:.1f} GB of free memory")
+    source = f" from {where}" if where else ""
+    undo = "" if cfg.stream else " (data.stream=false holds them in memory)"
+    print(f"data: {why}: batches are read{source} and scaled by DataLoader workers as training goes{undo}",
+          file=sys.stderr, flush=True)
+    return True
 
 
 def _split(labels: np.ndarray | None, n: int, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:

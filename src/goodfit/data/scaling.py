@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from goodfit.data.streaming import ScaledRows
 from goodfit.errors import ConfigError
 
 __all__ = ["Scaler", "SCALINGS", "mean_std"]
@@ -41,8 +42,10 @@ class Scaler:
         # images (N, C, H, W): one statistic per channel; tables (N, D): one per feature
         return (0, 2, 3) if x.ndim == 4 else (0,)
 
-    def fit(self, x: np.ndarray) -> Scaler:
-        x = np.asarray(x)  # kept in its dtype: statistics accumulate in float64 chunk by chunk, no full copy
+    def fit(self, x: np.ndarray | ScaledRows) -> Scaler:
+        # kept in its dtype: statistics accumulate in float64 chunk by chunk, no full copy; rows streamed
+        # from disk (ScaledRows) are read chunk by chunk too
+        x = x if isinstance(x, ScaledRows) else np.asarray(x)
         axes = self._axes(x)
         keep = x.ndim == 4
         if self.kind == "none":
@@ -52,8 +55,7 @@ class Scaler:
             if not keep:
                 shift, scale = shift.reshape(shift.shape[1:]), scale.reshape(scale.shape[1:])
         else:
-            lo = x.min(axis=axes, keepdims=keep).astype(np.float64)
-            hi = x.max(axis=axes, keepdims=keep).astype(np.float64)
+            lo, hi = _min_max(x, axes, keep)
             if x.ndim == 4:  # images: one global range, so per-pixel contrast is kept
                 lo, hi = np.full_like(lo, lo.min()), np.full_like(hi, hi.max())
             if self.kind == "minmax01":
@@ -74,6 +76,12 @@ class Scaler:
         out /= self.scale_
         return out
 
+    def rows(self, raw: np.ndarray, rows: np.ndarray) -> ScaledRows:
+        """``transform(raw[rows])``, made batch by batch when read: for splits too large to hold scaled."""
+        if self.shift_ is None or self.scale_ is None:
+            raise RuntimeError("Scaler.rows called before fit")
+        return ScaledRows(raw, rows, shift=self.shift_, scale=self.scale_)
+
     def inverse_transform(self, x: np.ndarray) -> np.ndarray:
         if self.shift_ is None or self.scale_ is None:
             raise RuntimeError("Scaler.inverse_transform called before fit")
@@ -85,6 +93,19 @@ class Scaler:
     @classmethod
     def from_state_dict(cls, state: dict) -> Scaler:
         return cls(state["kind"], np.asarray(state["shift"], np.float32), np.asarray(state["scale"], np.float32))
+
+
+def _min_max(x: np.ndarray | ScaledRows, axes: tuple[int, ...], keep: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Minimum and maximum over ``axes`` (float64), chunk by chunk for rows read from disk."""
+    if not isinstance(x, ScaledRows):
+        return x.min(axis=axes, keepdims=keep).astype(np.float64), x.max(axis=axes, keepdims=keep).astype(np.float64)
+    chunk = max(1, (1 << 22) // max(int(np.prod(x.shape[1:])), 1))
+    lo = hi = None
+    for i in range(0, len(x), chunk):  # one chunk in memory at a time
+        part = x[i : i + chunk]
+        p_lo, p_hi = part.min(axis=axes, keepdims=keep), part.max(axis=axes, keepdims=keep)
+        lo, hi = (p_lo, p_hi) if lo is None else (np.minimum(lo, p_lo), np.maximum(hi, p_hi))
+    return np.asarray(lo, np.float64), np.asarray(hi, np.float64)
 
 
 def mean_std(x: np.ndarray, axes: tuple[int, ...], chunk: int | None = None) -> tuple[np.ndarray, np.ndarray]:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from goodfit.data.streaming import ScaledRows
 from goodfit.errors import DataError
 
 __all__ = ["stratified_split", "stratified_kfold", "kfold", "group_split", "group_kfold", "Split"]
@@ -13,9 +14,10 @@ __all__ = ["stratified_split", "stratified_kfold", "kfold", "group_split", "grou
 
 @dataclass(frozen=True, eq=False)
 class Split:
-    """Arrays of one split: inputs ``x`` and targets ``y`` (labels, values or arrays, per the task)."""
+    """Arrays of one split: inputs ``x`` and targets ``y`` (labels, values or arrays, per the task). ``x`` is
+    :class:`~goodfit.data.streaming.ScaledRows` when the split is streamed from disk (``data.stream``)."""
 
-    x: np.ndarray
+    x: np.ndarray | ScaledRows
     y: np.ndarray
 
     def __len__(self) -> int:

@@ -17,6 +17,7 @@ from torch import nn
 
 from goodfit.config import Config
 from goodfit.data import PreparedData, Split
+from goodfit.data.streaming import ScaledRows
 from goodfit.errors import GoodfitError
 from goodfit.findings import Finding, settle
 from goodfit.models import create_model
@@ -34,10 +35,12 @@ N_WORST = 25  # worst-predicted test samples kept for the report
 N_EXAMPLES = 16  # array tasks: test inputs, outputs and targets kept for the report
 
 
-def to_device(split: Any, device: torch.device, dtype: torch.dtype) -> tuple[torch.Tensor, torch.Tensor]:
-    """A split's inputs and targets as tensors of the training dtype (labels stay integers)."""
+def to_device(split: Any, device: torch.device, dtype: torch.dtype) -> tuple[torch.Tensor | ScaledRows, torch.Tensor]:
+    """A split's inputs and targets as tensors of the training dtype (labels stay integers); inputs streamed
+    from disk (:class:`~goodfit.data.streaming.ScaledRows`) stay there, to be read batch by batch."""
     y = torch.from_numpy(split.y)
-    return torch.from_numpy(split.x).to(device, dtype), (y.to(device, dtype) if y.is_floating_point() else y.to(device))
+    y = y.to(device, dtype) if y.is_floating_point() else y.to(device)
+    return (split.x if isinstance(split.x, ScaledRows) else torch.from_numpy(split.x).to(device, dtype)), y
 
 
 def finish_run(config: Config, data: PreparedData, run: RunDir, model: nn.Module, untrained: dict,
@@ -112,7 +115,8 @@ def _baselines(config: Config, data: PreparedData, untrained: dict, device: torc
     test_x, test_y = to_device(data.test, device, dtype)
     stats, _ = evaluate_split(fresh, test_x, test_y, task=task, device=device, amp_dtype=amp)  # no TTA: chance
     train_y = torch.from_numpy(data.train.y)
-    out = task.baselines(train_y.to(test_y.dtype), test_x.cpu(), test_y.cpu())
+    inputs = test_x.cpu() if isinstance(test_x, torch.Tensor) else torch.from_numpy(test_x[:0])  # not read
+    out = task.baselines(train_y.to(test_y.dtype), inputs, test_y.cpu())
     return {**out, "untrained": {task.score: stats[task.score], "loss": stats["loss"]}}
 
 

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 
 import torch
 
+from goodfit.data.streaming import ScaledRows
 from goodfit.train.distributed import shard_bounds
 
 __all__ = ["MemoryBatches", "LoaderBatches", "Batches"]
@@ -101,11 +102,13 @@ class MemoryBatches(_Seeded):
 
 
 class LoaderBatches(_Seeded):
-    """A shuffling ``DataLoader`` over CPU tensors, moving each batch to ``device``."""
+    """A shuffling ``DataLoader`` moving each batch to ``device``. ``x`` is a CPU tensor, or rows read on
+    demand (:class:`~goodfit.data.streaming.ScaledRows`, a split streamed from disk): each batch is one read
+    of its rows (in ``num_workers`` processes, if any), not one read and one collate per sample."""
 
     def __init__(
         self,
-        x: torch.Tensor,
+        x: torch.Tensor | ScaledRows,
         y: torch.Tensor,
         *,
         batch_size: int,
@@ -115,25 +118,30 @@ class LoaderBatches(_Seeded):
         augment: Augment | None = None,
         rank: int = 0,
         world_size: int = 1,
+        dtype: torch.dtype | None = None,
     ) -> None:
-        from torch.utils.data import DataLoader, TensorDataset
+        from torch.utils.data import BatchSampler, DataLoader, RandomSampler
 
         self._seed(seed, device, rank)
         self.device = device
         self.augment = augment
-        if world_size == 1:
-            batching: dict = {"batch_size": batch_size, "shuffle": True,
-                              "drop_last": len(y) % batch_size == 1}
+        if world_size == 1:  # the sampler DataLoader(shuffle=True) would build
+            sampler = BatchSampler(RandomSampler(range(len(y)), generator=self.generator), batch_size,
+                                   drop_last=len(y) % batch_size == 1)
         else:  # this rank's part of each global batch, as in MemoryBatches
-            bounds = shard_bounds(len(y), batch_size, rank=rank, world_size=world_size)
-            batching = {"batch_sampler": _ShardSampler(len(y), bounds, self.generator)}
+            sampler = _ShardSampler(len(y), shard_bounds(len(y), batch_size, rank=rank, world_size=world_size),
+                                    self.generator)
         self.loader = DataLoader(
-            TensorDataset(x, y),
-            generator=self.generator,
+            _Rows(x, y, dtype),
+            sampler=sampler,
+            batch_size=None,  # the sampler yields whole batches of positions
+            # the workers' seeds come from a generator of their own: with persistent workers the loader draws
+            # one only on its first pass, so drawing it from the batch order's generator would give a run
+            # resumed from a checkpoint (a first pass later on) another order than the uninterrupted run
+            generator=torch.Generator().manual_seed(seed),
             num_workers=num_workers,
             pin_memory=device.type == "cuda",
             persistent_workers=num_workers > 0,
-            **batching,
         )
 
     def __len__(self) -> int:
@@ -146,6 +154,23 @@ class LoaderBatches(_Seeded):
             if self.augment is not None:
                 xb = self.augment(xb, self.aug_generator)
             yield xb, yb
+
+
+class _Rows:
+    """A map-style data set whose items are whole batches: ``rows[list of positions] -> (inputs, targets)``."""
+
+    def __init__(self, x: torch.Tensor | ScaledRows, y: torch.Tensor, dtype: torch.dtype | None) -> None:
+        self.x, self.y, self.dtype = x, y, dtype
+
+    def __len__(self) -> int:
+        return len(self.y)
+
+    def __getitem__(self, positions: list[int]) -> tuple[torch.Tensor, torch.Tensor]:
+        idx = torch.as_tensor(positions, dtype=torch.int64)
+        if isinstance(self.x, torch.Tensor):
+            return self.x.index_select(0, idx), self.y.index_select(0, idx)
+        xb = torch.from_numpy(self.x[idx.numpy()])
+        return (xb if self.dtype is None else xb.to(self.dtype)), self.y.index_select(0, idx)
 
 
 class _ShardSampler:

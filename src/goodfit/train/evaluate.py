@@ -9,6 +9,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from goodfit.data.streaming import ScaledRows
 from goodfit.errors import ConfigError
 from goodfit.tasks import Classification, Task
 
@@ -43,7 +44,7 @@ _NOT_SCORES = ("train.tta=flip-translate moves the image, and this model's outpu
 
 
 def predict_logits(
-    model: nn.Module, x: torch.Tensor | np.ndarray, *, device: torch.device | str = "cpu",
+    model: nn.Module, x: torch.Tensor | np.ndarray | ScaledRows, *, device: torch.device | str = "cpu",
     batch_size: int = 2048, amp_dtype: torch.dtype | None = None, tta: str = "none",
 ) -> torch.Tensor:
     """Logits for ``x`` (on the CPU), computed in eval mode; the model's mode is restored after.
@@ -60,11 +61,12 @@ def predict_logits(
         torch.Size([5, 3])
     """
     device = torch.device(device)
-    x = torch.as_tensor(x)
+    x = x if isinstance(x, ScaledRows) else torch.as_tensor(x)  # rows from disk: read chunk by chunk
     check_tta(tta, tuple(x.shape[1:]))  # the outputs' shape is checked by _views, once they exist
     param = next(model.parameters(), None)
-    if param is not None and param.is_floating_point() and x.is_floating_point():
-        x = x.to(param.dtype)  # a float64 model (train.dtype=float64) gets float64 inputs
+    # a float64 model (train.dtype=float64) gets float64 inputs
+    floating = not isinstance(x, torch.Tensor) or x.is_floating_point()  # streamed rows are float32
+    dtype = param.dtype if param is not None and param.is_floating_point() and floating else None
     was_training = model.training
     model.eval()
     outs = []
@@ -72,7 +74,7 @@ def predict_logits(
         with torch.inference_mode(), torch.autocast(device.type, dtype=amp_dtype or torch.float32,
                                                     enabled=amp_dtype is not None):
             for i in range(0, len(x), batch_size):
-                xb = x[i : i + batch_size].to(device, non_blocking=True)
+                xb = torch.as_tensor(x[i : i + batch_size]).to(device=device, dtype=dtype, non_blocking=True)
                 outs.append(_views(model, xb, tta).cpu())
     finally:
         model.train(was_training)
@@ -97,7 +99,7 @@ def _views(model: nn.Module, xb: torch.Tensor, tta: str) -> torch.Tensor:
 
 
 def evaluate_split(
-    model: nn.Module, x: torch.Tensor | np.ndarray, y: torch.Tensor | np.ndarray, *,
+    model: nn.Module, x: torch.Tensor | np.ndarray | ScaledRows, y: torch.Tensor | np.ndarray, *,
     task: Task | None = None, n_classes: int | None = None, device: torch.device | str = "cpu",
     amp_dtype: torch.dtype | None = None, tta: str = "none",
 ) -> tuple[dict[str, Any], torch.Tensor]:
