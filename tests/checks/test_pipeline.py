@@ -18,7 +18,7 @@ def test_streamed_splits_are_linted_on_a_sample_and_sanity_checked(monkeypatch):
     from goodfit.checks import pipeline
     from goodfit.data import prepare_data
 
-    monkeypatch.setattr(pipeline, "LINT_ROWS_STREAMED", 100)
+    monkeypatch.setattr(pipeline, "LINT_BYTES_STREAMED", 100 * 64 * 4)  # 100 rows of 8x8
     config = apply_overrides(Config(), ["data.name=digits", "data.stream=true"])
     data = prepare_data(config.data, optim=config.optim)
     x, y = pipeline._split(data.train)

@@ -30,6 +30,9 @@ def test_rows_read_and_scale_what_is_asked_in_its_order(raw):
     np.testing.assert_array_equal(lazy[-1], whole[-1])
     np.testing.assert_array_equal(np.asarray(lazy), whole)
     assert lazy[:0].shape == (0, 3, 4, 5)
+    subset = lazy.take(np.array([5, 1]))
+    assert isinstance(subset, ScaledRows) and subset.raw is raw
+    np.testing.assert_array_equal(subset[:], whole[[5, 1]])
 
 
 def test_a_memory_mapped_source_pickles_as_its_file_and_memory_as_a_copy(tmp_path):

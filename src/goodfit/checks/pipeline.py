@@ -19,16 +19,17 @@ from goodfit.findings import Finding
 __all__ = ["lint_config", "lint_run", "sanity_config"]
 
 
-LINT_ROWS_STREAMED = 20_000  # rows of each split the lint reads when the splits are streamed from disk
+LINT_BYTES_STREAMED = 256 << 20  # of each split streamed from disk, the lint reads at most this much
 
 
 def _split(part) -> tuple[torch.Tensor, torch.Tensor] | None:
     """A split's inputs and targets for the lint; of a split streamed from disk (data.stream), a seeded
-    sample of LINT_ROWS_STREAMED rows, so that the checks never hold the whole of it."""
+    sample of at most LINT_BYTES_STREAMED (20,000 CIFAR images), so that the checks never hold all of it."""
     if part is None:
         return None
-    if isinstance(part.x, ScaledRows) and len(part) > LINT_ROWS_STREAMED:
-        rows = np.sort(np.random.default_rng(0).choice(len(part), LINT_ROWS_STREAMED, replace=False))
+    n = max(1, LINT_BYTES_STREAMED * len(part) // max(part.x.nbytes, 1)) if isinstance(part.x, ScaledRows) else 0
+    if n and len(part) > n:
+        rows = np.sort(np.random.default_rng(0).choice(len(part), n, replace=False))
         return torch.from_numpy(part.x[rows]), torch.from_numpy(part.y[rows])
     return torch.as_tensor(np.asarray(part.x)), torch.from_numpy(part.y)
 

@@ -77,6 +77,10 @@ class ScaledRows:
         out[order] = self._scaled(self.raw[picked[order]])
         return out
 
+    def take(self, positions: np.ndarray) -> ScaledRows:
+        """The rows at ``positions`` of this split, still read on demand (a subset, not an array)."""
+        return ScaledRows(self.raw, self.rows[positions], shift=self.shift, scale=self.scale)
+
     def _scaled(self, x: np.ndarray) -> np.ndarray:
         out = np.subtract(x, self.shift, dtype=np.float32)
         out /= self.scale

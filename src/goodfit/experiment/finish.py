@@ -90,7 +90,7 @@ def _at_most(split: Split, n: int, *, seed: int) -> Split:
     if len(split) <= n:
         return split
     keep = np.sort(np.random.default_rng(seed).choice(len(split), n, replace=False))
-    return Split(split.x[keep], split.y[keep])
+    return Split(split.x.take(keep) if isinstance(split.x, ScaledRows) else split.x[keep], split.y[keep])
 
 
 def _earlier_test_looks(run: RunDir) -> list[dict[str, Any]]:
