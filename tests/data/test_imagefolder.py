@@ -169,3 +169,24 @@ def test_images_are_read_memory_mapped_from_the_cache_on_every_run(tmp_path):
         assert str(ds.x_train.filename).startswith(str(tmp_path / "cache"))
     np.testing.assert_array_equal(first.x_test, second.x_test)
     assert not isinstance(first.y_train, np.memmap)
+
+
+def test_decoding_writes_each_image_to_the_cache_file_not_to_a_list_in_memory(tmp_path):
+    import tracemalloc
+
+    rng = np.random.default_rng(0)
+    images = {c: [rng.integers(0, 256, (32, 32, 3), dtype=np.uint8) for _ in range(100)] for c in "ab"}
+    data = tmp_path / "d"
+    _tree(data / "train", images), _tree(data / "test", images)  # a single folder would be split in memory
+    _tree(tmp_path / "warm-up", {"a": [np.zeros((2, 2), np.uint8)] * 2, "b": [np.ones((2, 2), np.uint8)] * 2})
+    load_dataset(f"imagefolder:{tmp_path / 'warm-up'}")  # the modules decoding imports are not what is measured
+    tracemalloc.start()
+    try:
+        ds = load_dataset(f"imagefolder:{data}")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    pixels = 400 * 32 * 32 * 3  # 1.2 MB; a list of the images and their stack held 2.6 MB at the peak
+    assert peak < pixels  # one chunk of decoded images at a time (the chunk here: a part's 200)
+    back = np.concatenate([ds.x_train, ds.x_test])[np.argsort(np.concatenate([ds.y_train, ds.y_test]), kind="stable")]
+    assert sorted(map(bytes, back)) == sorted(2 * [bytes(im.transpose(2, 0, 1)) for c in "ab" for im in images[c]])

@@ -6,13 +6,14 @@ Layout: ``PATH/<class>/<image>`` (torchvision's ImageFolder), or ``PATH/train/<c
 S×S cut out: nothing is distorted, the borders of long images are lost) or ``squash`` (scaled to S×S:
 everything kept, shapes distorted). Greyscale and colour images may be mixed: then all become RGB.
 
-Decoding runs in one process per core, with a progress bar on a terminal. The decoded arrays are
-kept in the user cache folder (``$GOODFIT_CACHE``, never next to the data), keyed on every file's
-name, size and modification time and on the options: the second run reads them in seconds, and any
-change to the folder decodes it again. The images are read from there memory-mapped, so a folder larger
-than memory loads too; its splits are then scaled batch by batch as training reads them (``data.stream``,
-:mod:`goodfit.data.streaming`). An unreadable image is named in the error; with
-``data.skip_bad=true`` it is left out and counted (``Dataset.skipped``).
+Decoding runs in one process per core, with a progress bar on a terminal, and each image is written
+straight into its row of a file in the user cache folder (``$GOODFIT_CACHE``, never next to the data;
+:mod:`goodfit.data.stacking`), so decoding holds one chunk of images in memory, not the folder. The
+cache is keyed on every file's name, size and modification time and on the options: the second run
+reads it in seconds, and any change to the folder decodes it again. The images are read from there
+memory-mapped, so a folder larger than memory loads too; its splits are then scaled batch by batch as
+training reads them (``data.stream``, :mod:`goodfit.data.streaming`). An unreadable image is named in
+the error; with ``data.skip_bad=true`` it is left out and counted (``Dataset.skipped``).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import hashlib
 import os
 import shutil
 import sys
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -30,6 +32,7 @@ import numpy as np
 from goodfit.data.base import Dataset, cache_dir
 from goodfit.data.images import read_image
 from goodfit.data.splits import stratified_split
+from goodfit.data.stacking import ImageStack
 from goodfit.errors import DataError
 from goodfit.run import atomic_write_text
 from goodfit.workers import fork_map
@@ -133,7 +136,8 @@ def _decode_chunk(job: tuple[list[Path], int, str]) -> list[np.ndarray | str]:
     return out
 
 
-def _decode_all(files: list[Path], size: int, resize: str, where: Path) -> list[np.ndarray | str]:
+def _decode_all(files: list[Path], size: int, resize: str, where: Path) -> Iterator[np.ndarray | str]:
+    """Each file's image (or why it could not be read), in order, as the worker processes deliver them."""
     jobs = [(files[i:i + _CHUNK], size, resize) for i in range(0, len(files), _CHUNK)]
     workers = 0 if len(files) >= _PARALLEL_FROM else 1
     n_proc = min(len(os.sched_getaffinity(0)), len(jobs)) if workers == 0 and hasattr(os, "sched_getaffinity") else 1
@@ -144,34 +148,33 @@ def _decode_all(files: list[Path], size: int, resize: str, where: Path) -> list[
         from tqdm.auto import tqdm
 
         results = tqdm(results, total=len(jobs), unit="chunk", file=sys.stderr, dynamic_ncols=True, leave=False)
-    return [item for chunk in results for item in chunk]
+    return (item for chunk in results for item in chunk)
 
 
-def _stack(tree: _Tree, decoded: list[np.ndarray | str], *,
+def _stack(tree: _Tree, decoded: Iterable[np.ndarray | str], path: Path | None, *,
            skip_bad: bool) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """``(N, C, H, W)`` uint8 images, their labels and the files skipped as unreadable."""
-    bad = [(f, item) for f, item in zip(tree.files, decoded) if isinstance(item, str)]
+    """``(N, C, H, W)`` uint8 images (written to ``path`` as they are decoded, if given), their labels and
+    the files skipped as unreadable."""
+    stack = ImageStack(len(tree.files), path)
+    bad: list[tuple[Path, str]] = []
+    for i, (f, item) in enumerate(zip(tree.files, decoded, strict=True)):
+        if isinstance(item, str):
+            bad.append((f, item))
+        else:
+            stack.add(i, item)
     if bad and not skip_bad:
         more = f" (and {len(bad) - 1} more)" if len(bad) > 1 else ""
         raise DataError(f"{bad[0][1]}{more}; fix or remove it, or pass data.skip_bad=true to leave unreadable "
                         "images out")
-    keep = [i for i, item in enumerate(decoded) if not isinstance(item, str)]
-    images = [decoded[i] for i in keep]
-    if not images:
+    if not stack.sizes:
         raise DataError(f"no image under {tree.root} could be read; check the files")
-    sizes: dict[tuple[int, int], int] = {}
-    for im in images:
-        sizes[im.shape[:2]] = sizes.get(im.shape[:2], 0) + 1
-    if len(sizes) > 1:
-        common = sorted(sizes.items(), key=lambda kv: (-kv[1], kv[0]))
+    if len(stack.sizes) > 1:
+        common = sorted(stack.sizes.items(), key=lambda kv: (-kv[1], kv[0]))
         listed = ", ".join(f"{h}x{w}: {n:,}" for (h, w), n in common[:3])
         raise DataError(f"images under {tree.root} differ in size ({listed}{', ...' if len(common) > 3 else ''}); "
                         f"pass data.image_size={min(common[0][0])} to resize them (data.resize=crop or squash)")
-    if any(im.ndim == 3 for im in images):  # colour and grey mixed: all RGB
-        images = [im if im.ndim == 3 else np.repeat(im[..., None], 3, axis=2) for im in images]
-    x = np.stack(images)
-    x = x[:, None] if x.ndim == 3 else x.transpose(0, 3, 1, 2)
-    return np.ascontiguousarray(x), tree.labels[keep], [str(f) for f, _ in bad]
+    x, keep = stack.finish()
+    return x, tree.labels[keep], [str(f) for f, _ in bad]
 
 
 def _cache_folder(folder: Path, size: int, resize: str) -> Path:
@@ -190,20 +193,38 @@ def _read_cache(where: Path, key: str) -> dict[str, np.ndarray] | None:
         return None
 
 
-def _write_cache(where: Path, key: str, arrays: dict[str, np.ndarray]) -> None:
-    """Arrays first, the key last: a run killed half-way leaves a cache that does not match, never a wrong one."""
+def _cant_cache(where: Path, exc: OSError) -> None:
+    print(f"imagefolder: could not cache the decoded images in {where} ({exc.strerror}); "
+          "the next run decodes them again", file=sys.stderr)
+
+
+def _clear_cache(where: Path) -> Path | None:
+    """An empty cache folder to decode into, or None (decode into memory) if it cannot be made."""
     try:
         if where.exists():
             shutil.rmtree(where)
         where.mkdir(parents=True)
+        return where
+    except OSError as exc:  # a read-only or full cache folder costs time, never the run
+        _cant_cache(where, exc)
+        return None
+
+
+def _write_cache(where: Path, key: str, arrays: dict[str, np.ndarray]) -> None:
+    """Arrays first, the key last: a run killed half-way leaves a cache that does not match, never a wrong one.
+    Images already decoded into a file of the folder (under a hidden name) are renamed, the rest saved."""
+    try:
         for name, arr in arrays.items():  # each file whole or absent: another process may read meanwhile
             tmp = where / f".{name}.{os.getpid()}.npy"
-            np.save(tmp, arr, allow_pickle=False)
+            decoded = Path(arr.filename) if isinstance(arr, np.memmap) and arr.filename else None
+            if decoded is not None and decoded.parent.resolve() == where.resolve():
+                tmp = decoded
+            else:
+                np.save(tmp, arr, allow_pickle=False)
             os.replace(tmp, where / f"{name}.npy")
         atomic_write_text(where / "key.txt", key)
-    except OSError as exc:  # a read-only or full cache folder costs time, never the run
-        print(f"imagefolder: could not cache the decoded images in {where} ({exc.strerror}); "
-              "the next run decodes them again", file=sys.stderr)
+    except OSError as exc:
+        _cant_cache(where, exc)
 
 
 def _load_trees(trees: dict[str, _Tree], folder: Path, size: int, resize: str,
@@ -214,11 +235,13 @@ def _load_trees(trees: dict[str, _Tree], folder: Path, size: int, resize: str,
     cached = _read_cache(where, key)
     if cached is not None and (skip_bad or not len(cached["skipped"])):
         return cached
+    staging = _clear_cache(where)
     arrays: dict[str, np.ndarray] = {}
     skipped: list[str] = []
     for part, tree in trees.items():
         decoded = _decode_all(tree.files, size, resize, tree.root)
-        arrays[f"x_{part}"], arrays[f"y_{part}"], bad = _stack(tree, decoded, skip_bad=skip_bad)
+        path = staging / f".x_{part}.{os.getpid()}.npy" if staging is not None else None  # straight to disk
+        arrays[f"x_{part}"], arrays[f"y_{part}"], bad = _stack(tree, decoded, path, skip_bad=skip_bad)
         skipped += bad
     if len({arrays[f"x_{p}"].shape[1:] for p in trees}) > 1:
         shapes = ", ".join(f"{p} {arrays[f'x_{p}'].shape[1:]}" for p in trees)
@@ -227,7 +250,8 @@ def _load_trees(trees: dict[str, _Tree], folder: Path, size: int, resize: str,
     if skipped:
         print(f"imagefolder: left out {len(skipped):,} unreadable image{'s' if len(skipped) > 1 else ''} "
               f"(data.skip_bad=true), e.g. {skipped[0]}", file=sys.stderr)
-    _write_cache(where, key, arrays)
+    if staging is not None:
+        _write_cache(where, key, arrays)
     return _read_cache(where, key) or arrays  # from the cache: memory-mapped, as in the next run
 
 
