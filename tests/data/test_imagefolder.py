@@ -118,10 +118,14 @@ def test_parallel_decoding_gives_what_serial_decoding_gives(tmp_path, monkeypatc
 def test_given_train_and_test_folders_must_agree(tmp_path):
     _tree(tmp_path / "d" / "train", {"a": [np.zeros((4, 4), np.uint8)] * 2, "b": [np.zeros((4, 4), np.uint8)] * 2})
     _tree(tmp_path / "d" / "test", {"a": [np.zeros((6, 6), np.uint8)], "b": [np.zeros((6, 6), np.uint8)]})
-    with pytest.raises(DataError, match="train and test images differ"):
+    with pytest.raises(DataError, match=r"differ in size \(4x4: 4, 6x6: 2\); pass data.image_size=4"):
         load_dataset(f"imagefolder:{tmp_path / 'd'}")
     ds = load_dataset(f"imagefolder:{tmp_path / 'd'}", image_size=4)
     assert ds.x_test.shape == (2, 1, 4, 4) and len(ds.y_train) == 4
+    _tree(tmp_path / "e" / "train", {"a": [np.zeros((4, 4), np.uint8)] * 2, "b": [np.zeros((4, 4), np.uint8)] * 2})
+    _tree(tmp_path / "e" / "test", {"a": [np.zeros((4, 4, 3), np.uint8)], "b": [np.zeros((4, 4, 3), np.uint8)]})
+    with pytest.raises(DataError, match=r"train and test images differ in colour \(train \(1, 4, 4\), test \(3, 4, 4"):
+        load_dataset(f"imagefolder:{tmp_path / 'e'}")
 
 
 def test_image_size_for_array_data_sets_and_option_errors():

@@ -55,6 +55,10 @@ class _Tree:
     labels: np.ndarray
     classes: list[str]
 
+    def subset(self, positions: np.ndarray) -> _Tree:
+        """The files at ``positions``, in that order."""
+        return _Tree(self.root, [self.files[i] for i in positions], self.labels[positions], self.classes)
+
     def fingerprint(self) -> str:
         """Every file's name, size and mtime: any change to the folder changes it."""
         h = hashlib.sha256()
@@ -152,9 +156,9 @@ def _decode_all(files: list[Path], size: int, resize: str, where: Path) -> Itera
 
 
 def _stack(tree: _Tree, decoded: Iterable[np.ndarray | str], path: Path | None, *,
-           skip_bad: bool) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """``(N, C, H, W)`` uint8 images (written to ``path`` as they are decoded, if given), their labels and
-    the files skipped as unreadable."""
+           skip_bad: bool) -> tuple[np.ndarray, np.ndarray, list[str], dict[tuple[int, int], int]]:
+    """``(N, C, H, W)`` uint8 images (written to ``path`` as they are decoded, if given), their labels, the
+    files skipped as unreadable and how many images had each size (one size: all were kept)."""
     stack = ImageStack(len(tree.files), path)
     bad: list[tuple[Path, str]] = []
     for i, (f, item) in enumerate(zip(tree.files, decoded, strict=True)):
@@ -168,13 +172,16 @@ def _stack(tree: _Tree, decoded: Iterable[np.ndarray | str], path: Path | None, 
                         "images out")
     if not stack.sizes:
         raise DataError(f"no image under {tree.root} could be read; check the files")
-    if len(stack.sizes) > 1:
-        common = sorted(stack.sizes.items(), key=lambda kv: (-kv[1], kv[0]))
-        listed = ", ".join(f"{h}x{w}: {n:,}" for (h, w), n in common[:3])
-        raise DataError(f"images under {tree.root} differ in size ({listed}{', ...' if len(common) > 3 else ''}); "
-                        f"pass data.image_size={min(common[0][0])} to resize them (data.resize=crop or squash)")
     x, keep = stack.finish()
-    return x, tree.labels[keep], [str(f) for f, _ in bad]
+    return x, tree.labels[keep], [str(f) for f, _ in bad], stack.sizes
+
+
+def _one_size(folder: Path, sizes: dict[tuple[int, int], int]) -> None:
+    if len(sizes) > 1:
+        common = sorted(sizes.items(), key=lambda kv: (-kv[1], kv[0]))
+        listed = ", ".join(f"{h}x{w}: {n:,}" for (h, w), n in common[:3])
+        raise DataError(f"images under {folder} differ in size ({listed}{', ...' if len(common) > 3 else ''}); "
+                        f"pass data.image_size={min(common[0][0])} to resize them (data.resize=crop or squash)")
 
 
 def _cache_folder(folder: Path, size: int, resize: str) -> Path:
@@ -238,14 +245,18 @@ def _load_trees(trees: dict[str, _Tree], folder: Path, size: int, resize: str,
     staging = _clear_cache(where)
     arrays: dict[str, np.ndarray] = {}
     skipped: list[str] = []
+    sizes: dict[tuple[int, int], int] = {}
     for part, tree in trees.items():
         decoded = _decode_all(tree.files, size, resize, tree.root)
         path = staging / f".x_{part}.{os.getpid()}.npy" if staging is not None else None  # straight to disk
-        arrays[f"x_{part}"], arrays[f"y_{part}"], bad = _stack(tree, decoded, path, skip_bad=skip_bad)
+        arrays[f"x_{part}"], arrays[f"y_{part}"], bad, seen = _stack(tree, decoded, path, skip_bad=skip_bad)
         skipped += bad
+        sizes = {s: sizes.get(s, 0) + seen.get(s, 0) for s in sizes.keys() | seen.keys()}
+    _one_size(folder, sizes)
     if len({arrays[f"x_{p}"].shape[1:] for p in trees}) > 1:
         shapes = ", ".join(f"{p} {arrays[f'x_{p}'].shape[1:]}" for p in trees)
-        raise DataError(f"{folder}: train and test images differ ({shapes}); pass data.image_size=S to resize both")
+        raise DataError(f"{folder}: train and test images differ in colour ({shapes}): one part is grey, the other "
+                        "colour; convert one of them so that both are grey or both colour")
     arrays["skipped"] = np.array(skipped, dtype=np.str_)
     if skipped:
         print(f"imagefolder: left out {len(skipped):,} unreadable image{'s' if len(skipped) > 1 else ''} "
@@ -267,20 +278,18 @@ def load_image_folder(path: str, root: str | Path | None = None, *, download: bo
     if not folder.is_dir():
         raise DataError(f"image folder {folder} not found; pass imagefolder:PATH with PATH/<class>/<image>")
     _check_resize(resize)
-    given = (folder / "train").is_dir() and (folder / "test").is_dir()
-    trees = {"train": _scan(folder / "train"), "test": _scan(folder / "test")} if given else {"all": _scan(folder)}
-    if given and trees["test"].classes != trees["train"].classes:
-        raise DataError(f"{folder}/test has classes {trees['test'].classes}, train has {trees['train'].classes}; "
-                        "make them match")
-    classes = tuple(trees["train" if given else "all"].classes)
-    a = _load_trees(trees, folder, image_size, resize, skip_bad)
-    if given:
-        x_tr, y_tr, x_te, y_te = a["x_train"], a["y_train"], a["x_test"], a["y_test"]
-    else:
-        x, y = a["x_all"], a["y_all"]
-        if len(y) < 2 * len(classes) or np.bincount(y, minlength=len(classes)).min() < 2:
-            raise DataError(f"{folder} has only {len(y)} images for {len(classes)} classes; need >= 2 per class")
+    if (folder / "train").is_dir() and (folder / "test").is_dir():
+        trees = {"train": _scan(folder / "train"), "test": _scan(folder / "test")}
+        if trees["test"].classes != trees["train"].classes:
+            raise DataError(f"{folder}/test has classes {trees['test'].classes}, train has "
+                            f"{trees['train'].classes}; make them match")
+    else:  # split before decoding, so that each part is decoded straight into its own file
+        whole = _scan(folder)
+        y, n_classes = whole.labels, len(whole.classes)
+        if len(y) < 2 * n_classes or np.bincount(y, minlength=n_classes).min() < 2:
+            raise DataError(f"{folder} has only {len(y)} images for {n_classes} classes; need >= 2 per class")
         tr, te = stratified_split(y, test_fraction=0.2, seed=0)
-        x_tr, y_tr, x_te, y_te = x[tr], y[tr], x[te], y[te]
-    return Dataset(f"imagefolder:{folder}", x_tr, y_tr, x_te, y_te, classes, source=str(folder),
-                   skipped=tuple(str(s) for s in a["skipped"]))
+        trees = {"train": whole.subset(tr), "test": whole.subset(te)}
+    a = _load_trees(trees, folder, image_size, resize, skip_bad)
+    return Dataset(f"imagefolder:{folder}", a["x_train"], a["y_train"], a["x_test"], a["y_test"],
+                   tuple(trees["train"].classes), source=str(folder), skipped=tuple(str(s) for s in a["skipped"]))
