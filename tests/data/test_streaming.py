@@ -93,3 +93,42 @@ def test_tasks_that_make_new_inputs_are_not_streamed(monkeypatch):
 
 def test_available_memory_is_a_positive_number_of_bytes():
     assert available_memory() > 1 << 20
+
+
+def _write(path, text):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+
+
+def test_the_memory_a_cgroup_leaves_counts_the_tightest_limit_above_the_process(tmp_path):
+    from goodfit.data.streaming import cgroup_room
+
+    root, me = tmp_path / "cgroup", tmp_path / "self-cgroup"
+    _write(me, "4:memory:/slurm/job_7/step_0\n1:cpu:/\n")
+    job, step = root / "memory" / "slurm" / "job_7", root / "memory" / "slurm" / "job_7" / "step_0"
+    _write(step / "memory.limit_in_bytes", "9223372036854771712\n")  # v1's "no limit"
+    _write(step / "memory.usage_in_bytes", "100\n")
+    assert cgroup_room(root, me) is None
+    _write(job / "memory.limit_in_bytes", "4000000000\n")  # the job's --mem, one level up
+    _write(job / "memory.usage_in_bytes", "1000000000\n")
+    assert cgroup_room(root, me) == 3_000_000_000
+    _write(me, "0::/user.slice/app\n")  # cgroup v2
+    _write(root / "user.slice" / "app" / "memory.max", "max\n")
+    _write(root / "user.slice" / "app" / "memory.current", "5\n")
+    _write(root / "user.slice" / "memory.max", "2000\n")
+    _write(root / "user.slice" / "memory.current", "2500\n")  # over its limit: no room, never negative
+    assert cgroup_room(root, me) == 0
+    assert cgroup_room(root, tmp_path / "absent") is None
+
+
+def test_available_memory_takes_the_cgroup_limit_when_it_is_tighter(monkeypatch):
+    from goodfit.data import streaming
+
+    monkeypatch.setattr(streaming, "machine_memory", lambda: 8_000_000_000)
+    monkeypatch.setattr(streaming, "cgroup_room", lambda: 123_456_789)
+    assert available_memory() == 123_456_789
+    monkeypatch.setattr(streaming, "cgroup_room", lambda: None)
+    assert available_memory() == 8_000_000_000
+    monkeypatch.setattr(streaming, "machine_memory", lambda: 0)
+    monkeypatch.setattr(streaming, "cgroup_room", lambda: 5)
+    assert available_memory() == 5

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["ScaledRows", "available_memory", "MEMORY_SHARE"]
+__all__ = ["ScaledRows", "available_memory", "cgroup_room", "MEMORY_SHARE"]
 
 MEMORY_SHARE = 0.5  # data.stream=None streams when the scaled splits need more than this share of free memory
 
@@ -112,14 +112,67 @@ def _rebuild(source: Any, rows: np.ndarray, shift: np.ndarray, scale: np.ndarray
 
 
 def available_memory() -> int:
-    """Bytes of memory this machine can still give (Linux ``MemAvailable``; else the free pages; 0 if unknown)."""
+    """Bytes of memory this process can still use: what the machine has free (Linux ``MemAvailable``, else
+    the free pages), or less where a memory cgroup limits the process (a Slurm job's ``--mem``, a container's
+    limit), which the machine's numbers do not show. 0 if unknown."""
+    machine, room = machine_memory(), cgroup_room()
+    return min(machine, room) if machine and room is not None else (machine or room or 0)
+
+
+def machine_memory() -> int:
+    """Bytes the machine has free (Linux ``MemAvailable``, else the free pages), 0 if unknown."""
+    machine = 0
     try:
         for line in Path("/proc/meminfo").read_text().splitlines():
             if line.startswith("MemAvailable:"):
-                return int(line.split()[1]) * 1024
+                machine = int(line.split()[1]) * 1024
     except (OSError, ValueError, IndexError):
         pass
+    if not machine:
+        try:
+            machine = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+        except (ValueError, OSError, AttributeError):
+            machine = 0
+    return machine
+
+
+CGROUP_ROOT = Path("/sys/fs/cgroup")
+_UNLIMITED = 1 << 60  # cgroup v1 writes "no limit" as a number near 2**63
+
+
+def cgroup_room(root: Path = CGROUP_ROOT, membership: Path = Path("/proc/self/cgroup")) -> int | None:
+    """Bytes the memory cgroups this process is in still allow (the least, over its cgroup and the cgroups
+    above it, of limit minus usage); None without a limit. Reads cgroup v2 (``memory.max``) and v1
+    (``memory.limit_in_bytes``); usage counts the page cache too, so this errs on the small side."""
     try:
-        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (ValueError, OSError, AttributeError):
-        return 0
+        lines = membership.read_text().splitlines()
+    except OSError:
+        return None
+    rooms = []
+    for line in lines:
+        _, controllers, path = (line.split(":", 2) + ["", ""])[:3]
+        if controllers == "":  # v2: one hierarchy, at the root or under unified/ (the hybrid layout)
+            bases = [root / path.lstrip("/"), root / "unified" / path.lstrip("/")]
+            files = ("memory.max", "memory.current")
+        elif "memory" in controllers.split(","):
+            bases, files = [root / "memory" / path.lstrip("/")], ("memory.limit_in_bytes", "memory.usage_in_bytes")
+        else:
+            continue
+        for base in bases:
+            for folder in (base, *base.parents):
+                if not folder.is_relative_to(root):
+                    break
+                room = _room(folder / files[0], folder / files[1])
+                if room is not None:
+                    rooms.append(room)
+    return min(rooms) if rooms else None
+
+
+def _room(limit_file: Path, usage_file: Path) -> int | None:
+    try:
+        limit, usage = limit_file.read_text().strip(), int(usage_file.read_text())
+    except (OSError, ValueError):
+        return None
+    if limit == "max" or not limit.isdigit() or int(limit) >= _UNLIMITED:
+        return None
+    return max(0, int(limit) - usage)
