@@ -30,7 +30,12 @@ def test_image_folder_errors(tmp_path):
     with pytest.raises(DataError, match="holds no images"):
         load_dataset(f"imagefolder:{tmp_path}")
     (tmp_path / "a" / "bad.png").write_bytes(b"not a png")
-    with pytest.raises(DataError, match="not a readable image"):
+    with pytest.raises(DataError, match=r"b holds 0 image\(s\); .* at least 2 images per class folder"):
+        load_dataset(f"imagefolder:{tmp_path}")
+    gray = np.zeros((4, 4), dtype=np.uint8)
+    for name in ("a/good.png", "b/0.png", "b/1.png"):
+        Image.fromarray(gray).save(tmp_path / name)
+    with pytest.raises(DataError, match="bad.png.*not a readable image"):
         load_dataset(f"imagefolder:{tmp_path}")
     with pytest.raises(UnknownNameError, match="needs an argument"):
         load_dataset("imagefolder")

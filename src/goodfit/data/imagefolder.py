@@ -285,10 +285,13 @@ def load_image_folder(path: str, root: str | Path | None = None, *, download: bo
                             f"{trees['train'].classes}; make them match")
     else:  # split before decoding, so that each part is decoded straight into its own file
         whole = _scan(folder)
-        y, n_classes = whole.labels, len(whole.classes)
-        if len(y) < 2 * n_classes or np.bincount(y, minlength=n_classes).min() < 2:
-            raise DataError(f"{folder} has only {len(y)} images for {n_classes} classes; need >= 2 per class")
-        tr, te = stratified_split(y, test_fraction=0.2, seed=0)
+        counts = np.bincount(whole.labels, minlength=len(whole.classes))
+        if counts.min() < 2:
+            fewest = int(counts.argmin())
+            raise DataError(f"{folder / whole.classes[fewest]} holds {counts[fewest]} image(s); a folder without "
+                            "train/ and test/ is split 80/20 within each class, which needs at least 2 images "
+                            "per class folder")
+        tr, te = stratified_split(whole.labels, test_fraction=0.2, seed=0)
         trees = {"train": whole.subset(tr), "test": whole.subset(te)}
     a = _load_trees(trees, folder, image_size, resize, skip_bad)
     return Dataset(f"imagefolder:{folder}", a["x_train"], a["y_train"], a["x_test"], a["y_test"],
