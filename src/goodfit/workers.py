@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 
 T = TypeVar("T")
 
-__all__ = ["die_with_parent", "call_in_worker", "fork_map"]
+__all__ = ["die_with_parent", "call_in_worker", "fork_map", "usable_cores"]
 
 PR_SET_PDEATHSIG = 1
 _parent: int | None = None  # set in a worker by die_with_parent
@@ -58,6 +58,16 @@ def call_in_worker(fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
     finally:
         if _parent is not None and os.getppid() != _parent:
             os._exit(128 + signal.SIGTERM)
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (its CPU affinity, as Slurm and taskset set it; else all of them).
+
+    Examples:
+        >>> usable_cores() >= 1
+        True
+    """
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def fork_map(fn: Callable[[Any], T], jobs: Sequence[Any], workers: int = 0) -> Iterator[T]:

@@ -27,10 +27,8 @@ def _split(part) -> tuple[torch.Tensor, torch.Tensor] | None:
     sample of at most LINT_BYTES_STREAMED (20,000 CIFAR images), so that the checks never hold all of it."""
     if part is None:
         return None
-    n = max(1, LINT_BYTES_STREAMED * len(part) // max(part.x.nbytes, 1)) if isinstance(part.x, ScaledRows) else 0
-    if n and len(part) > n:
-        rows = np.sort(np.random.default_rng(0).choice(len(part), n, replace=False))
-        return torch.from_numpy(part.x[rows]), torch.from_numpy(part.y[rows])
+    if isinstance(part.x, ScaledRows):
+        part = part.at_most(max(1, LINT_BYTES_STREAMED * len(part) // max(part.x.nbytes, 1)), seed=0)
     return torch.as_tensor(np.asarray(part.x)), torch.from_numpy(part.y)
 
 

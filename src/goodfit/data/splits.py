@@ -23,6 +23,20 @@ class Split:
     def __len__(self) -> int:
         return len(self.y)
 
+    def at_most(self, n: int, *, seed: int) -> Split:
+        """This split, or ``n`` of its samples (in their order, drawn with ``seed``) where it has more; of a
+        split streamed from disk, a subset still read on demand.
+
+        Examples:
+            >>> s = Split(np.arange(10.0), np.arange(10))
+            >>> len(s.at_most(4, seed=0)), s.at_most(20, seed=0) is s
+            (4, True)
+        """
+        if len(self) <= n:
+            return self
+        keep = np.sort(np.random.default_rng(seed).choice(len(self), n, replace=False))
+        return Split(self.x.take(keep) if isinstance(self.x, ScaledRows) else self.x[keep], self.y[keep])
+
 
 def stratified_split(
     y: np.ndarray, *, test_fraction: float, seed: int

@@ -3,8 +3,6 @@ corrupted (denoising) per batch, sharded over data-parallel ranks."""
 
 from __future__ import annotations
 
-import os
-
 import torch
 
 from goodfit.config import Config
@@ -14,6 +12,7 @@ from goodfit.errors import ConfigError
 from goodfit.train.augment import make_augment
 from goodfit.train.batching import LoaderBatches, MemoryBatches
 from goodfit.train.distributed import Rank
+from goodfit.workers import usable_cores
 
 __all__ = ["make_batches", "stream_workers", "MEMORY_LIMIT_BYTES"]
 
@@ -55,5 +54,4 @@ def make_batches(config: Config, data: PreparedData, device: torch.device, dtype
 def stream_workers() -> int:
     """DataLoader workers for a split streamed from disk when ``train.num_workers`` is 0: a core in four
     (one at least, four at most): they read and scale rows while the main process trains."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return min(4, max(1, cores // 4))
+    return min(4, max(1, usable_cores() // 4))

@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from goodfit.config import Config
-from goodfit.data import PreparedData, Split
+from goodfit.data import PreparedData
 from goodfit.data.streaming import ScaledRows
 from goodfit.errors import GoodfitError
 from goodfit.findings import Finding, settle
@@ -27,7 +27,8 @@ from goodfit.train.callbacks import Callback, TrainState, load_checkpoint
 from goodfit.train.device import amp_dtype, place_model, resolve_dtype
 from goodfit.train.evaluate import evaluate_split, predict_logits
 
-__all__ = ["finish_run", "save_findings", "save_predictions", "write_report_safely", "to_device", "TRAIN_EVAL_MAX"]
+__all__ = ["finish_run", "save_findings", "save_predictions", "write_report_safely", "to_device", "baseline_inputs",
+           "TRAIN_EVAL_MAX"]
 
 TRAIN_EVAL_MAX = 5_000  # training samples the final train numbers (eval mode) are measured on
 
@@ -41,6 +42,12 @@ def to_device(split: Any, device: torch.device, dtype: torch.dtype) -> tuple[tor
     y = torch.from_numpy(split.y)
     y = y.to(device, dtype) if y.is_floating_point() else y.to(device)
     return (split.x if isinstance(split.x, ScaledRows) else torch.from_numpy(split.x).to(device, dtype)), y
+
+
+def baseline_inputs(x: torch.Tensor | np.ndarray | ScaledRows) -> torch.Tensor:
+    """Inputs for :meth:`Task.baselines` on the CPU; none of a split streamed from disk: only classification
+    and binary splits stream (``data.stream``), and their baselines read the targets alone."""
+    return torch.from_numpy(x[:0]) if isinstance(x, ScaledRows) else torch.as_tensor(x).cpu()
 
 
 def finish_run(config: Config, data: PreparedData, run: RunDir, model: nn.Module, untrained: dict,
@@ -69,7 +76,8 @@ def finish_run(config: Config, data: PreparedData, run: RunDir, model: nn.Module
             valid_out = predict_logits(model, valid_x, device=device, amp_dtype=amp, tta=tta)
             task.select_on_valid(valid_out, valid_y.cpu())
             metrics["valid"] = task.evaluate(valid_out, valid_y.cpu())
-        train_stats, _ = evaluate(_at_most(data.train, TRAIN_EVAL_MAX, seed=config.data.split_seed))
+        # the train numbers in eval mode (for the train-valid gap) need a good estimate, not every sample
+        train_stats, _ = evaluate(data.train.at_most(TRAIN_EVAL_MAX, seed=config.data.split_seed))
         metrics["train"] = {k: train_stats[k] for k in ("loss", *task.summary) if k in train_stats}  # eval mode
         metrics["n_train_eval"] = min(len(data.train), TRAIN_EVAL_MAX)
         metrics["test_evaluations"] = _earlier_test_looks(run)  # stays empty in k-fold folds and search trials
@@ -82,15 +90,6 @@ def finish_run(config: Config, data: PreparedData, run: RunDir, model: nn.Module
         metrics["task_state"] = task.state_dict()  # what was learned on train and valid (a threshold)
     run.write_json("metrics.json", metrics)
     return metrics
-
-
-def _at_most(split: Split, n: int, *, seed: int) -> Split:
-    """``split``, or ``n`` of its samples drawn with ``seed`` where it has more: the train numbers in eval
-    mode (for the train-valid gap) need a good estimate, not a pass over every training sample."""
-    if len(split) <= n:
-        return split
-    keep = np.sort(np.random.default_rng(seed).choice(len(split), n, replace=False))
-    return Split(split.x.take(keep) if isinstance(split.x, ScaledRows) else split.x[keep], split.y[keep])
 
 
 def _earlier_test_looks(run: RunDir) -> list[dict[str, Any]]:
@@ -115,8 +114,7 @@ def _baselines(config: Config, data: PreparedData, untrained: dict, device: torc
     test_x, test_y = to_device(data.test, device, dtype)
     stats, _ = evaluate_split(fresh, test_x, test_y, task=task, device=device, amp_dtype=amp)  # no TTA: chance
     train_y = torch.from_numpy(data.train.y)
-    inputs = test_x.cpu() if isinstance(test_x, torch.Tensor) else torch.from_numpy(test_x[:0])  # not read
-    out = task.baselines(train_y.to(test_y.dtype), inputs, test_y.cpu())
+    out = task.baselines(train_y.to(test_y.dtype), baseline_inputs(test_x), test_y.cpu())
     return {**out, "untrained": {task.score: stats[task.score], "loss": stats["loss"]}}
 
 

@@ -22,10 +22,9 @@ from torch import nn
 
 from goodfit.config import CONFIG_VERSION, Config, config_to_dict, dump_config, load_config
 from goodfit.data import PreparedData, Split, prepare_data
-from goodfit.data.streaming import ScaledRows
 from goodfit.errors import CheckError, ConfigError, RunDirError, TrainingError
 from goodfit.experiment.batches import make_batches
-from goodfit.experiment.finish import finish_run, save_findings, to_device, write_report_safely
+from goodfit.experiment.finish import baseline_inputs, finish_run, save_findings, to_device, write_report_safely
 from goodfit.experiment.lr_find import resolve_lr, save_lr_find
 from goodfit.findings import Finding
 from goodfit.models import MODELS, create_model, init_from_data
@@ -308,9 +307,10 @@ def _chance_loss(data: PreparedData) -> float:
     """The loss of the task's no-skill prediction (ln C for C classes), the level the learning-curve
     diagnosis measures "underfitting" against: on the validation split (the test split without one)."""
     held = data.valid if data.valid is not None else data.test
-    x = held.x[:0] if isinstance(held.x, ScaledRows) else held.x  # streamed: their tasks' baselines never read x
-    train_y, x, y = (torch.from_numpy(a) for a in (data.train.y, x, held.y))
-    return data.task.baselines(train_y, x, y)["chance_loss"] if len(y) and len(train_y) else float("nan")
+    if not len(held.y) or not len(data.train.y):
+        return float("nan")
+    train_y, y = torch.from_numpy(data.train.y), torch.from_numpy(held.y)
+    return data.task.baselines(train_y, baseline_inputs(held.x), y)["chance_loss"]
 
 
 def _penalty(config: Config, model: nn.Module):

@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 import goodfit.errors
 from goodfit.errors import ConfigError, GoodfitError, LaunchError
 from goodfit.train.distributed import WORKER_FLAG, Rendezvous, outer_rendezvous
+from goodfit.workers import usable_cores
 
 if TYPE_CHECKING:
     from goodfit.config import Config
@@ -130,8 +131,7 @@ def _worker_env(base: Rendezvous, nproc: int, i: int) -> dict[str, str]:
     env.update(RANK=str(base.rank * nproc + i), WORLD_SIZE=str(base.world_size * nproc),
                LOCAL_RANK=str(base.local_rank * nproc + i), MASTER_ADDR=base.master_addr,
                MASTER_PORT=str(base.master_port), **{WORKER_FLAG: "1"})
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    env.setdefault("OMP_NUM_THREADS", str(max(1, cpus // nproc)))  # ranks must not fight for the cores
+    env.setdefault("OMP_NUM_THREADS", str(max(1, usable_cores() // nproc)))  # ranks must not fight for the cores
     src = str(Path(goodfit.__file__).resolve().parents[1])
     if src not in sys.path:  # e.g. an editable install through an import hook: the workers import this goodfit
         env["PYTHONPATH"] = os.pathsep.join(p for p in (src, env.get("PYTHONPATH")) if p)
