@@ -62,6 +62,52 @@ def test_training_on_another_thread_than_the_one_that_started_watching_is_seen()
     assert {"extreme-weight-decay", "unshuffled-train-loader", "train-valid-overlap"} <= found
 
 
+def _watch_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name.startswith("goodfit-watch")]
+
+
+def test_no_worker_thread_outlives_its_checks_while_the_script_goes_on():
+    # A thread that ran torch's parallel kernels and stays alive keeps its OpenMP team; with GNU OpenMP
+    # that slowed every later step of the course script twice over (bench/RESULTS.md). So each batch
+    # of checks gets a thread that ends with it.
+    model, opt, train, valid = _setup()
+    alive_later = []
+    with goodfit.watch(echo=None) as watcher:
+        _course_loop(model, opt, train, valid, epochs=1)  # the training and validation data checks start
+        for t in _watch_threads():
+            t.join(timeout=60)
+        _course_loop(model, opt, train, valid, epochs=1)
+        alive_later = _watch_threads()
+    assert alive_later == []
+    assert {"unshuffled-train-loader", "train-valid-overlap"} <= {f.id for f in watcher.findings}
+
+
+def test_the_checks_of_the_loaders_run_one_after_another_in_the_order_they_were_seen(monkeypatch):
+    order: list[str] = []
+    real_training, real_eval = judge.training_data_checks, judge.eval_data_checks
+
+    def slow_training(obs, rec):
+        run = real_training(obs, rec)
+
+        def judged():
+            threading.Event().wait(0.2)  # the evaluation loader's checks are submitted meanwhile
+            order.append("train")
+            return run()
+        return judged
+
+    def evaluation(obs, rec):
+        run = real_eval(obs, rec)
+        return lambda: (order.append("eval"), run())[1]
+
+    from goodfit.watch import observer
+    monkeypatch.setattr(observer, "training_data_checks", slow_training)
+    monkeypatch.setattr(observer, "eval_data_checks", evaluation)
+    model, opt, train, valid = _setup()
+    with goodfit.watch(echo=None):
+        _course_loop(model, opt, train, valid, epochs=1)
+    assert order == ["train", "eval"]
+
+
 def test_the_worker_leaves_the_scripts_random_numbers_alone():
     draws = []
     for watched in (False, True):

@@ -22,7 +22,10 @@ Nothing the script computes changes: probes run on copies or in eval mode withou
 the random streams of torch, NumPy and Python kept; the batches are handed on untouched. The checks of
 the captured data (NaN, order, scaling, labels, overlaps) run on a worker thread, so the script does
 not wait for them: they read only the copies, draw no random numbers and never call the model (the
-labels are checked against the outputs of the first step's probe).
+labels are checked against the outputs of the first step's probe). That thread ends as soon as its
+checks are done: a thread that once ran torch's parallel kernels and lives on keeps its OpenMP team,
+and with more OpenMP threads than cores GNU OpenMP stops spin-waiting between parallel regions, which
+made every later step of a small model up to twice as slow (bench/RESULTS.md, "A thread that stays").
 """
 
 from __future__ import annotations
@@ -34,7 +37,6 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import torch
@@ -81,7 +83,7 @@ class Observer:
         self.started = time.time()
         self._depth = 0
         self._probing = False  # our own probes on the script's thread: not to be recorded
-        self._worker: ThreadPoolExecutor | None = None  # the data checks (see _in_background)
+        self._worker: threading.Thread | None = None  # the latest data checks (see _in_background)
         self._lock = threading.Lock()
         self.first_outputs: Any = None  # the model's outputs on the first step's probe batch
         self._handles: list[Any] = []
@@ -125,7 +127,7 @@ class Observer:
             DataLoader.__iter__ = self._saved["__iter__"]
             torch.Tensor.backward = self._saved["backward"]
             if self._worker is not None:
-                self._worker.shutdown(wait=True)
+                self._worker.join()  # it joined the ones before it
                 self._worker = None
             self._safely(lambda: end_checks(self))
         return self.findings
@@ -158,12 +160,19 @@ class Observer:
             self._probing = False
 
     def _in_background(self, judge: Callable[[], list[Finding]]) -> None:
-        """Run checks on the worker thread, one after another: only checks that read captured copies,
-        draw no random numbers and never run the model belong here."""
-        if self._worker is None:
-            self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="goodfit-watch",
-                                              initializer=_mark_worker)
-        self._worker.submit(self._report, judge)
+        """Run checks on a thread of their own, after the ones submitted before them; only checks that
+        read captured copies, draw no random numbers and never run the model belong here. The thread
+        ends with its checks, and so does the OpenMP team torch gave it (see the module's docstring)."""
+        before = self._worker
+
+        def work() -> None:
+            if before is not None:
+                before.join()
+            _WORKER.checking = True  # what the checks call (a loss function) is not the script's
+            self._report(judge)
+
+        self._worker = threading.Thread(target=work, name="goodfit-watch", daemon=True)
+        self._worker.start()
 
     def _report(self, judge: Callable[[], list[Finding]]) -> None:
         """Add what ``judge`` finds; a bug in a check must never break the user's script."""
@@ -302,14 +311,10 @@ class Observer:
 
     def _capture(self, rec: LoaderRecord, batch: Any) -> None:
         parts = batch_parts(batch)
-        if parts is None or (rec.xs and (parts[0].shape[1:] != rec.xs[0].shape[1:]
-                                         or parts[1].shape[1:] != rec.ys[0].shape[1:])):
-            rec.readable = False
-            rec.xs, rec.ys = [], []
-            return
-        rec.xs.append(parts[0].clone())
-        rec.ys.append(parts[1].clone())
-        rec.seen += len(parts[1])
+        if parts is None:
+            rec.forget()
+        else:
+            rec.keep(*parts)
 
     # ------------------------------------------------------------------ helpers for the judge
     def context(self, train: LoaderRecord | None) -> LintContext:
@@ -327,11 +332,7 @@ class Observer:
         )
 
 
-_WORKER = threading.local()  # .checking is set on the data checks' worker thread
-
-
-def _mark_worker() -> None:
-    _WORKER.checking = True  # what the worker's checks call (a loss function) is not the script's
+_WORKER = threading.local()  # .checking is set on the data checks' worker threads
 
 
 MODULE_OF = {"cross_entropy": nn.CrossEntropyLoss, "nll_loss": nn.NLLLoss, "binary_cross_entropy": nn.BCELoss,
