@@ -53,6 +53,7 @@ from goodfit.train.device import (
 from goodfit.train.distributed import Rank
 from goodfit.train.evaluate import check_tta
 from goodfit.train.loop import train_loop
+from goodfit.train.memory import reused_memory
 from goodfit.train.optim import build_optimizer, build_scheduler
 from goodfit.train.signals import interrupted_message, stop_on_signals
 
@@ -133,6 +134,7 @@ def _fit(config: Config, run: RunDir | None, hold: contextlib.ExitStack, *, resu
          tracking_parent: str | None) -> FitResult:
     """:func:`fit` once its run folder (if any) is opened and locked."""
     MODELS.get(config.model.name)  # fail on a typo or a taken folder before minutes of data loading
+    hold.enter_context(reused_memory(config.train.reuse_memory))  # data, training and evaluation alike
     check_available(config)  # a tracker's missing package: one line now, not after the data are loaded
     if run is None and run_dir is not None and distributed.env_rank() == 0:
         RunDir.ensure_new(run_dir)

@@ -1,5 +1,5 @@
-"""Training: the visible loop, in-memory batching, optimizers, evaluation and callbacks. Names load on
-first use (:mod:`goodfit.lazy`)."""
+"""Training: the visible loop, in-memory batching, optimizers, evaluation, callbacks and freed memory kept
+for reuse. Names load on first use (:mod:`goodfit.lazy`)."""
 
 from typing import TYPE_CHECKING
 
@@ -17,6 +17,7 @@ __all__ = [
     "predict_logits",
     "Progress",
     "resolve_device",
+    "reused_memory",
     "seed_everything",
     "set_deterministic",
     "train_loop",
@@ -29,6 +30,7 @@ __getattr__, __dir__ = lazy_exports(__name__, {
     "goodfit.train.device": ("resolve_device", "seed_everything", "set_deterministic"),
     "goodfit.train.evaluate": ("evaluate_split", "predict_logits"),
     "goodfit.train.loop": ("train_loop",),
+    "goodfit.train.memory": ("reused_memory",),
     "goodfit.train.optim": ("build_optimizer", "build_scheduler"),
 })
 
@@ -38,4 +40,5 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from goodfit.train.device import resolve_device, seed_everything, set_deterministic  # noqa: F401
     from goodfit.train.evaluate import evaluate_split, predict_logits  # noqa: F401
     from goodfit.train.loop import train_loop  # noqa: F401
+    from goodfit.train.memory import reused_memory  # noqa: F401
     from goodfit.train.optim import build_optimizer, build_scheduler  # noqa: F401
