@@ -1,61 +1,63 @@
 """Freed memory kept for reuse: big blocks come from the heap while it is on, from mmap when it is off,
 and the results of a run are the same either way."""
 
-import ctypes
+import json
+import subprocess
+import sys
+import textwrap
 
-import numpy as np
 import pytest
 
 from goodfit import Config, apply_overrides, fit
 from goodfit.train import memory
-from goodfit.train.memory import reused_memory
 
-libc = memory._glibc()
-needs_glibc = pytest.mark.skipif(libc is None or not hasattr(libc, "mallinfo2"), reason="glibc >= 2.33 only")
+needs_glibc = pytest.mark.skipif(memory._glibc() is None or not hasattr(memory._glibc(), "mallinfo2"),
+                                 reason="glibc >= 2.33 only")
 
+# In a fresh process: a long-lived one (a test worker) may hold a free chunk of 64 MiB in its heap,
+# which malloc hands out before it would map new memory.
+PROBE = textwrap.dedent("""
+    import ctypes, json
+    import numpy as np
+    from goodfit.train import memory
+    from goodfit.train.memory import reused_memory
 
-class _Mallinfo2(ctypes.Structure):
-    _fields_ = [(name, ctypes.c_size_t) for name in
-                ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks",
-                 "keepcost")]
+    class Mallinfo2(ctypes.Structure):
+        _fields_ = [(n, ctypes.c_size_t) for n in ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks",
+                                                    "fsmblks", "uordblks", "fordblks", "keepcost")]
 
+    libc = memory._glibc()
+    libc.mallinfo2.restype = Mallinfo2
 
-def _mmapped_bytes() -> int:
-    libc.mallinfo2.restype = _Mallinfo2
-    return libc.mallinfo2().hblkhd  # bytes in blocks that malloc got from mmap
+    def mapped():  # bytes malloc got from mmap for one 64 MiB block
+        before = libc.mallinfo2().hblkhd
+        block = np.ones(64 * 2**20, dtype=np.uint8)
+        grown = libc.mallinfo2().hblkhd - before
+        del block
+        return grown
 
-
-def _mmapped_by_a_big_block() -> int:
-    before = _mmapped_bytes()
-    block = np.ones(64 * 2**20, dtype=np.uint8)  # 64 MiB: above any mmap threshold
-    grown = _mmapped_bytes() - before
-    del block
-    return grown
+    seen = {"default": mapped()}
+    with reused_memory(enabled=False) as on:
+        seen["off"], seen["off_on"] = mapped(), on
+    with reused_memory() as on:
+        seen["on"], seen["on_on"] = mapped(), on
+        with reused_memory() as inner:
+            seen["inner_on"] = inner
+        seen["after_inner"] = mapped()
+    seen["after"] = mapped()
+    print(json.dumps(seen))
+""")
 
 
 @needs_glibc
 def test_a_big_block_comes_from_the_heap_while_on_and_from_mmap_otherwise():
-    assert _mmapped_by_a_big_block() >= 64 * 2**20
-    with reused_memory() as on:
-        assert on
-        assert _mmapped_by_a_big_block() == 0
-    assert _mmapped_by_a_big_block() >= 64 * 2**20  # the defaults are back
-
-
-@needs_glibc
-def test_switched_off_it_changes_nothing():
-    with reused_memory(enabled=False) as on:
-        assert not on
-        assert _mmapped_by_a_big_block() >= 64 * 2**20
-
-
-@needs_glibc
-def test_a_nested_use_keeps_it_on_until_the_outer_one_ends():
-    with reused_memory():
-        with reused_memory() as inner:
-            assert inner
-        assert _mmapped_by_a_big_block() == 0
-    assert _mmapped_by_a_big_block() >= 64 * 2**20
+    out = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True, check=True).stdout
+    seen = json.loads(out)
+    mib64 = 64 * 2**20
+    assert seen["default"] >= mib64 and seen["off"] >= mib64 and not seen["off_on"]  # off changes nothing
+    assert seen["on_on"] and seen["on"] == 0  # from the heap
+    assert seen["inner_on"] and seen["after_inner"] == 0  # a nested use keeps it on until the outer one ends
+    assert seen["after"] >= mib64  # glibc's defaults are back
 
 
 def test_a_run_computes_the_same_with_and_without_it(tmp_path):
