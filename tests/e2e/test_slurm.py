@@ -24,7 +24,8 @@ def _slurm_up() -> str | None:
         return "sinfo not found (start a test cluster with ci/slurm/start.sh)"
     proc = subprocess.run(["sinfo", "-h", "-o", "%T"], capture_output=True, text=True, timeout=30)
     states = proc.stdout.split()
-    if proc.returncode != 0 or not any(s.rstrip("*") in ("idle", "mixed", "allocated") for s in states):
+    up = ("idle", "mixed", "allocated", "completing")  # completing: a job before is still finishing there
+    if proc.returncode != 0 or not any(s.rstrip("*") in up for s in states):
         return f"no usable Slurm node: {proc.stdout.strip() or proc.stderr.strip()}"
     return None
 
