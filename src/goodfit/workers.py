@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 
 T = TypeVar("T")
 
-__all__ = ["die_with_parent", "call_in_worker", "fork_map", "usable_cores"]
+__all__ = ["die_with_parent", "call_in_worker", "fork_map", "fork_processes", "usable_cores"]
 
 PR_SET_PDEATHSIG = 1
 _parent: int | None = None  # set in a worker by die_with_parent
@@ -70,6 +70,22 @@ def usable_cores() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
+def fork_processes(n_jobs: int, workers: int = 0) -> int:
+    """The processes :func:`fork_map` runs ``n_jobs`` jobs in (1: in this process), for ``workers`` as it takes it.
+
+    Examples:
+        >>> fork_processes(3, workers=1)
+        1
+    """
+    import multiprocessing
+
+    if multiprocessing.current_process().daemon:  # a daemonic worker may not start processes
+        return 1
+    if sys.platform.startswith("linux"):
+        workers = min(workers or usable_cores(), n_jobs)
+    return workers if workers >= 2 else 1
+
+
 def fork_map(fn: Callable[[Any], T], jobs: Sequence[Any], workers: int = 0) -> Iterator[T]:
     """``fn`` over ``jobs``, results in order, in forked worker processes on Linux (``workers``: 0 = every
     core this process may use), else in this process. Yields as results arrive (for a progress bar).
@@ -83,9 +99,8 @@ def fork_map(fn: Callable[[Any], T], jobs: Sequence[Any], workers: int = 0) -> I
     """
     import multiprocessing
 
-    if sys.platform.startswith("linux"):
-        workers = min(workers or len(os.sched_getaffinity(0)), len(jobs))
-    if workers < 2 or multiprocessing.current_process().daemon:  # a daemonic worker may not start processes
+    workers = fork_processes(len(jobs), workers)
+    if workers < 2:
         yield from map(fn, jobs)
         return
     from concurrent.futures import ProcessPoolExecutor

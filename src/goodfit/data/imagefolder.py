@@ -35,7 +35,7 @@ from goodfit.data.splits import stratified_split
 from goodfit.data.stacking import ImageStack
 from goodfit.errors import DataError
 from goodfit.run import atomic_write_text
-from goodfit.workers import fork_map
+from goodfit.workers import fork_map, fork_processes
 
 __all__ = ["load_image_folder", "resize_images", "IMAGE_SUFFIXES", "RESIZE_MODES"]
 
@@ -144,7 +144,7 @@ def _decode_all(files: list[Path], size: int, resize: str, where: Path) -> Itera
     """Each file's image (or why it could not be read), in order, as the worker processes deliver them."""
     jobs = [(files[i:i + _CHUNK], size, resize) for i in range(0, len(files), _CHUNK)]
     workers = 0 if len(files) >= _PARALLEL_FROM else 1
-    n_proc = min(len(os.sched_getaffinity(0)), len(jobs)) if workers == 0 and hasattr(os, "sched_getaffinity") else 1
+    n_proc = fork_processes(len(jobs), workers)
     print(f"imagefolder: decoding {len(files):,} images under {where} in {n_proc} process"
           f"{'es' if n_proc > 1 else ''}; cached for the next run", file=sys.stderr, flush=True)
     results = fork_map(_decode_chunk, jobs, workers)

@@ -4,7 +4,7 @@ glibc's ``malloc`` serves each block of 128 KiB or more (up to 32 MiB, as such b
 a fresh ``mmap`` and hands it back to the system on ``free``; memory freed at the top of its heap goes
 back too. A training step on a CPU allocates and frees activations of megabytes to hundreds of
 megabytes, so every step asks the kernel for new pages and pays for their faults and zeroing: on the
-``cifar10`` recipe that was a third of the process's CPU time in the kernel (bench/RESULTS.md, "Freed
+``cifar10`` recipe that was up to a quarter of the process's CPU time in the kernel (bench/RESULTS.md, "Freed
 memory kept for reuse"). While :func:`reused_memory` is active, big blocks come from the heap and freed
 memory stays there (``mallopt(M_MMAP_MAX, 0)``, ``mallopt(M_TRIM_THRESHOLD, …)``, public glibc
 calls); when it ends, the defaults return and ``malloc_trim(0)`` hands the free memory back. The
