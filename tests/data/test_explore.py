@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import time
 from pathlib import Path
 
@@ -135,6 +136,21 @@ def test_injected_duplicates_and_label_conflicts() -> None:
     assert duplicate_counts(x, x[[7]], y_train=y) == (3, 1, 1)
     hashes = row_hashes(x)
     assert hashes[1] == hashes[10] == hashes[20] and hashes[1] != hashes[2]
+
+
+@pytest.mark.parametrize("shape, dtype", [((5, 16), np.float32), ((5, 3, 3), np.float32), ((4, 5), np.uint8)])
+def test_row_hashes_are_the_documented_sum_of_words_times_odd_multipliers(shape, dtype) -> None:
+    """sum(a_k * w_k) mod 2**64 over the row's bytes as 64-bit words (zero-padded), computed here in Python
+    integers: the vectorized hash must be exactly that, with or without padding."""
+    x = np.random.default_rng(3).integers(0, 200, size=shape).astype(dtype)
+    rows = x.reshape(len(x), -1).view(np.uint8)
+    words = -(-rows.shape[1] // 8)
+    odd = np.random.default_rng(0x600DF17).integers(0, 2**63, size=words, dtype=np.uint64)
+    mult = [2 * int(a) + 1 for a in odd]
+    for row, h in zip(rows, row_hashes(x)):
+        data = row.tobytes() + bytes(8 * words - len(row))
+        w = [int.from_bytes(data[8 * k: 8 * k + 8], sys.byteorder) for k in range(words)]
+        assert int(h) == sum(a * b for a, b in zip(mult, w)) % 2**64
 
 
 def test_explore_reports_leaks_between_train_and_test() -> None:

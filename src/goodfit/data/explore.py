@@ -16,6 +16,7 @@ Examples:
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -271,6 +272,16 @@ def _value_stats(x: np.ndarray) -> tuple[float, float, float, float, int]:
     return lo, hi, mean + shift, math.sqrt(max(total_sq / count - mean * mean, 0.0)), bad
 
 
+@functools.lru_cache(maxsize=32)
+def _multipliers(words: int) -> np.ndarray:
+    """The hash's fixed odd multipliers for rows of ``words`` 64-bit words (made once: a batch at a time
+    is hashed too)."""
+    odd = np.random.default_rng(0x600DF17).integers(0, 2**63, size=words, dtype=np.uint64)
+    mult = odd * np.uint64(2) + np.uint64(1)
+    mult.flags.writeable = False
+    return mult
+
+
 def row_hashes(x: np.ndarray, *, chunk: int = 1024) -> np.ndarray:
     """A 64-bit hash of each sample's bytes: equal samples, equal hashes.
 
@@ -288,15 +299,13 @@ def row_hashes(x: np.ndarray, *, chunk: int = 1024) -> np.ndarray:
     n = len(x)
     flat = np.ascontiguousarray(x).reshape(n, -1).view(np.uint8) if n else np.empty((0, 0), np.uint8)
     pad = (-flat.shape[1]) % 8
-    words = (flat.shape[1] + pad) // 8
-    odd = np.random.default_rng(0x600DF17).integers(0, 2**63, size=words, dtype=np.uint64)
-    mult = odd * np.uint64(2) + np.uint64(1)
+    mult = _multipliers((flat.shape[1] + pad) // 8)
+    if not pad:  # einsum sums the products row by row without a temporary the size of the data
+        return np.einsum("ij,j->i", flat.view(np.uint64), mult) if n else np.empty(0, np.uint64)
     out = np.empty(n, dtype=np.uint64)
     for i in range(0, n, chunk):
-        part = flat[i : i + chunk]
-        if pad:
-            part = np.concatenate([part, np.zeros((len(part), pad), np.uint8)], axis=1)
-        out[i : i + chunk] = (np.ascontiguousarray(part).view(np.uint64) * mult).sum(axis=1, dtype=np.uint64)
+        part = np.concatenate([flat[i : i + chunk], np.zeros((len(flat[i : i + chunk]), pad), np.uint8)], axis=1)
+        out[i : i + chunk] = np.einsum("ij,j->i", part.view(np.uint64), mult)
     return out
 
 
