@@ -47,7 +47,7 @@ def test_goodfit_watch_imports_only_what_it_uses():
             "print(' '.join(m for m in sys.modules if m.startswith('goodfit') or m in ('yaml', 'sklearn')))")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     loaded = set(proc.stdout.split())
-    assert {"goodfit.watch.observer", "goodfit.checks.data_rules", "goodfit.data.scaling"} <= loaded
+    assert {"goodfit.watch.observer", "goodfit.checks.data_rules", "goodfit.checks.summary"} <= loaded
     assert not loaded & {"goodfit.data.registry", "goodfit.models.registry", "goodfit.train.loop",
                          "goodfit.checks.lint", "goodfit.config", "yaml", "sklearn"}
 

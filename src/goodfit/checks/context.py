@@ -89,7 +89,27 @@ class LintContext:
     loss_inputs: tuple[Any, Any] | None = None  # (output, target) as the loss received them (goodfit watch)
     test_evaluations: int | None = None
     keras: Any = None  # a Keras model's fit: loss, shuffle, validation_split... (goodfit.checks.keras_rules.KerasFit)
+    # split -> its DataSummary; given by goodfit watch (whose train/valid/test then hold only the first
+    # rows), else made from the arrays when a rule first asks (summary())
+    summaries: dict[str, Any] = field(default_factory=dict)
     cache: dict[str, Any] = field(default_factory=dict)
+
+    def summary(self, split: str) -> Any:
+        """The :class:`~goodfit.checks.summary.DataSummary` of a split's inputs and targets, or None."""
+        if split not in self.summaries:
+            from goodfit.checks.summary import DataSummary
+
+            data = getattr(self, split)
+            self.summaries[split] = DataSummary.of(*data) if data is not None else None
+        return self.summaries[split]
+
+    def targets(self, split: str) -> torch.Tensor | None:
+        """Every target of a split: the summary's where one was given with them, else the split's own."""
+        given = self.summaries.get(split)
+        if given is not None and given.targets is not None:
+            return given.targets
+        data = getattr(self, split)
+        return data[1] if data is not None else None
 
     def kind(self) -> str | None:
         """The kind of targets: ``classification``, ``binary``, ``regression``, ``arrays`` or None (unknown)."""
@@ -108,15 +128,15 @@ class LintContext:
             return 2
         if self.kind() != "classification":
             return None
-        labels = [s[1] for s in (self.train, self.valid, self.test) if s is not None and s[1].ndim == 1]
+        labels = [y for y in map(self.targets, ("train", "valid", "test")) if y is not None and y.ndim == 1 and len(y)]
         return int(max(int(y.max()) for y in labels)) + 1 if labels else None
 
     def labels(self, split: str) -> np.ndarray | None:
         """A split's targets as 1-D integer labels (binary: 0/1), or None when they are not labels."""
-        data = getattr(self, split)
-        if data is None or not self.has_labels():
+        y = self.targets(split)
+        if y is None or not self.has_labels():
             return None
-        y = data[1].reshape(len(data[1]), -1)
+        y = y.reshape(len(y), -1)
         if y.shape[1] != 1 or not bool(torch.all(y == y.round())):
             return None  # one-hot or soft targets: the target checks say so
         return y[:, 0].long().numpy()

@@ -11,15 +11,13 @@ import numpy as np
 import torch
 
 from goodfit.checks.context import LintContext, keep_random_state
-from goodfit.data.scaling import mean_std
 from goodfit.findings import Finding, finding
 from goodfit.i18n import N_, _
 
 __all__ = ["check_inputs", "check_shuffling", "check_overlaps", "check_group_overlap", "check_scaling",
            "check_eval_transforms"]
 
-SCALED_LIMIT = 20.0  # |inputs| beyond this in more than OUTLIER_SHARE of values: not scaled
-OUTLIER_SHARE = 1e-3  # train-only standardization leaves a few large z-scores (rare pixels): not unscaled
+OUTLIER_SHARE = 1e-3  # train-only standardization leaves a few values beyond SCALED_LIMIT (rare pixels): scaled
 
 # one whole sentence per split, so that each language can say it its own way
 _NONFINITE = {"train": N_("{bad} train input values are NaN or inf ({share:.2%})."),
@@ -50,25 +48,18 @@ def check_inputs(ctx: LintContext) -> list[Finding]:
     """NaN / inf in the inputs of any split; training inputs with no variation at all."""
     found = []
     for split in ("train", "valid", "test"):
-        data = getattr(ctx, split)
-        if data is None or not data[0].is_floating_point():
-            continue
-        if bool(torch.isfinite(data[0].sum())):  # one pass: NaN and inf carry into the sum (an overflow recounts)
-            continue
-        bad = int((~torch.isfinite(data[0])).sum())
-        if bad:
+        summary = ctx.summary(split)
+        if summary is not None and summary.nonfinite:
             ctx.cache["nonfinite-inputs"] = True
             found.append(finding("nonfinite-inputs", _(_NONFINITE[split]).format(
-                bad=bad, share=bad / data[0].numel()), where=split))
-    x = ctx.train[0] if ctx.train is not None else None
-    if x is not None and len(x) > 1 and not ctx.cache.get("nonfinite-inputs"):
-        flat = x.reshape(len(x), -1)
-        if torch.equal(flat[1], flat[0]) and bool((flat == flat[:1]).all()):  # most data differ at once
-            ctx.cache["constant-inputs"] = True
-            found.append(finding("constant-inputs", _(
-                "all {n} training inputs are identical (every value {value:g}): the model cannot tell the samples "
-                "apart.").format(n=len(x), value=float(flat.flatten()[0]) if flat.numel() else 0),
-                where="train inputs"))
+                bad=summary.nonfinite, share=summary.nonfinite / summary.values), where=split))
+    train = ctx.summary("train")
+    if train is not None and not ctx.cache.get("nonfinite-inputs") and train.identical_rows:
+        ctx.cache["constant-inputs"] = True
+        first = train.head[0].reshape(-1)
+        found.append(finding("constant-inputs", _(
+            "all {n} training inputs are identical (every value {value:g}): the model cannot tell the samples "
+            "apart.").format(n=train.rows, value=float(first[0]) if len(first) else 0), where="train inputs"))
     return found
 
 
@@ -86,8 +77,8 @@ def check_shuffling(ctx: LintContext) -> list[Finding]:
             found.append(finding("sorted-labels", _(
                 "the training data come in runs of one class (longest: {longest} samples in a row).").format(
                     longest=longest), where="train_loader"))
-    elif loader is not None and ctx.kind() == "regression" and ctx.train is not None and len(ctx.train[1]) > 20:
-        t = ctx.train[1].reshape(len(ctx.train[1]), -1)[:, 0].double()
+    elif loader is not None and ctx.kind() == "regression" and (t := ctx.targets("train")) is not None and len(t) > 20:
+        t = t.reshape(len(t), -1)[:, 0].double()
         rising = float((t[1:] >= t[:-1]).double().mean())
         if rising > 0.95 or rising < 0.05:
             found.append(finding("sorted-labels", _(
@@ -105,15 +96,8 @@ def _longest_run(y: np.ndarray) -> int:
 
 
 def _hashes(ctx: LintContext, split: str) -> np.ndarray | None:
-    data = getattr(ctx, split)
-    if data is None:
-        return None
-    key = f"hash-{split}"
-    if key not in ctx.cache:
-        from goodfit.data.explore import row_hashes
-
-        ctx.cache[key] = row_hashes(data[0].contiguous().numpy())
-    return ctx.cache[key]
+    summary = ctx.summary(split)
+    return summary.hashes if summary is not None else None
 
 
 def _same_data(a: Any, b: Any) -> bool:
@@ -171,36 +155,21 @@ def check_group_overlap(ctx: LintContext) -> list[Finding]:
     return found
 
 
-def _moments(x: torch.Tensor) -> tuple[int, float, float, float, float]:
-    """(count, mean, std, min, max) of all values, with float64 accumulators and no full-size copy."""
-    a = x.detach().cpu()
-    mean, std = mean_std(a.numpy(), tuple(range(a.ndim)))
-    lo, hi = torch.aminmax(a)
-    return a.numel(), float(mean.item()), float(std.item()), float(lo), float(hi)
-
-
-def _large_share(x: torch.Tensor) -> float:
-    """The share of values beyond :data:`SCALED_LIMIT` in size (on a seeded sample of a million values,
-    drawn with replacement: a permutation of every index would cost more than the check saves)."""
-    flat = x.reshape(-1)
-    if flat.numel() > 1_000_000:
-        flat = flat[torch.randint(flat.numel(), (1_000_000,), generator=torch.Generator().manual_seed(0))]
-    return float((flat.abs() > SCALED_LIMIT).float().mean()) if flat.numel() else 0.0
-
-
 def check_scaling(ctx: LintContext) -> list[Finding]:
-    if ctx.train is None or not ctx.train[0].is_floating_point() or _broken(ctx):
+    train = ctx.summary("train")
+    if train is None or not train.floating or _broken(ctx):
         return []
-    x = ctx.train[0]
     found = []
-    n_tr, m_tr, s_tr, lo, hi = _moments(x)
-    integral = bool(torch.equal(x[: 2048], x[: 2048].round()))
-    if _large_share(x) > OUTLIER_SHARE or (integral and lo >= 0 and hi > 2):
+    n_tr, (m_tr, s_tr, lo, hi) = train.finite_values, train.moments()
+    head = train.head[0][:2048]
+    integral = bool(torch.equal(head, head.round()))
+    if train.beyond > OUTLIER_SHARE * train.values or (integral and lo >= 0 and hi > 2):
         text = (_("training inputs range over {lo:g}..{hi:g} (integers, like raw pixels).") if integral
                 else _("training inputs range over {lo:g}..{hi:g}."))
         found.append(finding("unscaled-inputs", text.format(lo=lo, hi=hi), where="train inputs"))
-    if ctx.test is not None and ctx.test[0].is_floating_point():
-        n_te, m_te, s_te, lo_te, hi_te = _moments(ctx.test[0])
+    test = ctx.summary("test")
+    if test is not None and test.floating and test.finite_values:
+        n_te, (m_te, s_te, lo_te, hi_te) = test.finite_values, test.moments()
         n = n_tr + n_te  # pooled moments of train + test, without concatenating them
         m_all = (n_tr * m_tr + n_te * m_te) / n
         s_all = math.sqrt(max((n_tr * (s_tr**2 + m_tr**2) + n_te * (s_te**2 + m_te**2)) / n - m_all**2, 0.0))

@@ -109,8 +109,8 @@ def _check_output_shape(ctx: LintContext, out: torch.Tensor) -> list[Finding]:
     y = (ctx.train or ctx.valid or ctx.test)[1]
     got, want = tuple(out.shape[1:]), tuple(y.shape[1:])
     if ctx.kind() == "binary":
-        bad = [split for split in ("train", "valid", "test") if getattr(ctx, split) is not None
-               and not bool(torch.isin(getattr(ctx, split)[1], torch.tensor([0, 1], dtype=y.dtype)).all())]
+        bad = [split for split in ("train", "valid", "test") if (t := ctx.targets(split)) is not None
+               and not bool(torch.isin(t, torch.tensor([0, 1], dtype=t.dtype)).all())]
         found = [finding("labels-out-of-range", _(_NOT_BINARY[bad[0]]), where=bad[0])] if bad else []
         if got not in ((1,), ()) and got != want:
             found.append(finding("wrong-output-units", _(

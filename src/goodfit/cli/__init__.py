@@ -81,6 +81,9 @@ def main() -> None:
     Ctrl-C exits 130."""
     streams.install()  # a closed pipe (| head) silences output; it never stops a training
     try:
+        quick = watch.quick(sys.argv[2:]) if sys.argv[1:2] == ["watch"] else None
+        if quick is not None:  # a user's script runs in this process: no time for Typer's parse
+            sys.exit(quick)
         code = app(standalone_mode=False, prog_name="goodfit")  # returns the exit code of a typer.Exit
     except GoodfitError as exc:
         typer.echo(_("error: {message}").format(message=exc), err=True)

@@ -82,7 +82,7 @@ def _start_monitors(obs: Observer, ctx: Any) -> None:
 
 
 def training_data_checks(obs: Observer, rec: LoaderRecord) -> Callable[[], list[Finding]]:
-    """The checks of a training loader's captured data, as work for the observer's worker thread:
+    """The checks of a training loader's summarized data, as work for the observer's worker thread:
     which loaders to compare with is decided now, the rest there. The labels are checked against the
     first step's probe outputs, so the model is never run off the script's thread."""
     others = [other for other in obs.loaders.values() if not other.training]
@@ -94,22 +94,19 @@ def training_data_checks(obs: Observer, rec: LoaderRecord) -> Callable[[], list[
         evaluation = [other for other in others if other.arrays() is not None]
         for other in evaluation:
             _use(ctx, other)
-        if evaluation:
-            _use(ctx, rec, "train")
         return [f for rule in TRAINING_DATA for f in rule(ctx)]
 
     return judge
 
 
-def _use(ctx: Any, rec: LoaderRecord, split: str | None = None) -> str:
-    """``rec``'s data as the context's ``split`` (by default its test or validation split, if still
-    free), with the row hashes the record keeps, so no check hashes the same data twice."""
-    split = split or ("test" if is_test(rec) else "valid")
-    if split == "train" or getattr(ctx, split) is None:
-        if split != "train":
-            setattr(ctx, split, rec.arrays())
-            setattr(ctx, f"{split}_loader", rec.loader)
-        ctx.cache[f"hash-{split}"] = rec.hashes()
+def _use(ctx: Any, rec: LoaderRecord) -> str:
+    """``rec``'s data as the context's test or validation split (whichever it is, if still free): its
+    first rows and the summary of its first pass."""
+    split = "test" if is_test(rec) else "valid"
+    if getattr(ctx, split) is None:
+        setattr(ctx, split, rec.arrays())
+        setattr(ctx, f"{split}_loader", rec.loader)
+        ctx.summaries[split] = rec.snapshot()
     return split
 
 
@@ -130,7 +127,6 @@ def eval_data_checks(obs: Observer, rec: LoaderRecord) -> Callable[[], list[Find
             return []
         ctx = obs.context(train)
         _use(ctx, rec)
-        _use(ctx, train, "train")
         return check_overlaps(ctx)
 
     return judge

@@ -11,18 +11,23 @@ What is watched, and how:
   computed it (a hand-written loss too);
 - the optimizer: torch's global step hooks (``register_optimizer_step_pre_hook`` / ``_post_hook``):
   the first step runs the model / optimizer / target checks and the probe pass; every step feeds the
-  training monitors;
+  training monitors, whose probes are spaced to stay within :data:`MONITOR_BUDGET` of the time;
+
+Each hook and wrapper is removed as soon as its work is done (the module hooks and the pre-step hook
+at the first step, the loss and backward wrappers after ``steps`` steps): what stays for the rest of
+the script is the post-step hook and the ``DataLoader.__iter__`` wrapper.
 - the data: ``DataLoader.__iter__``, wrapped so each iteration is seen; a loader iterated while
   steps are taken is a training loader, one iterated without steps an evaluation loader. Their first
-  iteration's samples (up to 60,000) are kept for the data checks (order, overlaps, scaling, NaN),
+  iteration's samples (up to 60,000) are summarized for the data checks as they pass (row hashes for
+  overlaps, NaN count, moments, the first rows, the targets: nothing the size of the inputs is kept),
   and the names the script gives the loader, its data set or its tensors (``test_loader``,
   ``X_test``) are read from the calling frames (``inspect``), to tell a test split from a validation one.
 
 Nothing the script computes changes: probes run on copies or in eval mode without autograd, with
 the random streams of torch, NumPy and Python kept; the batches are handed on untouched. The checks of
-the captured data (NaN, order, scaling, labels, overlaps) run on a worker thread, so the script does
-not wait for them: they read only the copies, draw no random numbers and never call the model (the
-labels are checked against the outputs of the first step's probe). That thread ends as soon as its
+the summarized data (NaN, order, scaling, labels, overlaps) run on a worker thread, so the script does
+not wait for them: they read only frozen copies of the summaries, draw no random numbers and never
+call the model (the labels are checked against the outputs of the first step's probe). That thread ends as soon as its
 checks are done: a thread that once ran torch's parallel kernels and lives on keeps its OpenMP team,
 and with more OpenMP threads than cores GNU OpenMP stops spin-waiting between parallel regions, which
 made every later step of a small model up to twice as slow (bench/RESULTS.md, "A thread that stays").
@@ -55,6 +60,8 @@ __all__ = ["Observer"]
 
 LOSS_FUNCTIONS = ("cross_entropy", "nll_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
                   "mse_loss", "l1_loss", "huber_loss", "smooth_l1_loss")
+PROBE_EVERY = 100  # the monitors probe every 100 steps, or every multiple of it their budget allows
+MONITOR_BUDGET = 0.005  # the share of the script's time the monitors may take
 LOSS_MODULES = (nn.CrossEntropyLoss, nn.NLLLoss, nn.BCELoss, nn.BCEWithLogitsLoss, nn.MSELoss, nn.L1Loss,
                 nn.HuberLoss, nn.SmoothL1Loss)
 
@@ -86,8 +93,10 @@ class Observer:
         self._worker: threading.Thread | None = None  # the latest data checks (see _in_background)
         self._lock = threading.Lock()
         self.first_outputs: Any = None  # the model's outputs on the first step's probe batch
-        self._handles: list[Any] = []
-        self._saved: dict[str, Any] = {}
+        self._hooks: dict[str, Any] = {}  # torch's global hooks, by what they watch; each removed when done
+        self._patched: dict[str, tuple[Any, Callable]] = {}  # wrapped functions: name -> (owner, original)
+        self._monitor_cost = 0.0  # seconds the monitors took since their last probe
+        self._monitor_mark: float | None = None  # when the monitors last probed
         self._last_output: tuple[Any, Any] | None = None
         self._step_loss: dict[str, float] = {}  # this step's loss: from backward(), else from a loss function
         self._active = False
@@ -102,35 +111,41 @@ class Observer:
 
     def start(self) -> None:
         mod = torch.nn.modules.module
-        self._handles += [mod.register_module_forward_pre_hook(self._pre_forward),
-                          mod.register_module_forward_hook(self._post_forward),
-                          register_optimizer_step_pre_hook(self._before_step),
-                          register_optimizer_step_post_hook(self._after_step)]
+        self._hooks = {"pre_forward": mod.register_module_forward_pre_hook(self._pre_forward),
+                       "forward": mod.register_module_forward_hook(self._post_forward),
+                       "pre_step": register_optimizer_step_pre_hook(self._before_step),
+                       "step": register_optimizer_step_post_hook(self._after_step)}
         for name in LOSS_FUNCTIONS:
-            self._saved[name] = getattr(F, name)
-            setattr(F, name, self._loss_wrapper(self._saved[name]))
-        self._saved["__iter__"] = DataLoader.__iter__
-        DataLoader.__iter__ = self._iter_wrapper(self._saved["__iter__"])
-        self._saved["backward"] = torch.Tensor.backward
-        torch.Tensor.backward = self._backward_wrapper(self._saved["backward"])
+            self._patch(F, name, self._loss_wrapper(getattr(F, name)))
+        self._patch(DataLoader, "__iter__", self._iter_wrapper(DataLoader.__iter__))
+        self._patch(torch.Tensor, "backward", self._backward_wrapper(torch.Tensor.backward))
         self._active = True
 
     def stop(self) -> list[Finding]:
         """Remove every hook and wrapper, wait for the data checks, then judge what only the end can tell."""
         if self._active:
             self._active = False
-            self._remove_module_hooks()
-            for h in self._handles:
-                h.remove()
-            for name in LOSS_FUNCTIONS:
-                setattr(F, name, self._saved[name])
-            DataLoader.__iter__ = self._saved["__iter__"]
-            torch.Tensor.backward = self._saved["backward"]
+            self._unhook(*self._hooks)
+            self._unpatch(*self._patched)
             if self._worker is not None:
                 self._worker.join()  # it joined the ones before it
                 self._worker = None
             self._safely(lambda: end_checks(self))
         return self.findings
+
+    def _patch(self, owner: Any, name: str, wrapper: Callable) -> None:
+        self._patched[name] = (owner, getattr(owner, name))
+        setattr(owner, name, wrapper)
+
+    def _unpatch(self, *names: str) -> None:
+        """Put torch's own functions back; a reference the script took stays a wrapper that only passes calls on."""
+        for name in names:
+            owner, original = self._patched.pop(name)
+            setattr(owner, name, original)
+
+    def _unhook(self, *names: str) -> None:
+        for name in [n for n in names if n in self._hooks]:
+            self._hooks.pop(name).remove()
 
     @property
     def findings(self) -> list[Finding]:
@@ -161,7 +176,7 @@ class Observer:
 
     def _in_background(self, judge: Callable[[], list[Finding]]) -> None:
         """Run checks on a thread of their own, after the ones submitted before them; only checks that
-        read captured copies, draw no random numbers and never run the model belong here. The thread
+        read frozen summaries, draw no random numbers and never run the model belong here. The thread
         ends with its checks, and so does the OpenMP team torch gave it (see the module's docstring)."""
         before = self._worker
 
@@ -195,11 +210,6 @@ class Observer:
     def _post_forward(self, module: nn.Module, args: tuple, output: Any) -> None:
         if not self._busy:
             self._depth = max(0, self._depth - 1)
-
-    def _remove_module_hooks(self) -> None:
-        for h in self._handles[:2]:
-            h.remove()
-        self._handles = self._handles[2:]
 
     def _loss_wrapper(self, fn: Callable) -> Callable:
         def loss(input: Any, target: Any, *args: Any, **kwargs: Any) -> Any:
@@ -245,30 +255,51 @@ class Observer:
         if self.step == 0 and self.optimizer is None:
             self.optimizer = optimizer
             self.model = _model_of(optimizer, self.roots)
-            self._remove_module_hooks()  # the model and its loss are known: lighter from here on
+            self._unhook("pre_forward", "forward")  # the model and its loss are known: lighter from here on
             self._safely(lambda: first_step_checks(self))
 
     def _after_step(self, optimizer: torch.optim.Optimizer, args: tuple, kwargs: dict) -> None:
         if self._busy or not self._active or optimizer is not self.optimizer:
             return
         self.step += 1
+        if self.step == 1:
+            self._unhook("pre_step")  # not from inside itself: torch is iterating over the pre-step hooks then
         self._record_loss()
         if self.monitors is not None:
-            state = self.monitors_state
-            state.step = self.step
-            self._probing = True
-            probing = self.step % self.monitors.every == 0  # only a probe pass could draw random numbers
-            try:
-                with keep_random_state() if probing else contextlib.nullcontext():
-                    self.monitors.on_batch_end(state, None)
-            finally:
-                self._probing = False
-        if self.step == self.steps_watched and len(self.losses) >= 20:
-            first, last = sum(self.losses[:10]) / 10, sum(self.losses[-10:]) / 10
-            if math.isfinite(first) and math.isfinite(last) and last > 1.5 * first:
-                self.add([finding("loss-rising", _(
-                    "the training loss rose from {first:.3g} (first 10 steps) to {last:.3g} (steps {start}-{end})."
-                ).format(first=first, last=last, start=self.step - 9, end=self.step), where="training")])
+            self._monitor()
+        if self.step == self.steps_watched:
+            self._unpatch(*LOSS_FUNCTIONS, "backward")  # losses are followed no further: no cost per step
+            if len(self.losses) >= 20:
+                self._judge_loss_trend()
+
+    def _monitor(self) -> None:
+        """Feed the training monitors one step, and space their probes so that they take at most
+        :data:`MONITOR_BUDGET` of the script's time: a probe is a forward and backward pass on 256
+        samples, several steps' worth for a model whose steps are mostly compute."""
+        monitors, state = self.monitors, self.monitors_state
+        state.step = self.step
+        probing = self.step % monitors.every == 0  # only a probe pass could draw random numbers
+        start = time.perf_counter()
+        if self._monitor_mark is None:
+            self._monitor_mark = start
+        self._probing = True
+        try:
+            with keep_random_state() if probing else contextlib.nullcontext():
+                monitors.on_batch_end(state, None)
+        finally:
+            self._probing = False
+        now = time.perf_counter()
+        self._monitor_cost += now - start
+        if probing:
+            monitors.every = paced(monitors.every, self._monitor_cost, now - self._monitor_mark)
+            self._monitor_cost, self._monitor_mark = 0.0, now
+
+    def _judge_loss_trend(self) -> None:
+        first, last = sum(self.losses[:10]) / 10, sum(self.losses[-10:]) / 10
+        if math.isfinite(first) and math.isfinite(last) and last > 1.5 * first:
+            self.add([finding("loss-rising", _(
+                "the training loss rose from {first:.3g} (first 10 steps) to {last:.3g} (steps {start}-{end})."
+            ).format(first=first, last=last, start=self.step - 9, end=self.step), where="training")])
 
     # ------------------------------------------------------------------ data loaders
     def _iter_wrapper(self, original: Callable) -> Callable:
@@ -325,11 +356,25 @@ class Observer:
         return LintContext(
             model=self.model, loss_fn=_functional(self.loss_fn),
             train=train.arrays() if train is not None else None, train_loader=loader,
+            summaries={"train": train.snapshot()} if train is not None else {},
             optim=opt, optimizer=type(opt).__name__.lower() if opt is not None else None,
             lr=_number(group.get("lr")), weight_decay=_number(group.get("weight_decay")),
             batch_size=getattr(loader, "batch_size", None), drop_last=getattr(loader, "drop_last", None),
             loss_inputs=_detached(self._last_output),
         )
+
+
+def paced(every: int, cost: float, period: float) -> int:
+    """How many steps apart the monitors should probe, when probing every ``every`` steps took ``cost``
+    seconds of the last ``period``: the multiple of :data:`PROBE_EVERY` (at least it) that keeps them
+    within :data:`MONITOR_BUDGET` of the time; back to every 100 steps when probes are cheap again.
+
+    Examples:
+        >>> paced(100, 0.001, 1.0), paced(100, 0.02, 1.0), paced(400, 0.0001, 1.0)
+        (100, 400, 100)
+    """
+    share = cost / max(period, 1e-9)
+    return PROBE_EVERY * max(1, math.ceil(every * share / MONITOR_BUDGET / PROBE_EVERY))
 
 
 _WORKER = threading.local()  # .checking is set on the data checks' worker threads

@@ -1,0 +1,84 @@
+"""What watching leaves in a script's way once its work is done: the module and pre-step hooks go at the
+first step, the loss and backward wrappers after the steps followed closely, the monitors probe only
+as often as their budget allows, and ``goodfit watch`` starts the script without Typer's parse."""
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torch.utils.data import DataLoader, TensorDataset
+
+import goodfit
+from goodfit.cli import watch as watch_command
+from goodfit.watch.observer import LOSS_FUNCTIONS, MONITOR_BUDGET, PROBE_EVERY, paced
+
+
+def _train(model, opt, loader, steps, loss_fn=F.cross_entropy, seen=None):
+    done = 0
+    while done < steps:
+        for xb, yb in loader:
+            loss = loss_fn(model(xb), yb)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            done += 1
+            if seen is not None:
+                seen.append(done)
+            if done == steps:
+                return
+
+
+def _setup():
+    torch.manual_seed(0)
+    x, y = torch.randn(128, 6), torch.arange(128) % 3
+    model = nn.Sequential(nn.Linear(6, 16), nn.ReLU(), nn.Linear(16, 3))
+    return model, torch.optim.SGD(model.parameters(), lr=0.05), DataLoader(TensorDataset(x, y), batch_size=16,
+                                                                            shuffle=True)
+
+
+def test_hooks_and_wrappers_go_as_soon_as_their_work_is_done():
+    model, opt, loader = _setup()
+    originals = {name: getattr(F, name) for name in LOSS_FUNCTIONS}
+    backward, iterate = torch.Tensor.backward, DataLoader.__iter__
+    with goodfit.watch(steps=5, echo=None) as watcher:
+        wrapped_ce = F.cross_entropy  # a reference the script takes while the wrappers are in place
+        assert wrapped_ce is not originals["cross_entropy"] and DataLoader.__iter__ is not iterate
+        _train(model, opt, loader, 1)
+        assert set(watcher._hooks) == {"step"}  # the model is known: no module or pre-step hook any more
+        _train(model, opt, loader, 4)
+        assert {name: getattr(F, name) for name in LOSS_FUNCTIONS} == originals and torch.Tensor.backward is backward
+        assert DataLoader.__iter__ is not iterate  # evaluation passes and new loaders are still seen
+        _train(model, opt, loader, 3, loss_fn=wrapped_ce)  # the old reference still computes the loss
+    assert len(watcher.losses) == 5 and watcher.step == 8
+    assert DataLoader.__iter__ is iterate and not watcher._hooks and not watcher._patched
+
+
+def test_a_watched_run_computes_what_a_plain_one_does_past_the_followed_steps():
+    model, opt, loader = _setup()
+    _train(model, opt, loader, 30)
+    plain = [p.detach().clone() for p in model.parameters()]
+    model, opt, loader = _setup()
+    with goodfit.watch(steps=10, echo=None):
+        _train(model, opt, loader, 30)
+    assert all(torch.equal(a, b) for a, b in zip(plain, model.parameters()))
+
+
+def test_probes_spread_out_until_they_fit_their_budget_and_come_back_when_cheap():
+    assert paced(PROBE_EVERY, 0.1 * MONITOR_BUDGET, 1.0) == PROBE_EVERY  # cheap: every 100 steps
+    assert paced(PROBE_EVERY, MONITOR_BUDGET, 1.0) == PROBE_EVERY  # exactly the budget
+    assert paced(PROBE_EVERY, 3.5 * MONITOR_BUDGET, 1.0) == 4 * PROBE_EVERY  # 3.5x over: 4x further apart
+    assert paced(8 * PROBE_EVERY, 0.01 * MONITOR_BUDGET, 1.0) == PROBE_EVERY
+    assert paced(PROBE_EVERY, 1.0, 0.0) % PROBE_EVERY == 0  # no time measured: far apart, still in step
+
+
+def test_the_quick_command_line_takes_the_options_typer_would(monkeypatch):
+    calls = []
+    monkeypatch.setattr(watch_command, "_run", lambda *a: calls.append(a) or 3)
+    assert watch_command.quick(["train.py", "--epochs", "2"]) == 3
+    assert watch_command.quick(["--steps", "7", "--out-dir=out", "train.py"]) == 3
+    assert watch_command.quick(["--out-dir", "o", "--steps=2", "t.py", "--steps", "9"]) == 3  # the script's own
+    assert [(str(s), a, str(o), n) for s, a, o, n in calls] == [
+        ("train.py", ["--epochs", "2"], "runs", 50), ("train.py", [], "out", 7), ("t.py", ["--steps", "9"], "o", 2)]
+    for argv in ([], ["--help"], ["--steps", "0", "t.py"], ["--steps", "x", "t.py"], ["--out-dir"], ["--lang", "de"],
+                 ["--", "t.py"], ["--steps=3"]):
+        assert watch_command.quick(argv) is None, argv  # Typer parses these and answers as usual
+    assert len(calls) == 3
