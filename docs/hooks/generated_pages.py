@@ -1,7 +1,7 @@
 """MkDocs hook: the pages that are written at build time, so that none of them goes stale.
 
 - ``reference/cli.md``: the command line reference, rendered by Typer's own docs generator
-  (``typer goodfit.cli utils docs``) from the app in ``goodfit.cli``: every command, every option.
+  (``typer goodfit.cli.commands utils docs``) from the app in ``goodfit.cli.commands``: every command, every option.
   It is a virtual page: nothing is written under docs/.
 - ``<!-- goodfit.__all__ -->`` in a page is replaced by a table of the names ``import goodfit``
   offers, read from ``_EXPORTS`` in src/goodfit/__init__.py (the lazy loader's map: module -> names), each linked
@@ -31,8 +31,8 @@ log = logging.getLogger("mkdocs.hooks.generated_pages")
 
 CLI_PAGE = "reference/cli.md"
 CLI_INTRO = (
-    "Generated from the Typer app in `goodfit.cli` each time the site is built "
-    "(`typer goodfit.cli utils docs`). `goodfit COMMAND --help` prints the same.\n\n"
+    "Generated from the Typer app in `goodfit.cli.commands` each time the site is built "
+    "(`typer goodfit.cli.commands utils docs`). `goodfit COMMAND --help` prints the same.\n\n"
 )
 INCLUDE = re.compile(r"^<!-- include: (?P<path>\S+) -->[ \t]*$", re.MULTILINE)
 LINK = re.compile(r"(?<!!)\[(?P<text>[^\]]+)\]\((?P<target>[^)\s]+)\)")
@@ -66,12 +66,12 @@ def _root(config) -> Path:
 
 def _cli_markdown(root: Path) -> str:
     """Typer's Markdown for the whole app, run in a subprocess of this interpreter (the documented
-    ``typer MODULE utils docs`` interface; it imports goodfit.cli, which does not import torch)."""
+    ``typer MODULE utils docs`` interface; it imports goodfit.cli.commands, which does not import torch)."""
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "cli.md"
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(root / "src"),
                                                                          os.environ.get("PYTHONPATH")])))
-        cmd = [sys.executable, "-m", "typer", "goodfit.cli", "utils", "docs", "--name", "goodfit",
+        cmd = [sys.executable, "-m", "typer", "goodfit.cli.commands", "utils", "docs", "--name", "goodfit",
                "--title", "Command line reference", "--output", str(out)]
         proc = subprocess.run(cmd, capture_output=True, text=True, cwd=root, env=env, timeout=120)
         if proc.returncode != 0 or not out.exists():

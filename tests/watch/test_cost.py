@@ -1,6 +1,9 @@
 """What watching leaves in a script's way once its work is done: the module and pre-step hooks go at the
 first step, the loss and backward wrappers after the steps followed closely, the monitors probe only
-as often as their budget allows, and ``goodfit watch`` starts the script without Typer's parse."""
+as often as their budget allows, and ``goodfit watch`` starts the script without loading Typer."""
+
+import subprocess
+import sys
 
 import torch
 import torch.nn.functional as F
@@ -8,7 +11,7 @@ from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
 import goodfit
-from goodfit.cli import watch as watch_command
+from goodfit.cli import quick
 from goodfit.watch.observer import LOSS_FUNCTIONS, MONITOR_BUDGET, PROBE_EVERY, paced
 
 
@@ -72,13 +75,22 @@ def test_probes_spread_out_until_they_fit_their_budget_and_come_back_when_cheap(
 
 def test_the_quick_command_line_takes_the_options_typer_would(monkeypatch):
     calls = []
-    monkeypatch.setattr(watch_command, "_run", lambda *a: calls.append(a) or 3)
-    assert watch_command.quick(["train.py", "--epochs", "2"]) == 3
-    assert watch_command.quick(["--steps", "7", "--out-dir=out", "train.py"]) == 3
-    assert watch_command.quick(["--out-dir", "o", "--steps=2", "t.py", "--steps", "9"]) == 3  # the script's own
+    monkeypatch.setattr(quick, "run_watch", lambda *a: calls.append(a) or 3)
+    assert quick.watch_command(["train.py", "--epochs", "2"]) == 3
+    assert quick.watch_command(["--steps", "7", "--out-dir=out", "train.py"]) == 3
+    assert quick.watch_command(["--out-dir", "o", "--steps=2", "t.py", "--steps", "9"]) == 3  # the script's own
     assert [(str(s), a, str(o), n) for s, a, o, n in calls] == [
         ("train.py", ["--epochs", "2"], "runs", 50), ("train.py", [], "out", 7), ("t.py", ["--steps", "9"], "o", 2)]
     for argv in ([], ["--help"], ["--steps", "0", "t.py"], ["--steps", "x", "t.py"], ["--out-dir"], ["--lang", "de"],
                  ["--", "t.py"], ["--steps=3"]):
-        assert watch_command.quick(argv) is None, argv  # Typer parses these and answers as usual
+        assert quick.watch_command(argv) is None, argv  # Typer parses these and answers as usual
     assert len(calls) == 3
+
+
+def test_goodfit_watch_starts_the_script_without_loading_typer(tmp_path):
+    script = tmp_path / "probe.py"
+    script.write_text("import sys\nprint(sorted(set(sys.modules) & {'typer', 'click', 'goodfit.cli.commands'}))\n")
+    code = "import sys; from goodfit.cli import main; sys.argv = ['goodfit'] + sys.argv[1:]; main()"
+    proc = subprocess.run([sys.executable, "-c", code, "watch", "--out-dir", str(tmp_path), str(script)],
+                          capture_output=True, text=True, check=True)
+    assert proc.stdout.strip() == "[]" and "findings: " in proc.stderr

@@ -26,7 +26,7 @@ def test_the_summary_is_the_one_of_the_batches_joined_in_order():
     kept = rec.snapshot()
     assert list(kept.hashes) == list(whole.hashes) and torch.equal(kept.targets, whole.targets)
     assert torch.equal(rec.arrays()[0], torch.cat([b[0] for b in batches]))  # 100 rows: all of them are the head
-    assert kept.moments() == pytest.approx(whole.moments(), rel=1e-6) and rec.seen == 100
+    assert kept.moments() == pytest.approx(whole.moments(), rel=1e-5, abs=1e-6) and rec.seen == 100  # sums in float32
 
 
 def test_a_batch_changed_in_place_after_it_was_kept_leaves_the_summary_alone():

@@ -1,112 +1,38 @@
 """The ``goodfit`` command line: parse, call the library, print. No logic lives here.
 
-One module per group of commands, each with a ``register(app)`` that adds its commands; they are
-all registered below, in one visible list. Options several commands share are defined once in
-:mod:`goodfit.cli.options`. Imports of torch and friends happen inside the commands, so
-``goodfit --help`` stays fast.
+:func:`main` is the console entry point. ``goodfit watch SCRIPT ...`` runs a user's script inside
+this process, so everything it loads first is part of that script's time: it is parsed here without
+Typer (:mod:`goodfit.cli.quick`); every other command line goes to the Typer app in
+:mod:`goodfit.cli.commands`, loaded only then.
 """
 
 from __future__ import annotations
 
 import sys
-
-import typer
-
-from goodfit.cli import (
-    analog,
-    anomaly,
-    denoise,
-    export,
-    generative,
-    optim,
-    runs,
-    search,
-    serve,
-    slurm,
-    streams,
-    watch,
-    workflow,
-)
-from goodfit.errors import GoodfitError
-from goodfit.i18n import _
+from typing import Any
 
 __all__ = ["app", "main"]
-
-app = typer.Typer(
-    name="goodfit",
-    help="The deep-learning course workflow, ready-made: explore → train → evaluate → report.",
-    no_args_is_help=True,
-    add_completion=True,  # --install-completion / --show-completion for bash, zsh, fish, PowerShell
-    pretty_exceptions_enable=False,
-)
-
-
-def _version(value: bool) -> None:
-    if value:
-        from goodfit import __version__
-
-        typer.echo(f"goodfit {__version__}")
-        raise typer.Exit()
-
-
-def _language(value: str | None) -> str | None:
-    if value is not None:
-        import os
-
-        from goodfit.i18n import set_language
-
-        os.environ["GOODFIT_LANG"] = set_language(value)  # the processes goodfit starts speak it too
-    return value
-
-
-@app.callback()
-def _main(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
-                                       help="Print goodfit's version and exit."),
-          lang: str | None = typer.Option(None, "--lang", callback=_language, is_eager=True, metavar="en|de",
-                                          help="Language of messages, reports and the web page (else "
-                                               "$GOODFIT_LANG, else the locale).")) -> None:
-    """The deep-learning course workflow, ready-made: explore → train → evaluate → report."""
-
-for _commands in (workflow, watch, runs, export, serve, search, slurm, generative, anomaly, analog, denoise, optim):
-    _commands.register(app)
-
-
-def _click_exceptions() -> tuple[type, ...]:
-    """ClickException as this Typer raises it: click's own, or the copy newer Typers vendor."""
-    return tuple(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
 
 
 def main() -> None:
     """Console entry point: user and usage errors print one line and exit 2 (file-system errors: 1);
     Ctrl-C exits 130."""
-    streams.install()  # a closed pipe (| head) silences output; it never stops a training
-    try:
-        quick = watch.quick(sys.argv[2:]) if sys.argv[1:2] == ["watch"] else None
-        if quick is not None:  # a user's script runs in this process: no time for Typer's parse
-            sys.exit(quick)
-        code = app(standalone_mode=False, prog_name="goodfit")  # returns the exit code of a typer.Exit
-    except GoodfitError as exc:
-        typer.echo(_("error: {message}").format(message=exc), err=True)
-        sys.exit(2)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except typer.Abort:
-        typer.echo(_("aborted"), err=True)
-        sys.exit(130)
-    except KeyboardInterrupt:
-        typer.echo(_("interrupted"), err=True)
-        sys.exit(130)
-    except OSError as exc:  # a folder that cannot be made, a read-only place, a full disk
-        where = f": {exc.filename}" if exc.filename else ""
-        typer.echo(_("error: {message}").format(message=f"{exc.strerror or exc}{where}"), err=True)
-        sys.exit(1)
-    except Exception as exc:  # usage errors: an unknown option, a missing argument
-        if isinstance(exc, _click_exceptions()):  # one line too, naming the help that shows the usage
-            ctx = getattr(exc, "ctx", None)
-            where = ctx.command_path if ctx is not None else "goodfit"
-            typer.echo(_("error: {message} (see '{command} --help')").format(
-                message=exc.format_message().rstrip("."), command=where), err=True)
-            sys.exit(exc.exit_code)
-        raise
-    sys.exit(code if isinstance(code, int) else 0)
+    from goodfit.cli import streams
+    from goodfit.cli.quick import guarded, watch_command
 
+    streams.install()  # a closed pipe (| head) silences output; it never stops a training
+    if sys.argv[1:2] == ["watch"]:
+        code = guarded(lambda: watch_command(sys.argv[2:]))
+        if code is not None:
+            sys.exit(code)
+    from goodfit.cli import commands
+
+    guarded(commands.main)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "app":  # the Typer app, for the docs and for tests that call it
+        from goodfit.cli.commands import app
+
+        return app
+    raise AttributeError(f"module 'goodfit.cli' has no attribute {name!r}")
