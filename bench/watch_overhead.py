@@ -8,7 +8,10 @@ the test set at the end. Wall time is from process start to exit; the watched ru
 ``findings.json``. Beside the wall time, the CPU time (user + system) of each run is recorded: watching
 runs its data checks on a second thread, which the wall time hides while a core is free, so the CPU
 time's overhead is an upper bound on what the checks would cost one core; it is also steadier when
-the machine's speed drifts. Results go to ``bench/out/watch_overhead.json``.
+the machine's speed drifts. Besides the medians of each kind, the median over rounds of each watched
+run's time over its own round's plain run is reported: the machine's speed drifts from round to round
+(here by up to 15 %), and a ratio within a round leaves most of that out. Results go to
+``bench/out/watch_overhead.json``.
 
 Usage::
 
@@ -140,10 +143,12 @@ def main(argv: list[str] | None = None) -> None:
                 print(f"round {r + 1} {name:<8} {wall:6.2f} s wall {seconds:6.2f} s CPU  {outputs[name]}", flush=True)
     best = {k: min(v) for k, v in times.items()}
     median = {k: statistics.median(v) for k, v in times.items()}
+    # each watched run over the plain run of its own round: the machine's speed drifts between rounds
+    paired = statistics.median(w / p for p, w in zip(times["plain"], times["watched"])) - 1
     cpu_median = {k: statistics.median(v) for k, v in cpu.items()}
     result = {"epochs": args.epochs, "rounds": args.rounds, "times_s": times, "best_s": best, "median_s": median,
               "overhead_best": best["watched"] / best["plain"] - 1,
-              "overhead_median": median["watched"] / median["plain"] - 1,
+              "overhead_median": median["watched"] / median["plain"] - 1, "overhead_paired_median": paired,
               "cpu_s": cpu, "cpu_median_s": cpu_median,
               "cpu_overhead_median": cpu_median["watched"] / cpu_median["plain"] - 1,
               "same_output": outputs["plain"] == outputs["watched"],
@@ -152,8 +157,8 @@ def main(argv: list[str] | None = None) -> None:
     args.out.write_text(json.dumps(result, indent=2))
     best_pct, median_pct = 100 * result["overhead_best"], 100 * result["overhead_median"]
     cpu_pct = 100 * result["cpu_overhead_median"]
-    print(f"watch overhead: wall best {best_pct:+.1f} %, median {median_pct:+.1f} %; CPU median {cpu_pct:+.1f} %; "
-          f"same output: {result['same_output']}")
+    print(f"watch overhead: wall best {best_pct:+.1f} %, median {median_pct:+.1f} %, median of the rounds' own "
+          f"ratios {100 * paired:+.1f} %; CPU median {cpu_pct:+.1f} %; same output: {result['same_output']}")
 
 
 if __name__ == "__main__":
