@@ -41,7 +41,7 @@ class DataSummary:
         self.nonfinite = 0
         self.beyond = 0  # finite values with |v| > SCALED_LIMIT
         self.lo, self.hi = math.inf, -math.inf
-        self._shift: float | None = None  # the first batch's mean: squares of values less it lose no precision
+        self._shift: float | None = None  # the first batch's mid-range: squares of values less it lose no precision
         self._total = self._squares = 0.0  # of the finite values less the shift, and of their squares
         self._scratch: np.ndarray | None = None
         self._hashes: list[np.ndarray] = []

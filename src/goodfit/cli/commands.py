@@ -75,8 +75,9 @@ def _click_exceptions() -> tuple[type, ...]:
 
 
 def main() -> None:
-    """The command line parsed by Typer: user and usage errors print one line and exit 2 (file-system
-    errors: 1); Ctrl-C exits 130."""
+    """The command line parsed by Typer: usage errors print one line naming the help and exit 2, Typer's
+    abort exits 130; goodfit's, file-system and Ctrl-C errors are left to the caller
+    (:func:`goodfit.cli.quick.guarded`, around this in :func:`goodfit.cli.main`)."""
     try:
         code = app(standalone_mode=False, prog_name="goodfit")  # returns the exit code of a typer.Exit
     except typer.Exit as exc:
