@@ -99,3 +99,16 @@ def test_an_empty_summary_has_no_numbers():
     s = DataSummary.of(torch.zeros(0, 3), torch.zeros(0))
     assert s.rows == 0 and all(math.isnan(v) for v in s.moments()) and len(s.hashes) == 0
     assert not s.identical_rows and np.asarray(s.hashes).dtype == np.uint64
+
+
+def test_whole_numbers_in_the_first_rows_are_noticed_batch_by_batch():
+    pixels = torch.randint(0, 256, (HEAD + 40, 4), generator=torch.Generator().manual_seed(3)).float()
+    assert DataSummary.of(pixels, torch.zeros(len(pixels))).integral
+    assert _batched(pixels, torch.zeros(len(pixels)), 16).integral
+    assert not _batched(pixels / 255, torch.zeros(len(pixels)), 16).integral
+    late = pixels.clone()
+    late[HEAD + 5, 0] = 0.5  # beyond the first rows: not looked at
+    assert _batched(late, torch.zeros(len(late)), 16).integral
+    late[HEAD - 1, 3] = 0.5
+    assert not _batched(late, torch.zeros(len(late)), 16).integral
+    assert DataSummary.of(torch.randint(0, 9, (10, 3)), torch.zeros(10)).integral  # an integer dtype

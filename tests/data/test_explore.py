@@ -18,6 +18,7 @@ from goodfit.data.explore import (
     duplicate_counts,
     explore,
     explore_dataset,
+    found_in,
     longest_label_run,
     row_hashes,
     suggest_scaling,
@@ -151,6 +152,17 @@ def test_row_hashes_are_the_documented_sum_of_words_times_odd_multipliers(shape,
         data = row.tobytes() + bytes(8 * words - len(row))
         w = [int.from_bytes(data[8 * k: 8 * k + 8], sys.byteorder) for k in range(words)]
         assert int(h) == sum(a * b for a, b in zip(mult, w)) % 2**64
+
+
+@pytest.mark.parametrize("n_ref", [0, 1, 500])
+def test_found_in_answers_what_np_isin_does(n_ref: int) -> None:
+    rng = np.random.default_rng(n_ref)
+    ref = rng.integers(0, 2**64 - 1, n_ref, dtype=np.uint64, endpoint=True)
+    values = np.concatenate([rng.choice(ref, min(n_ref, 50)) if n_ref else ref,
+                             rng.integers(0, 2**64 - 1, 200, dtype=np.uint64, endpoint=True),
+                             np.array([0, 2**64 - 1], dtype=np.uint64)])  # below and beyond every reference value
+    assert found_in(values, ref).tolist() == np.isin(values, ref).tolist()
+    assert found_in(values, np.sort(ref), assume_sorted=True).tolist() == np.isin(values, ref).tolist()
 
 
 def test_explore_reports_leaks_between_train_and_test() -> None:

@@ -35,10 +35,19 @@ def batch_parts(batch: Any) -> tuple[torch.Tensor, torch.Tensor] | None:
     else:
         return None
     try:
-        x, y = torch.as_tensor(x).detach().cpu(), torch.as_tensor(y).detach().cpu()
+        x, y = _plain(x), _plain(y)
     except (TypeError, ValueError, RuntimeError):  # strings, ragged lists: nothing a check can use
         return None
     return (x, y) if x.ndim >= 1 and y.ndim >= 1 and len(x) == len(y) else None
+
+
+def _plain(value: Any) -> torch.Tensor:
+    """A CPU tensor outside autograd; a batch's tensors usually are already (called on every batch
+    ``goodfit watch`` summarizes: no call that is not needed)."""
+    t = value if isinstance(value, torch.Tensor) else torch.as_tensor(value)
+    if t.requires_grad:
+        t = t.detach()
+    return t if t.device.type == "cpu" else t.cpu()
 
 
 def loader_arrays(loader: Any, limit: int = MAX_SAMPLES) -> tuple[torch.Tensor, torch.Tensor] | None:

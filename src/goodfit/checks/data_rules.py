@@ -11,6 +11,7 @@ import numpy as np
 import torch
 
 from goodfit.checks.context import LintContext, keep_random_state
+from goodfit.data.explore import found_in
 from goodfit.findings import Finding, finding
 from goodfit.i18n import N_, _
 
@@ -110,7 +111,7 @@ def check_overlaps(ctx: LintContext) -> list[Finding]:
         return []
     found = []
     hv, ht, htr = _hashes(ctx, "valid"), _hashes(ctx, "test"), _hashes(ctx, "train")
-    valid_in_test = float(np.isin(hv, ht).mean()) if hv is not None and ht is not None and len(hv) else 0.0
+    valid_in_test = float(found_in(hv, ht).mean()) if hv is not None and ht is not None and len(hv) else 0.0
     same = _same_data(ctx.valid_loader, ctx.test_loader)
     if same or valid_in_test > 0.5:
         text = (_("the validation loader is the test loader.") if same else _(
@@ -129,7 +130,7 @@ def check_overlaps(ctx: LintContext) -> list[Finding]:
         if _same_data(ctx.train_loader, ctx.valid_loader if split == "validation" else ctx.test_loader):
             found.append(finding(fid, _(_SAME_AS_TRAIN[split]), where=split))
             continue
-        dup = int(np.isin(hashes, htr).sum())
+        dup = int(found_in(hashes, htr).sum())
         if dup:
             found.append(finding(fid, _(_ALSO_IN_TRAIN[split]).format(dup=dup, share=dup / len(hashes)),
                                  where=split))
@@ -161,8 +162,7 @@ def check_scaling(ctx: LintContext) -> list[Finding]:
         return []
     found = []
     n_tr, (m_tr, s_tr, lo, hi) = train.finite_values, train.moments()
-    head = train.head[0][:2048]
-    integral = bool(torch.equal(head, head.round()))
+    integral = train.integral
     if train.beyond > OUTLIER_SHARE * train.values or (integral and lo >= 0 and hi > 2):
         text = (_("training inputs range over {lo:g}..{hi:g} (integers, like raw pixels).") if integral
                 else _("training inputs range over {lo:g}..{hi:g}."))

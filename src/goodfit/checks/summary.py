@@ -19,10 +19,11 @@ from goodfit.data.explore import row_hashes
 
 __all__ = ["DataSummary", "HEAD", "SCALED_LIMIT"]
 
-HEAD = 2048  # rows kept as they are (the integer-pixel check looks at these)
+HEAD = 256  # rows kept as they are: whole numbers in them mean raw pixels; the probe pass's batch
 SCALED_LIMIT = 20.0  # |inputs| beyond this in more than a few values: not scaled
 TARGET_VALUES = 64  # targets of at most this many values per sample are all kept (labels, small regressions)
 _CHUNK = 1 << 18  # values per pass of `of`: one chunk stays in cache
+SQUARES_LIMIT = 1e15  # |values| beyond this are squared in float64: a million of their squares overflow float32
 
 
 class DataSummary:
@@ -41,11 +42,11 @@ class DataSummary:
         self.nonfinite = 0
         self.beyond = 0  # finite values with |v| > SCALED_LIMIT
         self.lo, self.hi = math.inf, -math.inf
-        self._shift: float | None = None  # the first batch's mid-range: squares of values less it lose no precision
+        self._shift: float | None = None  # 0, or the first batch's mid-range when values lie far from zero
         self._total = self._squares = 0.0  # of the finite values less the shift, and of their squares
-        self._scratch: np.ndarray | None = None
         self._hashes: list[np.ndarray] = []
         self._head: list[tuple[torch.Tensor, torch.Tensor]] = []
+        self._integral = True  # every value of the first rows is a whole number
         self._targets: list[torch.Tensor] | None = []  # None once a target is too large to keep them all
 
     @classmethod
@@ -60,13 +61,15 @@ class DataSummary:
         return summary
 
     def add(self, x: torch.Tensor, y: torch.Tensor) -> None:
-        """Summarize a batch of inputs ``x`` (CPU, any dtype) and keep its targets ``y``; neither is kept
-        by reference, so a script that changes its batch in place later changes nothing here."""
-        x, y = x.detach(), y.detach()
+        """Summarize a batch of inputs ``x`` (CPU, any dtype) and keep its targets ``y`` and the first rows,
+        as copies: a script that changes its batch in place later changes nothing here."""
+        x, y = (t.detach() if t.requires_grad else t for t in (x, y))
         if self.rows < HEAD or not self._head:
             take = min(len(x), HEAD - self.rows)
-            self._head.append((x[:take].clone(), y[:take].clone()))
-        if self._targets is not None and (y[0].numel() if len(y) else 0) > TARGET_VALUES:
+            first = x[:take].clone()
+            self._head.append((first, y[:take].clone()))
+            self._integral = self._integral and (not first.is_floating_point() or torch.equal(first, first.round()))
+        if self._targets is not None and (y.numel() // len(y) if len(y) else 0) > TARGET_VALUES:
             self._targets = None
         elif self._targets is not None:
             self._targets.append(y.clone())
@@ -79,39 +82,38 @@ class DataSummary:
             self._moments(rows.reshape(-1))
 
     def _moments(self, flat: torch.Tensor) -> None:
-        """Add a batch's values: NaN / inf counted and left out; range, values beyond SCALED_LIMIT, and sums
-        of the values less a shift (the first batch's mid-range, so that a large mean costs the squares no
-        precision), each summed pairwise by numpy (error ~1e-6 of the total, far below the rules' 1e-3).
-        Every pass is single-threaded numpy: BLAS (np.dot) would start threads that spin beside the
-        script's own."""
-        v = flat.numpy() if flat.dtype in (torch.float32, torch.float64) else flat.float().numpy()
-        lo, hi = float(v.min()), float(v.max())  # NaN carries into both
+        """Add a batch's values: NaN / inf counted and left out; range, values beyond SCALED_LIMIT, and the
+        sums of the values and of their squares, each one pass of torch (float32 sums of one batch, added
+        up in float64: error ~1e-6 of the total, far below the rules' 1e-3). Values far from zero against
+        their spread are taken less the first batch's mid-range, so that a large mean costs the squares no
+        precision. torch's kernels run on the threads the script's own work already uses; numpy's BLAS
+        (np.dot) would start threads of its own that spin beside them."""
+        v = flat if flat.dtype in (torch.float32, torch.float64) else flat.float()
+        lo, hi = (float(t) for t in torch.aminmax(v))  # NaN carries into both
         if not (math.isfinite(lo) and math.isfinite(hi)):
-            bad = ~np.isfinite(v)
-            self.nonfinite += int(bad.sum())
-            v = v[~bad]
-            if not v.size:
+            finite = torch.isfinite(v)
+            self.nonfinite += int(v.numel() - finite.sum())
+            v = v[finite]
+            if not v.numel():
                 return
-            lo, hi = float(v.min()), float(v.max())
-        if hi - lo > 1e18 and v.dtype != np.float64:  # squares beyond float32's range
-            v = v.astype(np.float64)
+            lo, hi = (float(t) for t in torch.aminmax(v))
+        if max(-lo, hi) > SQUARES_LIMIT and v.dtype != torch.float64:  # squares beyond float32's range
+            v = v.double()
         self.lo, self.hi = min(self.lo, lo), max(self.hi, hi)
         if lo < -SCALED_LIMIT or hi > SCALED_LIMIT:
-            self.beyond += int(np.count_nonzero(np.abs(v) > SCALED_LIMIT))
+            self.beyond += int((v.abs() > SCALED_LIMIT).sum())
         if self._shift is None:  # in the values' own precision, so that it is exactly what is subtracted
-            self._shift = float(v.dtype.type((lo + hi) / 2))
-        if self._scratch is None or self._scratch.size < v.size or self._scratch.dtype != v.dtype:
-            self._scratch = np.empty(v.size, v.dtype)  # reused: no buffer the size of a batch per batch
-        d = np.subtract(v, v.dtype.type(self._shift), out=self._scratch[: v.size])
+            mid = (lo + hi) / 2
+            self._shift = float(torch.tensor(mid, dtype=v.dtype)) if abs(mid) > hi - lo else 0.0
+        d = v - self._shift if self._shift else v
         self._total += float(d.sum())
-        self._squares += float(np.square(d, out=d).sum())
+        self._squares += float(torch.dot(d, d))
 
     def frozen(self) -> DataSummary:
         """A copy that later :meth:`add` calls leave alone, for a reader on another thread."""
         other = copy.copy(self)
         other._hashes, other._head = [self.hashes], [self.head] if self._head else []
         other._targets = None if self._targets is None else [self.targets]
-        other._scratch = None
         return other
 
     # ------------------------------------------------------------------ what the rules read
@@ -142,6 +144,11 @@ class DataSummary:
             return False
         head = self.head[0].reshape(min(self.rows, HEAD), -1)
         return bool((head == head[:1]).all())
+
+    @property
+    def integral(self) -> bool:
+        """Every value of the first :data:`HEAD` rows is a whole number (raw pixels, counts)."""
+        return self._integral
 
     @property
     def head(self) -> tuple[torch.Tensor, torch.Tensor]:
