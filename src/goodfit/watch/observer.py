@@ -10,18 +10,20 @@ What is watched, and how:
   ``Tensor.backward``, wrapped for as long, records the value each step optimizes, whatever
   computed it (a hand-written loss too);
 - the optimizer: torch's global step hooks (``register_optimizer_step_pre_hook`` / ``_post_hook``):
-  the first step runs the model / optimizer / target checks and the probe pass; every step feeds the
-  training monitors, whose probes are spaced to stay within :data:`MONITOR_BUDGET` of the time;
+  the first step runs the model / optimizer / target checks and the probe pass; later steps are
+  counted, and feed the training monitors at the steps they probe (100, 200, 400, ..., within
+  :data:`MONITOR_BUDGET` of the time);
+- the data: ``DataLoader.__iter__``, wrapped so each iteration is seen; a loader iterated while
+  steps are taken is a training loader, one iterated without steps an evaluation loader. Their first
+  iteration's samples (up to 60,000) are summarized for the data checks (row hashes for overlaps, NaN
+  count, moments, the first rows, the targets: nothing the size of the inputs is kept), a few batches
+  at a time after the script has used them (:meth:`~goodfit.watch.loaders.LoaderRecord.take`), and the names the script
+  gives the loader, its data set or its tensors (``test_loader``, ``X_test``) are read from the
+  calling frames (``inspect``), to tell a test split from a validation one.
 
 Each hook and wrapper is removed as soon as its work is done (the module hooks and the pre-step hook
 at the first step, the loss and backward wrappers after ``steps`` steps): what stays for the rest of
 the script is the post-step hook and the ``DataLoader.__iter__`` wrapper.
-- the data: ``DataLoader.__iter__``, wrapped so each iteration is seen; a loader iterated while
-  steps are taken is a training loader, one iterated without steps an evaluation loader. Their first
-  iteration's samples (up to 60,000) are summarized for the data checks as they pass (row hashes for
-  overlaps, NaN count, moments, the first rows, the targets: nothing the size of the inputs is kept),
-  and the names the script gives the loader, its data set or its tensors (``test_loader``,
-  ``X_test``) are read from the calling frames (``inspect``), to tell a test split from a validation one.
 
 Nothing the script computes changes: probes run on copies or in eval mode without autograd, with
 the random streams of torch, NumPy and Python kept; the batches are handed on untouched. The checks of
@@ -50,7 +52,7 @@ from torch import nn
 from torch.optim.optimizer import register_optimizer_step_post_hook, register_optimizer_step_pre_hook
 from torch.utils.data import DataLoader
 
-from goodfit.checks.context import MAX_SAMPLES, LintContext, batch_parts, keep_random_state
+from goodfit.checks.context import LintContext, keep_random_state
 from goodfit.findings import Finding, explained, finding, settle
 from goodfit.i18n import _
 from goodfit.watch.judge import end_checks, eval_checks, eval_data_checks, first_step_checks, training_data_checks
@@ -60,7 +62,7 @@ __all__ = ["Observer"]
 
 LOSS_FUNCTIONS = ("cross_entropy", "nll_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
                   "mse_loss", "l1_loss", "huber_loss", "smooth_l1_loss")
-PROBE_EVERY = 100  # the monitors probe every 100 steps, or every multiple of it their budget allows
+PROBE_EVERY = 100  # the monitors' first probe; then at 200, 400, ..., or further apart if their budget needs it
 MONITOR_BUDGET = 0.005  # the share of the script's time the monitors may take
 LOSS_MODULES = (nn.CrossEntropyLoss, nn.NLLLoss, nn.BCELoss, nn.BCEWithLogitsLoss, nn.MSELoss, nn.L1Loss,
                 nn.HuberLoss, nn.SmoothL1Loss)
@@ -97,6 +99,7 @@ class Observer:
         self._patched: dict[str, tuple[Any, Callable]] = {}  # wrapped functions: name -> (owner, original)
         self._monitor_cost = 0.0  # seconds the monitors took since their last probe
         self._monitor_mark: float | None = None  # when the monitors last probed
+        self._monitor_due: float = 0  # the next step at which the monitors have work
         self._last_output: tuple[Any, Any] | None = None
         self._step_loss: dict[str, float] = {}  # this step's loss: from backward(), else from a loss function
         self._active = False
@@ -259,24 +262,34 @@ class Observer:
             self._safely(lambda: first_step_checks(self))
 
     def _after_step(self, optimizer: torch.optim.Optimizer, args: tuple, kwargs: dict) -> None:
-        if self._busy or not self._active or optimizer is not self.optimizer:
-            return
+        """After each of the script's steps; past the followed steps, all it does is count, and feed the
+        monitors at the steps they have work (see :meth:`_monitor`)."""
+        if optimizer is not self.optimizer or self._probing or not self._active:
+            return  # another optimizer, or one of our own probes
         self.step += 1
+        if self.step <= self.steps_watched:
+            self._followed_step()
+        if self.step >= self._monitor_due:
+            self._monitor()
+
+    def _followed_step(self) -> None:
         if self.step == 1:
             self._unhook("pre_step")  # not from inside itself: torch is iterating over the pre-step hooks then
         self._record_loss()
-        if self.monitors is not None:
-            self._monitor()
         if self.step == self.steps_watched:
             self._unpatch(*LOSS_FUNCTIONS, "backward")  # losses are followed no further: no cost per step
             if len(self.losses) >= 20:
                 self._judge_loss_trend()
 
     def _monitor(self) -> None:
-        """Feed the training monitors one step, and space their probes so that they take at most
-        :data:`MONITOR_BUDGET` of the script's time: a probe is a forward and backward pass on 256
-        samples, several steps' worth for a model whose steps are mostly compute."""
+        """Feed the training monitors the step, when they have work at it (a probe, or the update ratios
+        the step after), and space their probes (:func:`paced`): a probe is a forward and backward pass
+        on 256 samples, several steps' worth for a model whose steps are mostly compute, and it leaves the
+        next steps slower than it took itself (the caches it filled)."""
         monitors, state = self.monitors, self.monitors_state
+        if monitors is None:
+            self._monitor_due = math.inf
+            return
         state.step = self.step
         probing = self.step % monitors.every == 0  # only a probe pass could draw random numbers
         start = time.perf_counter()
@@ -291,8 +304,9 @@ class Observer:
         now = time.perf_counter()
         self._monitor_cost += now - start
         if probing:
-            monitors.every = paced(monitors.every, self._monitor_cost, now - self._monitor_mark)
+            monitors.every = paced(self.step, monitors.every, self._monitor_cost, now - self._monitor_mark)
             self._monitor_cost, self._monitor_mark = 0.0, now
+        self._monitor_due = monitors.next_busy_step(self.step)
 
     def _judge_loss_trend(self) -> None:
         first, last = sum(self.losses[:10]) / 10, sum(self.losses[-10:]) / 10
@@ -328,9 +342,11 @@ class Observer:
                                         torch.is_grad_enabled(), self.step))
                 if rec.iterations == 1 and self.current_train is None:
                     self.current_train = rec  # the first loader iterated: the training one until told otherwise
-            if capture and rec.readable and rec.seen < MAX_SAMPLES:
-                self._capture(rec, batch)
+            if capture:
+                capture = rec.take(batch)
             yield batch
+        if rec.iterations == 1:
+            rec.flush()  # here, not on the worker: its torch kernels would start a thread team of their own
         if self.step > rec.steps_at_start:
             rec.training = True
         if rec.iterations == 1:
@@ -339,13 +355,6 @@ class Observer:
             else:
                 self._safely(lambda: eval_checks(self, rec))
                 self._in_background(eval_data_checks(self, rec))
-
-    def _capture(self, rec: LoaderRecord, batch: Any) -> None:
-        parts = batch_parts(batch)
-        if parts is None:
-            rec.forget()
-        else:
-            rec.keep(*parts)
 
     # ------------------------------------------------------------------ helpers for the judge
     def context(self, train: LoaderRecord | None) -> LintContext:
@@ -364,17 +373,19 @@ class Observer:
         )
 
 
-def paced(every: int, cost: float, period: float) -> int:
-    """How many steps apart the monitors should probe, when probing every ``every`` steps took ``cost``
-    seconds of the last ``period``: the multiple of :data:`PROBE_EVERY` (at least it) that keeps them
-    within :data:`MONITOR_BUDGET` of the time; back to every 100 steps when probes are cheap again.
+def paced(step: int, every: int, cost: float, period: float) -> int:
+    """How many steps apart the monitors' next probe should come, after a probe at ``step`` when probing
+    every ``every`` steps took ``cost`` seconds of the last ``period``: as many as were taken so far (the
+    probes come at steps 100, 200, 400, ...: a few in a short run, one more each time a long run doubles),
+    or the multiple of :data:`PROBE_EVERY` that keeps them within :data:`MONITOR_BUDGET` of the time,
+    whichever is further.
 
     Examples:
-        >>> paced(100, 0.001, 1.0), paced(100, 0.02, 1.0), paced(400, 0.0001, 1.0)
-        (100, 400, 100)
+        >>> paced(100, 100, 0.001, 1.0), paced(400, 400, 0.001, 1.0), paced(100, 100, 0.02, 1.0)
+        (100, 400, 400)
     """
     share = cost / max(period, 1e-9)
-    return PROBE_EVERY * max(1, math.ceil(every * share / MONITOR_BUDGET / PROBE_EVERY))
+    return max(step, PROBE_EVERY * max(1, math.ceil(every * share / MONITOR_BUDGET / PROBE_EVERY)))
 
 
 _WORKER = threading.local()  # .checking is set on the data checks' worker threads

@@ -81,6 +81,17 @@ class Monitors(Callback):
             self.before = {n: p.detach().clone() for n, p in model.named_parameters()
                            if p.requires_grad and p.dim() > 1}
 
+    def next_busy_step(self, step: int) -> int:
+        """The first step after ``step`` at which :meth:`on_batch_end` has work (a probe, or the update
+        ratios one step after it): a caller may skip it until then.
+
+        Example:
+            >>> m = Monitors(torch.zeros(1, 2), torch.zeros(1, dtype=torch.long), every=100)
+            >>> m.next_busy_step(1), m.next_busy_step(100)
+            (100, 200)
+        """
+        return step + 1 if self.before is not None else (step // self.every + 1) * self.every
+
     def on_epoch_end(self, state: TrainState) -> None:
         # on tiny data sets an epoch is a few steps: keep probes at least every/4 steps apart
         if state.step - self.last_probe >= max(1, self.every // 4):
