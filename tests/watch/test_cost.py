@@ -1,6 +1,6 @@
 """What watching leaves in a script's way once its work is done: the module and pre-step hooks go at the
-first step, the loss and backward wrappers after the steps followed closely, the monitors probe only
-as often as their budget allows, and ``goodfit watch`` starts the script without loading Typer."""
+first step, the loss and backward wrappers after the steps followed closely, and ``goodfit watch``
+starts the script without loading Typer (the monitors' pacing: test_monitoring.py)."""
 
 import subprocess
 import sys
@@ -12,7 +12,7 @@ from torch.utils.data import DataLoader, TensorDataset
 
 import goodfit
 from goodfit.cli import quick
-from goodfit.watch.observer import LOSS_FUNCTIONS, MONITOR_BUDGET, PROBE_EVERY, paced
+from goodfit.watch.observer import LOSS_FUNCTIONS
 
 
 def _train(model, opt, loader, steps, loss_fn=F.cross_entropy, seen=None):
@@ -63,19 +63,6 @@ def test_a_watched_run_computes_what_a_plain_one_does_past_the_followed_steps():
     with goodfit.watch(steps=10, echo=None):
         _train(model, opt, loader, 30)
     assert all(torch.equal(a, b) for a, b in zip(plain, model.parameters()))
-
-
-def test_probes_come_at_doubling_steps_and_further_apart_when_over_their_budget():
-    cheap = 0.1 * MONITOR_BUDGET
-    steps = [PROBE_EVERY]
-    while steps[-1] < 5000:
-        every = paced(steps[-1], steps[-1], cheap, 1.0)
-        steps.append((steps[-1] // every + 1) * every)  # the monitors probe at multiples of `every`
-    assert steps == [100, 200, 400, 800, 1600, 3200, 6400]
-    assert paced(PROBE_EVERY, PROBE_EVERY, MONITOR_BUDGET, 1.0) == PROBE_EVERY  # exactly the budget
-    assert paced(PROBE_EVERY, PROBE_EVERY, 3.5 * MONITOR_BUDGET, 1.0) == 4 * PROBE_EVERY  # 3.5x over: 4x apart
-    assert paced(200, 200, 3.4 * MONITOR_BUDGET, 1.0) == 7 * PROBE_EVERY
-    assert paced(PROBE_EVERY, PROBE_EVERY, 1.0, 0.0) % PROBE_EVERY == 0  # no time measured: far apart, in step
 
 
 def test_the_quick_command_line_takes_the_options_typer_would(monkeypatch):

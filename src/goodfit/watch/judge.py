@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 import torch
@@ -62,7 +61,7 @@ def first_step_checks(obs: Observer) -> list[Finding]:
 
 
 def _start_monitors(obs: Observer, ctx: Any) -> None:
-    from goodfit.train.callbacks.monitors import Monitors
+    from goodfit.watch.monitoring import MonitorFeed  # goodfit's training code: loaded once a step is taken
 
     probe = ctx.probe()
     if probe is None:
@@ -76,9 +75,7 @@ def _start_monitors(obs: Observer, ctx: Any) -> None:
         value = probe_loss(kind, loss_fn, out, target)
         return value if value is not None else out.float().mean()
 
-    obs.monitors = Monitors(x, y, loss_fn=monitor_loss)
-    obs.monitors_state = SimpleNamespace(model=obs.model, step=0)
-    obs.monitors.on_fit_start(obs.monitors_state)
+    obs.monitors = MonitorFeed(obs.model, x, y, monitor_loss)
 
 
 def training_data_checks(obs: Observer, rec: LoaderRecord) -> Callable[[], list[Finding]]:
@@ -149,9 +146,7 @@ def _eval_mode(obs: Observer, rec: LoaderRecord) -> list[Finding]:
 def end_checks(obs: Observer) -> list[Finding]:
     found: list[Finding] = []
     if obs.monitors is not None and obs.step > 0:
-        obs.monitors_state.step = obs.step
-        obs.monitors.on_fit_end(obs.monitors_state)
-        found += obs.monitors.findings
+        found += obs.monitors.finish(obs.step)
     for rec in obs.loaders.values():
         if rec.training or not is_test(rec):
             continue

@@ -11,8 +11,8 @@ What is watched, and how:
   computed it (a hand-written loss too);
 - the optimizer: torch's global step hooks (``register_optimizer_step_pre_hook`` / ``_post_hook``):
   the first step runs the model / optimizer / target checks and the probe pass; later steps are
-  counted, and feed the training monitors at the steps they probe (100, 200, 400, ..., within
-  :data:`MONITOR_BUDGET` of the time);
+  counted, and feed the training monitors at the steps they probe (100, 200, 400, ...:
+  :mod:`goodfit.watch.monitoring`);
 - the data: ``DataLoader.__iter__``, wrapped so each iteration is seen; a loader iterated while
   steps are taken is a training loader, one iterated without steps an evaluation loader. Their first
   iteration's samples (up to 60,000) are summarized for the data checks (row hashes for overlaps, NaN
@@ -37,7 +37,6 @@ made every later step of a small model up to twice as slow (bench/RESULTS.md, "A
 
 from __future__ import annotations
 
-import contextlib
 import inspect
 import math
 import sys
@@ -62,8 +61,6 @@ __all__ = ["Observer"]
 
 LOSS_FUNCTIONS = ("cross_entropy", "nll_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
                   "mse_loss", "l1_loss", "huber_loss", "smooth_l1_loss")
-PROBE_EVERY = 100  # the monitors' first probe; then at 200, 400, ..., or further apart if their budget needs it
-MONITOR_BUDGET = 0.005  # the share of the script's time the monitors may take
 LOSS_MODULES = (nn.CrossEntropyLoss, nn.NLLLoss, nn.BCELoss, nn.BCEWithLogitsLoss, nn.MSELoss, nn.L1Loss,
                 nn.HuberLoss, nn.SmoothL1Loss)
 
@@ -87,8 +84,7 @@ class Observer:
         self.loaders: dict[int, LoaderRecord] = {}
         self.current_train: LoaderRecord | None = None
         self.roots: dict[int, nn.Module] = {}
-        self.monitors: Any = None  # goodfit's training monitors, set up at the first step
-        self.monitors_state: Any = None
+        self.monitors: Any = None  # goodfit's training monitors (a MonitorFeed), set up at the first step
         self.started = time.time()
         self._depth = 0
         self._probing = False  # our own probes on the script's thread: not to be recorded
@@ -97,8 +93,6 @@ class Observer:
         self.first_outputs: Any = None  # the model's outputs on the first step's probe batch
         self._hooks: dict[str, Any] = {}  # torch's global hooks, by what they watch; each removed when done
         self._patched: dict[str, tuple[Any, Callable]] = {}  # wrapped functions: name -> (owner, original)
-        self._monitor_cost = 0.0  # seconds the monitors took since their last probe
-        self._monitor_mark: float | None = None  # when the monitors last probed
         self._monitor_due: float = 0  # the next step at which the monitors have work
         self._last_output: tuple[Any, Any] | None = None
         self._step_loss: dict[str, float] = {}  # this step's loss: from backward(), else from a loss function
@@ -282,31 +276,16 @@ class Observer:
                 self._judge_loss_trend()
 
     def _monitor(self) -> None:
-        """Feed the training monitors the step, when they have work at it (a probe, or the update ratios
-        the step after), and space their probes (:func:`paced`): a probe is a forward and backward pass
-        on 256 samples, several steps' worth for a model whose steps are mostly compute, and it leaves the
-        next steps slower than it took itself (the caches it filled)."""
-        monitors, state = self.monitors, self.monitors_state
-        if monitors is None:
+        """Let the monitors do this step's work (:class:`~goodfit.watch.monitoring.MonitorFeed`)."""
+        if self.monitors is None:
             self._monitor_due = math.inf
             return
-        state.step = self.step
-        probing = self.step % monitors.every == 0  # only a probe pass could draw random numbers
-        start = time.perf_counter()
-        if self._monitor_mark is None:
-            self._monitor_mark = start
         self._probing = True
         try:
-            with keep_random_state() if probing else contextlib.nullcontext():
-                monitors.on_batch_end(state, None)
+            self.monitors.feed(self.step)
         finally:
             self._probing = False
-        now = time.perf_counter()
-        self._monitor_cost += now - start
-        if probing:
-            monitors.every = paced(self.step, monitors.every, self._monitor_cost, now - self._monitor_mark)
-            self._monitor_cost, self._monitor_mark = 0.0, now
-        self._monitor_due = monitors.next_busy_step(self.step)
+        self._monitor_due = self.monitors.due
 
     def _judge_loss_trend(self) -> None:
         first, last = sum(self.losses[:10]) / 10, sum(self.losses[-10:]) / 10
@@ -371,21 +350,6 @@ class Observer:
             batch_size=getattr(loader, "batch_size", None), drop_last=getattr(loader, "drop_last", None),
             loss_inputs=_detached(self._last_output),
         )
-
-
-def paced(step: int, every: int, cost: float, period: float) -> int:
-    """How many steps apart the monitors' next probe should come, after a probe at ``step`` when probing
-    every ``every`` steps took ``cost`` seconds of the last ``period``: as many as were taken so far (the
-    probes come at steps 100, 200, 400, ...: a few in a short run, one more each time a long run doubles),
-    or the multiple of :data:`PROBE_EVERY` that keeps them within :data:`MONITOR_BUDGET` of the time,
-    whichever is further.
-
-    Examples:
-        >>> paced(100, 100, 0.001, 1.0), paced(400, 400, 0.001, 1.0), paced(100, 100, 0.02, 1.0)
-        (100, 400, 400)
-    """
-    share = cost / max(period, 1e-9)
-    return max(step, PROBE_EVERY * max(1, math.ceil(every * share / MONITOR_BUDGET / PROBE_EVERY)))
 
 
 _WORKER = threading.local()  # .checking is set on the data checks' worker threads
