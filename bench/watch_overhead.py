@@ -10,7 +10,8 @@ runs its data checks on a second thread, which the wall time hides while a core 
 time's overhead is an upper bound on what the checks would cost one core; it is also steadier when
 the machine's speed drifts. Besides the medians of each kind, the median over rounds of each watched
 run's time over its own round's plain run is reported: the machine's speed drifts from round to round
-(here by up to 15 %), and a ratio within a round leaves most of that out. Results go to
+(here by up to 15 %), and a ratio within a round leaves most of that out; the quartiles of those ratios
+show how far one round's answer can be trusted. Results go to
 ``bench/out/watch_overhead.json``.
 
 Usage::
@@ -144,11 +145,14 @@ def main(argv: list[str] | None = None) -> None:
     best = {k: min(v) for k, v in times.items()}
     median = {k: statistics.median(v) for k, v in times.items()}
     # each watched run over the plain run of its own round: the machine's speed drifts between rounds
-    paired = statistics.median(w / p for p, w in zip(times["plain"], times["watched"])) - 1
+    ratios = [w / p for p, w in zip(times["plain"], times["watched"])]
+    paired = statistics.median(ratios) - 1
+    quartiles = [q - 1 for q in statistics.quantiles(ratios, n=4)] if len(ratios) > 1 else [paired] * 3
     cpu_median = {k: statistics.median(v) for k, v in cpu.items()}
     result = {"epochs": args.epochs, "rounds": args.rounds, "times_s": times, "best_s": best, "median_s": median,
               "overhead_best": best["watched"] / best["plain"] - 1,
               "overhead_median": median["watched"] / median["plain"] - 1, "overhead_paired_median": paired,
+              "overhead_paired_quartiles": [quartiles[0], quartiles[2]],
               "cpu_s": cpu, "cpu_median_s": cpu_median,
               "cpu_overhead_median": cpu_median["watched"] / cpu_median["plain"] - 1,
               "same_output": outputs["plain"] == outputs["watched"],
@@ -158,7 +162,8 @@ def main(argv: list[str] | None = None) -> None:
     best_pct, median_pct = 100 * result["overhead_best"], 100 * result["overhead_median"]
     cpu_pct = 100 * result["cpu_overhead_median"]
     print(f"watch overhead: wall best {best_pct:+.1f} %, median {median_pct:+.1f} %, median of the rounds' own "
-          f"ratios {100 * paired:+.1f} %; CPU median {cpu_pct:+.1f} %; same output: {result['same_output']}")
+          f"ratios {100 * paired:+.1f} % (quartiles {100 * quartiles[0]:+.1f} / {100 * quartiles[2]:+.1f} %); "
+          f"CPU median {cpu_pct:+.1f} %; same output: {result['same_output']}")
 
 
 if __name__ == "__main__":

@@ -112,3 +112,12 @@ def test_whole_numbers_in_the_first_rows_are_noticed_batch_by_batch():
     late[HEAD - 1, 3] = 0.5
     assert not _batched(late, torch.zeros(len(late)), 16).integral
     assert DataSummary.of(torch.randint(0, 9, (10, 3)), torch.zeros(10)).integral  # an integer dtype
+
+
+@pytest.mark.parametrize("view", ["columns", "transposed", "bfloat16 strided"])
+def test_batches_that_are_views_hash_like_their_copies(view):
+    x = torch.randn(50, 10, generator=torch.Generator().manual_seed(4))
+    t = {"columns": x[:, :5], "transposed": x.t()[:, :7], "bfloat16 strided": x.to(torch.bfloat16)[:, ::2]}[view]
+    ref = t.contiguous()
+    ref = ref.view(torch.int16) if ref.dtype == torch.bfloat16 else ref
+    assert list(_batched(t, torch.zeros(len(t)), 8).hashes) == list(row_hashes(ref.numpy()))

@@ -168,5 +168,7 @@ class DataSummary:
 
 
 def _hashes(rows: torch.Tensor) -> np.ndarray:
-    """The row hashes of a 2-D batch, by its bytes (any dtype, bfloat16 too)."""
-    return row_hashes(rows.contiguous().view(torch.uint8).numpy()) if len(rows) else np.empty(0, np.uint64)
+    """The row hashes of a 2-D batch, by its bytes (any dtype; bfloat16, which numpy lacks, as int16)."""
+    if not len(rows):
+        return np.empty(0, np.uint64)
+    return row_hashes(rows.view(torch.int16).numpy() if rows.dtype == torch.bfloat16 else rows.numpy())

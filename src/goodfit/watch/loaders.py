@@ -102,7 +102,7 @@ class LoaderRecord:
                 self._shapes = shapes
                 take = MAX_SAMPLES - self.seen
                 if take > 0 and i not in refilled:
-                    self.summary.add(x[:take], y[:take])
+                    self.summary.add(*((x, y) if take >= len(y) else (x[:take], y[:take])))
 
     def forget(self) -> None:
         """The loader's batches cannot be read as (inputs, targets): keep nothing."""
