@@ -108,3 +108,20 @@ def test_batches_of_another_shape_or_type_make_the_loader_unreadable():
     rec = LoaderRecord(None)
     assert rec.take((torch.zeros(4, 2), torch.zeros(4))) and rec.take("a batch of strings")
     assert rec.arrays() is None and not rec.readable
+
+
+@pytest.mark.parametrize("batch_size, flagged", [(300, False), (5000, True)])
+def test_the_batch_size_is_judged_against_the_whole_data_set_not_the_rows_kept(batch_size, flagged):
+    import goodfit
+
+    torch.manual_seed(0)
+    x, y = torch.randn(1000, 6), torch.arange(1000) % 3  # more than the 256 rows a summary keeps
+    model = torch.nn.Sequential(torch.nn.Linear(6, 3))
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    with goodfit.watch(echo=None) as watcher:
+        for xb, yb in DataLoader(TensorDataset(x, y), batch_size=batch_size, shuffle=True):
+            loss = torch.nn.functional.cross_entropy(model(xb), yb)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+    assert ("batch-larger-than-data" in {f.id for f in watcher.findings}) is flagged

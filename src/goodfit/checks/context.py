@@ -112,6 +112,19 @@ class LintContext:
             self.summaries[split] = DataSummary.of(*data) if data is not None else None
         return self.summaries[split]
 
+    def size(self, split: str) -> int | None:
+        """How many samples a split holds: its loader's data set's length where it has one, else every
+        sample its summary saw (``goodfit watch`` keeps only the first rows as arrays), else its arrays'."""
+        dataset = getattr(getattr(self, f"{split}_loader", None), "dataset", None)
+        if dataset is not None and hasattr(dataset, "__len__"):
+            with contextlib.suppress(TypeError):  # an iterable data set may define __len__ only to refuse it
+                return len(dataset)
+        given = self.summaries.get(split)
+        if given is not None:
+            return given.rows
+        data = getattr(self, split)
+        return len(data[1]) if data is not None else None
+
     def targets(self, split: str) -> torch.Tensor | None:
         """Every target of a split: the summary's where one was given with them, else the split's own."""
         given = self.summaries.get(split)

@@ -150,7 +150,7 @@ def check_hyperparameters(ctx: LintContext) -> list[Finding]:
                     else _("weight_decay={wd:g} for {optimizer} ({kind}) is above {limit:g}."))
             found.append(finding("extreme-weight-decay", text.format(wd=wd, optimizer=opt, kind=kind, limit=limit),
                                  where="optimizer"))
-    n_train = len(ctx.train[1]) if ctx.train is not None else None
+    n_train = ctx.size("train")
     if ctx.batch_size is not None and n_train is not None and ctx.batch_size > n_train:
         found.append(finding("batch-larger-than-data", _("batch size {batch_size} > {n_train} training "
                                                          "samples.").format(batch_size=ctx.batch_size, n_train=n_train),
@@ -176,8 +176,7 @@ def check_batchnorm_batches(ctx: LintContext) -> list[Finding]:
     norms = [m for m in ctx.model.modules() if isinstance(m, _BATCHNORM)]
     if not norms:
         return []
-    dataset = getattr(ctx.train_loader, "dataset", None)
-    n = len(dataset) if hasattr(dataset, "__len__") else len(ctx.train[1]) if ctx.train is not None else None
+    n = ctx.size("train")
     if ctx.batch_size == 1:
         text = _("every training batch holds one sample, and the model has {layer} layers.")
     elif n is not None and n % ctx.batch_size == 1 and not ctx.drop_last:
