@@ -11,7 +11,10 @@ from typing import Any
 from goodfit.errors import GoodfitError
 from goodfit.i18n import _
 
-__all__ = ["watch_command", "run_watch", "guarded"]
+__all__ = ["watch_command", "run_watch", "guarded", "OUT_DIR", "STEPS"]
+
+OUT_DIR = "runs"  # where the watch-<script>-<time> folders go, unless --out-dir says otherwise
+STEPS = 50  # optimizer steps whose losses are followed closely, unless --steps says otherwise
 
 
 def watch_command(argv: list[str]) -> int | None:
@@ -21,7 +24,7 @@ def watch_command(argv: list[str]) -> int | None:
 
     Loading and running Typer would take ~0.15 s of the script's run time (bench/RESULTS.md).
     """
-    options, i = {"--out-dir": "runs", "--steps": "50"}, 0
+    options, i = {"--out-dir": OUT_DIR, "--steps": str(STEPS)}, 0
     while i < len(argv) and argv[i].startswith("-"):
         name, eq, value = argv[i].partition("=")
         if name not in options or (not eq and i + 1 == len(argv)):

@@ -6,18 +6,18 @@ from pathlib import Path
 
 import typer
 
+from goodfit.cli.quick import OUT_DIR, STEPS, run_watch
+
 __all__ = ["register"]
 
 
 def watch(
     ctx: typer.Context,
     script: Path = typer.Argument(..., help="Your training script; every argument after it is passed to it."),
-    out_dir: Path = typer.Option(Path("runs"), "--out-dir", help="Where the watch-<script>-<time> folder goes."),
-    steps: int = typer.Option(50, "--steps", min=1, help="Optimizer steps whose losses are followed closely."),
+    out_dir: Path = typer.Option(Path(OUT_DIR), "--out-dir", help="Where the watch-<script>-<time> folder goes."),
+    steps: int = typer.Option(STEPS, "--steps", min=1, help="Optimizer steps whose losses are followed closely."),
 ) -> None:
     """Run a training script unchanged and check what it does: model, loss, optimizer, data, evaluation."""
-    from goodfit.cli.quick import run_watch
-
     raise typer.Exit(run_watch(script, list(ctx.args), out_dir, steps))
 
 

@@ -324,11 +324,10 @@ class Observer:
             if capture:
                 capture = rec.take(batch)
             yield batch
-        if rec.iterations == 1:
-            rec.flush()  # here, not on the worker: its torch kernels would start a thread team of their own
         if self.step > rec.steps_at_start:
             rec.training = True
         if rec.iterations == 1:
+            rec.flush()  # here, not on the worker: its torch kernels would start a thread team of their own
             if rec.training:
                 self._in_background(training_data_checks(self, rec))
             else:
